@@ -1,0 +1,60 @@
+# `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+PO := $(wildcard locales/*/LC_MESSAGES/khabar.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: all run test test-sqlite test-pg lint messages locale-preview clean
+
+all: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+locales/%/LC_MESSAGES/khabar.mo: locales/%/LC_MESSAGES/khabar.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -D khabar -i $< -o $@ -l $* >/dev/null
+
+run: all
+	@if [ -n "$$BOT_TOKEN" ] || grep -qs '^BOT_TOKEN=..*' .env; then \
+		$(BIN)/khabar run; \
+	else \
+		echo "No BOT_TOKEN: starting the sandbox (local Telegram emulator)."; \
+		$(BIN)/khabar sandbox; \
+	fi
+
+lint: all
+	$(BIN)/ruff check bot handlers storage tests benchmarks
+	$(BIN)/mypy
+
+test: lint test-sqlite test-pg
+
+test-sqlite: all
+	@echo "== tests on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+
+test-pg: all
+	@if $(BIN)/python -m tests.pg_ready "$(TEST_DATABASE_URL)"; then \
+		echo "== tests on PostgreSQL =="; \
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is required in CI but $(TEST_DATABASE_URL) is not reachable"; exit 1; \
+	else \
+		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipping the PostgreSQL run =="; \
+	fi
+
+messages: all
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project=khabar -o locales/khabar.pot bot handlers
+	for lang in en fa_AF ps; do \
+		$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D khabar -i locales/khabar.pot \
+			-d locales -l $$lang; \
+	done
+
+clean:
+	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

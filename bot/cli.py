@@ -1,0 +1,135 @@
+"""The `khabar` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+NO_TOKEN = """\
+khabar: BOT_TOKEN is not set.
+  To run the real bot, talk to @BotFather in Telegram, send /newbot, and put the token it gives
+  you in .env as BOT_TOKEN=123456789:AA... (see .env.example).
+  To try Khabar without Telegram, run: khabar sandbox"""
+
+
+def _version() -> str:
+    try:
+        return version("khabar")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    setup_logging(settings.log_format, secrets=(settings.token,))
+    from bot.runner import run
+
+    asyncio.run(run(settings))
+    return 0
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.sandbox import run_sandbox
+
+    asyncio.run(run_sandbox(settings, port=args.port, script=args.script))
+    return 0
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    async def go() -> None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+    print("database is up to date")
+    return 0
+
+
+def _cmd_admin(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.roles import Role
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from storage.users import UserRepository
+
+    role = args.role if args.action == "grant" else Role.STRANGER.value
+
+    async def go() -> None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as session:
+                await UserRepository(session).set_role(args.telegram_id, role)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+    print(f"user {args.telegram_id} is now {role}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="khabar", description="Khabar incident-reporting bot")
+    parser.add_argument("--version", action="version", version=f"khabar {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)").set_defaults(
+        func=_cmd_run
+    )
+    sandbox = sub.add_parser("sandbox", help="the bot against a local Telegram emulator, in this terminal")
+    sandbox.add_argument("--port", type=int, default=8081, help="emulator port (default 8081)")
+    sandbox.add_argument("--script", help="read chat input from this file instead of the terminal")
+    sandbox.set_defaults(func=_cmd_sandbox)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations and load the gazetteer").set_defaults(
+        func=_cmd_db_upgrade
+    )
+
+    admin = sub.add_parser("admin", help="grant or revoke roles")
+    admin.add_argument("action", choices=["grant", "revoke"])
+    admin.add_argument("telegram_id", type=int)
+    admin.add_argument(
+        "role",
+        nargs="?",
+        default="admin",
+        choices=["reporter", "coordinator", "moderator", "admin"],
+    )
+    admin.set_defaults(func=_cmd_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

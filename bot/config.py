@@ -1,0 +1,140 @@
+"""Configuration from the environment (and an optional `.env`), validated once at start-up.
+
+Every variable of DESIGN.md is a field here. A bad value raises `ConfigError` whose message is one
+line naming the variable; the CLI prints it and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("en", "fa_AF", "ps")
+Language = Literal["en", "fa_AF", "ps"]
+
+# BotFather tokens look like 123456789:AAH…; the emulator accepts any token of that shape.
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message is a single line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./var/khabar.db"
+    telegram_base_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    default_language: Language = "en"
+    timezone: str = "Asia/Kabul"
+    export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    log_format: Literal["plain", "json"] = "plain"
+    send_rate: float = Field(default=25.0, gt=0, le=30)
+    wipe_after_submit: bool = True
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not _TOKEN_RE.match(value.strip()):
+            # Never echo the value: it may be a real token with a typo.
+            raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
+        return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if scheme in ("postgresql", "postgres"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if scheme == "sqlite":
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if scheme not in _DB_SCHEMES:
+            raise ValueError(f"unknown scheme {scheme!r}; use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("telegram_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            for part in parts:
+                if not part.isdigit():
+                    raise ValueError(f"{part!r} is not a numeric Telegram user id")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @field_validator("export_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            tokens: dict[str, str] = {}
+            for item in (p.strip() for p in value.split(",") if p.strip()):
+                name, sep, token = item.partition(":")
+                if not sep or not name.strip() or len(token.strip()) < 16:
+                    raise ValueError("use name:token pairs separated by commas, tokens of 16+ characters")
+                tokens[name.strip()] = token.strip()
+            return tokens
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Kabul") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.bot_token.get_secret_value() if self.bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the configuration, turning the first error into one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None

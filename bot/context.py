@@ -1,0 +1,54 @@
+"""The per-update context handed to every handler, and the services it reaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.config import Settings
+from bot.roles import Role, role_of
+from storage.db import Database
+from storage.models import User
+
+if TYPE_CHECKING:
+    from telegram.ext._utils.types import BD, CD, UD  # noqa: F401
+
+
+@dataclass
+class Services:
+    """Everything a handler may call. Services know nothing of Telegram."""
+
+    settings: Settings
+    db: Database
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class KhabarContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Adds the caller's account (loaded once per update by the access layer) and the services."""
+
+    def __init__(
+        self, application: KhabarApp, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.account: User | None = None
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.application.bot_data["services"]
+        return services
+
+    @property
+    def role(self) -> Role:
+        return role_of(self.account.role if self.account else None)
+
+
+KhabarApp = Application[
+    ExtBot[None],
+    KhabarContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[KhabarContext],
+]

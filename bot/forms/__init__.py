@@ -1,0 +1,1 @@
+"""Report categories as data (one TOML file each) and the engine that walks them."""

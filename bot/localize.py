@@ -1,0 +1,153 @@
+"""Numbers, dates and bidirectional text for every language the bot speaks; parsing of user input.
+
+Dari and Pashto show Eastern Arabic-Indic (Persian) digits and Solar Hijri dates with Afghan month
+names; English shows Western digits and Gregorian dates. Input accepts every digit script and both
+calendars. This is the one module that formats or parses dates and numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import jdatetime
+
+from bot.i18n import get_locale, is_rtl
+
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_ASCII = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
+
+# Afghan (not Iranian) month names of the Solar Hijri calendar.
+MONTHS_PRS = (
+    "حمل",
+    "ثور",
+    "جوزا",
+    "سرطان",
+    "اسد",
+    "سنبله",
+    "میزان",
+    "عقرب",
+    "قوس",
+    "جدی",
+    "دلو",
+    "حوت",
+)
+MONTHS_PS = (
+    "وری",
+    "غویی",
+    "غبرګولی",
+    "چنګاښ",
+    "زمری",
+    "وږی",
+    "تله",
+    "لړم",
+    "لیندۍ",
+    "مرغومی",
+    "سلواغه",
+    "کب",
+)
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+FSI, PDI = "\u2068", "\u2069"
+_LTR_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@#+]*[A-Za-z0-9]|[A-Za-z]")
+
+
+def to_ascii_digits(text: str) -> str:
+    return text.translate(_TO_ASCII)
+
+
+def local_digits(text: str, language: str | None = None) -> str:
+    """Render the digits of `text` in the script of `language` (default: the current locale)."""
+    return text.translate(_TO_PERSIAN) if is_rtl(language) else text
+
+
+def format_number(value: int | float, language: str | None = None) -> str:
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    if is_rtl(language):
+        text = text.replace(",", "٬").replace(".", "٫")
+    return local_digits(text, language)
+
+
+def parse_int(text: str) -> int | None:
+    """An integer typed in any digit script, with or without thousands separators; None if not one."""
+    cleaned = to_ascii_digits(text.strip())
+    cleaned = re.sub(r"(?<=\d)[,\u066C\u060C' \u00A0\u202F](?=\d{3}\b)", "", cleaned)
+    if re.fullmatch(r"[+-]?\d{1,12}", cleaned):
+        return int(cleaned)
+    return None
+
+
+def isolate(fragment: str) -> str:
+    """Wrap a left-to-right fragment (reference, P-code, Latin name) so RTL text keeps its order."""
+    return f"{FSI}{fragment}{PDI}" if is_rtl() else fragment
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """Isolate every Latin/number run inside right-to-left text; leave LTR text alone."""
+    if not is_rtl():
+        return text
+    return _LTR_RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text)
+
+
+def format_date(day: date, language: str | None = None) -> str:
+    language = language or get_locale()
+    if language == "fa_AF" or language == "ps":
+        jd = jdatetime.date.fromgregorian(date=day)
+        months = MONTHS_PRS if language == "fa_AF" else MONTHS_PS
+        return local_digits(f"{jd.day} {months[jd.month - 1]} {jd.year}", language)
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_iso_date(day: date, language: str | None = None) -> str:
+    """A compact numeric date: 2026-11-24 in English, ۱۴۰۵/۰۹/۰۳ in Dari and Pashto."""
+    language = language or get_locale()
+    if is_rtl(language):
+        jd = jdatetime.date.fromgregorian(date=day)
+        return local_digits(f"{jd.year:04d}/{jd.month:02d}/{jd.day:02d}", language)
+    return day.isoformat()
+
+
+_MONTH_WORDS = {
+    **{name: i + 1 for i, name in enumerate(MONTHS_PRS)},
+    **{name: i + 1 for i, name in enumerate(MONTHS_PS)},
+}
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as Gregorian (2026-11-24, 24/11/2026, 24.11.2026) or Solar Hijri (1405/09/03,
+    ۱۴۰۵/۹/۳, 3 قوس 1405), in any digit script. Years below 1600 are Solar Hijri. None if invalid."""
+    cleaned = to_ascii_digits(text.strip())
+    for word, month in _MONTH_WORDS.items():
+        match = re.fullmatch(rf"(\d{{1,2}})\s*{word}\s*(\d{{4}})", cleaned)
+        if match:
+            return _hijri(int(match.group(2)), month, int(match.group(1)))
+    parts = re.split(r"[-/.\u066B\s]+", cleaned)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    a, b, c = (int(p) for p in parts)
+    if len(parts[0]) == 4:
+        year, month, day = a, b, c
+    elif len(parts[2]) == 4:
+        year, month, day = c, b, a
+    else:
+        return None
+    if year < 1600:
+        return _hijri(year, month, day)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _hijri(year: int, month: int, day: int) -> date | None:
+    try:
+        result: date = jdatetime.date(year, month, day).togregorian()
+    except (ValueError, TypeError):
+        return None
+    return result
+
+
+def days_ago(today: date, n: int) -> date:
+    return today - timedelta(days=n)

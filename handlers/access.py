@@ -1,0 +1,76 @@
+"""Group -1: load the caller, set the locale, refuse replays, blocked users and strangers.
+
+Runs before every feature handler, so no update reaches a feature without an account and a locale.
+Features still check their own least role on every command and button (`handlers.common.requires`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.context import KhabarApp, KhabarContext
+from bot.i18n import _, set_locale
+from bot.languages import guess_language
+from bot.roles import Role
+from handlers.common import answer, send
+from storage.chat_log import ChatLogRepository
+from storage.updates import SeenUpdateRepository
+from storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+PUBLIC_COMMANDS = frozenset({"start", "help", "language"})
+PUBLIC_CALLBACK_PREFIXES = ("lang:",)
+
+
+def _is_public(update: Update) -> bool:
+    if update.callback_query is not None:
+        return (update.callback_query.data or "").startswith(PUBLIC_CALLBACK_PREFIXES)
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    if text.startswith("/"):
+        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+        return command in PUBLIC_COMMANDS
+    return False
+
+
+async def load_account(update: Update, context: KhabarContext) -> None:
+    tg_user = update.effective_user
+    chat = update.effective_chat
+    if tg_user is None or tg_user.is_bot or (chat is not None and chat.type != "private"):
+        # Khabar works in private chats only; group traffic is ignored without a word.
+        raise ApplicationHandlerStop
+    services = context.services
+    async with services.db.session() as session:
+        if await SeenUpdateRepository(session).seen(update.update_id):
+            log.info("replayed update %s ignored", update.update_id)
+            raise ApplicationHandlerStop
+        users = UserRepository(session)
+        account = await users.get_or_create(tg_user.id, tg_user.first_name or "")
+        if tg_user.id in services.settings.admin_ids and account.role != Role.ADMIN:
+            account.role = Role.ADMIN
+            await users.save(account)
+        if update.message is not None:
+            await ChatLogRepository(session).record(
+                update.message.chat_id, update.message.message_id, from_bot=False
+            )
+    context.account = account
+    set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
+    if account.status == "blocked":
+        text = _("Your access to this bot has been suspended. Contact your coordinator.")
+        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
+        raise ApplicationHandlerStop
+    if context.role == Role.STRANGER and not _is_public(update):
+        text = _(
+            "This bot is for registered humanitarian field teams. To get access, ask your "
+            "coordinator for an invite link, then open it or send /start with the invite code."
+        )
+        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
+        raise ApplicationHandlerStop
+
+
+def register(app: KhabarApp) -> None:
+    app.add_handler(TypeHandler(Update, load_account), group=-1)

@@ -1,0 +1,99 @@
+"""Small helpers every feature handler shares: sending (and logging ids for /wipe), access checks."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import KhabarContext
+from bot.i18n import _
+from bot.roles import Role
+from storage.chat_log import ChatLogRepository
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, KhabarContext], Awaitable[Any]]
+
+
+async def send(
+    update: Update,
+    context: KhabarContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    html: bool = False,
+) -> Message | None:
+    """Reply in the update's chat and remember the message id for /wipe."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    message = await context.bot.send_message(
+        chat.id, text, reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+    )
+    if chat.type == "private":
+        async with context.services.db.session() as session:
+            await ChatLogRepository(session).record(chat.id, message.message_id, from_bot=True)
+    return message
+
+
+async def edit_or_send(
+    update: Update,
+    context: KhabarContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    html: bool = False,
+) -> Message | None:
+    """Edit the message whose button was pressed; send a new one when it cannot be edited."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            result = await query.message.edit_text(
+                text, reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+            )
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc):
+                return query.message
+    return await send(update, context, text, markup, html=html)
+
+
+async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press (stops the spinner); harmless when the query is already answered."""
+    if update.callback_query is not None:
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer(text, show_alert=alert)
+
+
+def requires(role: Role) -> Callable[[Callback], Callback]:
+    """Refuse a command or button press from anyone below `role`, whatever the button showed."""
+
+    def decorate(func: Callback) -> Callback:
+        @wraps(func)
+        async def wrapper(update: Update, context: KhabarContext) -> Any:
+            if not context.role.at_least(role):
+                log.warning(
+                    "refused %s for user %s (role %s, needs %s)",
+                    func.__name__,
+                    update.effective_user and update.effective_user.id,
+                    context.role,
+                    role,
+                )
+                text = _("You don't have permission to do that.")
+                if update.callback_query:
+                    await answer(update, text, alert=True)
+                else:
+                    await send(update, context, text)
+                return None
+            return await func(update, context)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,130 @@
+"""/start, /help and /language: what everyone, strangers included, may use."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.commands import commands_for
+from bot.config import LANGUAGES
+from bot.context import KhabarApp, KhabarContext
+from bot.i18n import _, set_locale, use_locale
+from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
+from bot.roles import Role
+from handlers.common import answer, edit_or_send, send
+from storage.users import UserRepository
+
+
+def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("✓ " if code == current else "") + NATIVE_NAMES[code],
+                    callback_data=f"lang:{code}",
+                )
+            ]
+            for code in LANGUAGES
+        ]
+    )
+
+
+def help_text(role: Role) -> str:
+    lines = [
+        _("Khabar takes incident reports from field teams and shares verified reports with coordinators.")
+    ]
+    lines.append("")
+    lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(role) if c.in_menu]
+    return "\n".join(lines)
+
+
+async def start(update: Update, context: KhabarContext) -> None:
+    account = context.account
+    assert account is not None
+    if context.args:
+        from handlers import invites_hook
+
+        if await invites_hook(update, context, context.args[0]):
+            return
+    if account.language is None:
+        # First contact: offer the three languages, the guessed one ticked.
+        from bot.i18n import get_locale
+
+        await send(
+            update,
+            context,
+            _("Welcome to Khabar. Choose your language:"),
+            language_keyboard(get_locale()),
+        )
+        return
+    await send(update, context, help_text(context.role))
+
+
+async def help_command(update: Update, context: KhabarContext) -> None:
+    await send(update, context, help_text(context.role))
+
+
+async def language_command(update: Update, context: KhabarContext) -> None:
+    account = context.account
+    await send(
+        update,
+        context,
+        _("Choose your language:"),
+        language_keyboard(account.language if account else None),
+    )
+
+
+async def choose_language(update: Update, context: KhabarContext) -> None:
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    code = (query.data or "").removeprefix("lang:")
+    if code not in LANGUAGES:
+        await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
+        return
+    async with context.services.db.session() as session:
+        users = UserRepository(session)
+        account = await users.get_or_create(context.account.id)
+        account.language = code
+        await users.save(account)
+    context.account = account
+    set_locale(code)
+    await answer(update)
+    await edit_or_send(update, context, _("Language set to English."))
+    await sync_chat_menu(context.bot, account.id, context.role, code)
+    await send(update, context, help_text(context.role))
+
+
+async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> None:
+    """Give one chat the command menu of its role, in its language."""
+    with use_locale(language):
+        commands = [BotCommand(c.name, _(c.description)) for c in commands_for(role) if c.in_menu]
+    # A menu is a convenience; never fail an action over it.
+    with contextlib.suppress(TelegramError):
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+async def publish_command_menus(bot: Bot) -> None:
+    """Default menus per language, for people whose chat has no menu of its own yet."""
+    for language in LANGUAGES:
+        with use_locale(language):
+            commands = [BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)]
+        await bot.set_my_commands(commands, language_code=TELEGRAM_CODES[language])
+    with use_locale("en"):
+        await bot.set_my_commands([BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)])
+
+
+def register(app: KhabarApp) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("language", language_command))
+    app.add_handler(CallbackQueryHandler(choose_language, pattern=r"^lang:"))

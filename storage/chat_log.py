@@ -1,0 +1,38 @@
+"""Message ids of private chats (never text), so /wipe can delete both sides of a conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import ChatMessage
+
+
+class ChatLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
+        try:
+            async with self.session.begin_nested():
+                self.session.add(ChatMessage(chat_id=chat_id, message_id=message_id, from_bot=from_bot))
+        except IntegrityError:
+            pass
+
+    async def since(self, chat_id: int, after: datetime) -> list[int]:
+        stmt = (
+            select(col(ChatMessage.message_id))
+            .where(col(ChatMessage.chat_id) == chat_id, col(ChatMessage.at) >= after)
+            .order_by(col(ChatMessage.message_id))
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def forget(self, chat_id: int, message_ids: list[int] | None = None) -> None:
+        stmt = delete(ChatMessage).where(col(ChatMessage.chat_id) == chat_id)
+        if message_ids is not None:
+            stmt = stmt.where(col(ChatMessage.message_id).in_(message_ids))
+        await self.session.execute(stmt)

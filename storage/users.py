@@ -1,0 +1,44 @@
+"""Users repository."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import User, utcnow
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def get_or_create(self, user_id: int, first_name: str = "") -> User:
+        user = await self.get(user_id)
+        if user is None:
+            user = User(id=user_id, first_name=first_name[:64])
+            self.session.add(user)
+            await self.session.flush()
+        return user
+
+    async def set_role(self, user_id: int, role: str) -> User:
+        user = await self.get_or_create(user_id)
+        user.role, user.updated_at = role, utcnow()
+        await self.session.flush()
+        return user
+
+    async def save(self, user: User) -> None:
+        user.updated_at = utcnow()
+        self.session.add(user)
+        await self.session.flush()
+
+    async def list(self, roles: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> list[User]:
+        stmt = select(User).order_by(col(User.created_at)).limit(limit).offset(offset)
+        if roles:
+            stmt = stmt.where(col(User.role).in_(roles))
+        return list((await self.session.execute(stmt)).scalars())

@@ -1,0 +1,176 @@
+"""Drives the real PTB Application through the emulator: a started bot and simulated users."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.application import SANDBOX_TOKEN, build_application
+from bot.config import Settings, load_settings
+from bot.context import KhabarApp
+from bot.emulator import EmulatorServer, EmuMessage, Limits
+from storage.db import Database
+from storage.users import UserRepository
+
+WAIT = 10.0
+
+
+@dataclass
+class SimUser:
+    bot: BotHarness
+    id: int
+    first_name: str
+    language_code: str | None
+
+    @property
+    def state(self) -> Any:
+        return self.bot.emulator.state
+
+    async def send(self, text: str) -> EmuMessage | None:
+        await self.bot.process(self.state.send_text(self.id, text))
+        return self.last_reply
+
+    async def send_photo(
+        self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9", caption: str | None = None
+    ) -> EmuMessage | None:
+        await self.bot.process(self.state.send_photo(self.id, data, caption))
+        return self.last_reply
+
+    async def send_location(self, latitude: float, longitude: float) -> EmuMessage | None:
+        await self.bot.process(self.state.send_location(self.id, latitude, longitude))
+        return self.last_reply
+
+    async def press(self, label: str, *, exact: bool = False) -> EmuMessage | None:
+        """Press the button labelled `label` on the newest bot message that has one."""
+        for message in reversed(self.state.bot_messages(self.id)):
+            for row in message.buttons:
+                for button in row:
+                    text = button["text"]
+                    if text == label or (not exact and label in text):
+                        return await self.press_data(button["callback_data"], message.message_id)
+        raise AssertionError(f"no button {label!r}; last buttons: {self.buttons}")
+
+    async def press_data(self, data: str, message_id: int | None = None) -> EmuMessage | None:
+        """Press a button with arbitrary callback data (a stale or forged button)."""
+        if message_id is None:
+            messages = self.state.bot_messages(self.id)
+            message_id = messages[-1].message_id if messages else 1
+        await self.bot.process(self.state.press(self.id, message_id, data))
+        return self.last_reply
+
+    @property
+    def replies(self) -> list[EmuMessage]:
+        return self.state.bot_messages(self.id)
+
+    @property
+    def last_reply(self) -> EmuMessage | None:
+        replies = self.replies
+        return replies[-1] if replies else None
+
+    @property
+    def last_text(self) -> str:
+        reply = self.last_reply
+        return (reply.text or reply.caption or "") if reply else ""
+
+    @property
+    def buttons(self) -> list[str]:
+        for message in reversed(self.replies):
+            if message.buttons:
+                return message.button_labels
+        return []
+
+    @property
+    def last_alert(self) -> str | None:
+        answered = [q for q in self.state.callback_queries.values() if q["user_id"] == self.id]
+        return answered[-1]["text"] if answered else None
+
+
+@dataclass
+class BotHarness:
+    db: Database
+    emulator: EmulatorServer
+    settings: Settings
+    app: KhabarApp | None = None
+    _done: set[int] = field(default_factory=set)
+    _event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def create(cls, db: Database, limits: Limits | None = None, **overrides: Any) -> BotHarness:
+        emulator = EmulatorServer(limits)
+        url = await emulator.start()
+        settings = load_settings(_env_file=None, database_url=db.url, telegram_base_url=url, **overrides)
+        harness = cls(db=db, emulator=emulator, settings=settings)
+        await harness.start()
+        return harness
+
+    def _processed(self, update: object) -> None:
+        update_id = getattr(update, "update_id", None)
+        if isinstance(update_id, int):
+            self._done.add(update_id)
+            self._event.set()
+
+    async def start(self) -> None:
+        app = build_application(self.settings, self.db, token=SANDBOX_TOKEN)
+        app.processed_listeners.append(self._processed)  # type: ignore[attr-defined]
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        self.app = app
+
+    async def stop(self) -> None:
+        app = self.app
+        if app is None:
+            return
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        self.app = None
+
+    async def restart(self) -> None:
+        """A fresh Application on the same database, as after a crash and restart."""
+        await self.stop()
+        await self.start()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.emulator.stop()
+
+    async def process(self, update_id: int) -> None:
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while update_id not in self._done:
+            self._event.clear()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"update {update_id} was not processed within {WAIT}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), remaining)
+
+    async def user(
+        self,
+        user_id: int,
+        first_name: str = "User",
+        language_code: str | None = "en",
+        role: str | None = None,
+        language: str | None = None,
+    ) -> SimUser:
+        """A Telegram user; with `role`, already registered (and with `language`, already chosen)."""
+        self.emulator.state.add_user(user_id, first_name, language_code)
+        if role is not None:
+            async with self.db.session() as session:
+                users = UserRepository(session)
+                account = await users.set_role(user_id, role)
+                account.first_name = first_name
+                account.language = language or ("en" if language_code is None else None) or language
+                if account.language is None:
+                    from bot.languages import guess_language
+
+                    account.language = guess_language(language_code, self.settings.default_language)
+                await users.save(account)
+        return SimUser(self, user_id, first_name, language_code)

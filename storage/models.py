@@ -200,6 +200,39 @@ class SeenUpdate(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+# --- moderation ---------------------------------------------------------------------------------
+
+
+class PendingInput(SQLModel, table=True):
+    """A typed reply the bot waits for, keyed by the prompt it answers (a ForceReply message).
+
+    Keyed by prompt rather than by user so a restart, a second open card or an unrelated message
+    never confuses whose reason, question, reference, value or answer a reply is.
+    """
+
+    __tablename__ = "pending_inputs"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=16)  # reject | question | duplicate | edit | answer
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    version: int = 0  # the report version the prompt was made for
+    field: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ModeratorAlert(SQLModel, table=True):
+    """Per moderator: when the last "new reports" message went out and the newest report it counted."""
+
+    __tablename__ = "moderator_alerts"
+
+    user_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_sent_at: datetime = Field(sa_type=UTCDateTime)
+    last_report_id: int = 0
+
+
 # --- delivery -----------------------------------------------------------------------------------
 
 

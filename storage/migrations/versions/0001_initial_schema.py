@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 11:25:51.762478
+Create Date: 2026-11-25 11:38:11.647774
 """
 
 from collections.abc import Sequence
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import storage.models
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -86,6 +87,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_hash"),
     )
     op.create_table(
+        "moderator_alerts",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("last_sent_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_report_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+    op.create_table(
         "place_aliases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pcode", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -137,9 +145,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pcode"),
     )
     with op.batch_alter_table("districts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_districts_province_pcode"), ["province_pcode"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_districts_province_pcode"), ["province_pcode"], unique=False)
 
     op.create_table(
         "users",
@@ -220,13 +226,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_approved_at"), ["approved_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_category"), ["category"], unique=False)
         batch_op.create_index(
-            "ix_reports_district_category",
-            ["district_pcode", "category", "occurred_on"],
-            unique=False,
+            "ix_reports_district_category", ["district_pcode", "category", "occurred_on"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_reports_province_pcode"), ["province_pcode"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_reports_province_pcode"), ["province_pcode"], unique=False)
         batch_op.create_index("ix_reports_status_created", ["status", "created_at"], unique=False)
 
     op.create_table(
@@ -281,6 +283,26 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
+        "pending_inputs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("chat_id", "message_id"),
+    )
+    with op.batch_alter_table("pending_inputs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pending_inputs_report_id"), ["report_id"], unique=False)
+
+    op.create_table(
         "report_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
@@ -330,6 +352,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_events_report_id"))
 
     op.drop_table("report_events")
+    with op.batch_alter_table("pending_inputs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pending_inputs_report_id"))
+
+    op.drop_table("pending_inputs")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_next")
         batch_op.drop_index(batch_op.f("ix_outbox_chat_id"))
@@ -366,6 +392,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_place_aliases_pcode"))
 
     op.drop_table("place_aliases")
+    op.drop_table("moderator_alerts")
     op.drop_table("invites")
     with op.batch_alter_table("invite_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invite_attempts_user_id"))

@@ -255,6 +255,27 @@ class Subscription(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SubscriptionDraft(SQLModel, table=True):
+    """The /subscribe wizard's state, one per user, saved on every press (survives restarts)."""
+
+    __tablename__ = "subscription_drafts"
+
+    user_id: int = Field(sa_type=BigInteger, foreign_key="users.id", primary_key=True)
+    subscription_id: int | None = Field(default=None, foreign_key="subscriptions.id")  # when editing
+    step: str = Field(default="frequency", max_length=16)
+    data: dict[str, Any] = _json()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Watermark(SQLModel, table=True):
+    """How far a background scan has got (e.g. urgent alerts: approved_at already handled)."""
+
+    __tablename__ = "watermarks"
+
+    name: str = Field(primary_key=True, max_length=32)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
@@ -267,6 +288,7 @@ class Outbox(SQLModel, table=True):
     text: str
     parse_mode: str | None = Field(default=None, max_length=16)
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when status became sending
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

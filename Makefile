@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
-PO := $(wildcard locales/*/LC_MESSAGES/khabar.po)
+LANGS := en fa_AF ps
+PO := $(foreach lang,$(LANGS),locales/$(lang)/LC_MESSAGES/khabar.po)
 MO := $(PO:.po=.mo)
 
 .PHONY: all run test test-sqlite test-pg lint messages locale-preview clean
@@ -48,13 +49,25 @@ test-pg: all
 		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipping the PostgreSQL run =="; \
 	fi
 
-messages: all
+# Extract from the whole tree (babel.cfg picks bot/, handlers/ and the form files) and merge into
+# the committed catalogs. A missing catalog is created; check its Plural-Forms header against CLDR
+# (tests/test_translations.py does) before committing it.
+messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
-		--project=khabar -o locales/khabar.pot bot handlers
-	for lang in en fa_AF ps; do \
-		$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D khabar -i locales/khabar.pot \
-			-d locales -l $$lang; \
+		--project=khabar -o locales/khabar.pot .
+	for lang in $(LANGS); do \
+		if [ -f locales/$$lang/LC_MESSAGES/khabar.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D khabar -i locales/khabar.pot \
+				-d locales -l $$lang; \
+		else \
+			$(BIN)/pybabel init -D khabar -i locales/khabar.pot -d locales -l $$lang; \
+		fi; \
 	done
+	$(MAKE) --no-print-directory $(MO)
+
+# Every catalog message and form label in the three languages side by side, for a human reviewer.
+locale-preview: all
+	$(BIN)/python -m bot.i18n_preview -o build/locale-preview.md
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
@@ -19,7 +19,7 @@ from storage.chat_log import ChatLogRepository
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, KhabarContext], Awaitable[Any]]
+Callback = Callable[[Update, KhabarContext], Coroutine[Any, Any, Any]]
 
 
 async def send(

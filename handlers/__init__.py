@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from telegram import Update
-
-from bot.context import KhabarApp, KhabarContext
-
-# Invite redemption plugs in here (set by the invites feature); returns True when it handled /start.
-InviteHook = Callable[[Update, KhabarContext, str], Awaitable[bool]]
-_invite_hook: InviteHook | None = None
-
-
-async def invites_hook(update: Update, context: KhabarContext, code: str) -> bool:
-    return await _invite_hook(update, context, code) if _invite_hook else False
+from bot.context import KhabarApp
 
 
 def register_all(app: KhabarApp) -> None:
-    from handlers import access, errors, fallback, start
+    from handlers import access, admin, errors, fallback, invites, start
 
     access.register(app)
     start.register(app)
     # Feature modules register here, before the fallback.
+    invites.register(app)
+    admin.register(app)
     fallback.register(app)
     errors.register(app)

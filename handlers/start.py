@@ -52,9 +52,10 @@ async def start(update: Update, context: KhabarContext) -> None:
     account = context.account
     assert account is not None
     if context.args:
-        from handlers import invites_hook
+        # Imported here: the invites module builds on this one (menus, greeting).
+        from handlers.invites import start_with_code
 
-        if await invites_hook(update, context, context.args[0]):
+        if await start_with_code(update, context, context.args[0]):
             return
     if account.language is None:
         # First contact: offer the three languages, the guessed one ticked.

@@ -1,0 +1,121 @@
+"""User administration rules: changing roles, blocking, listing. Every change is an audit row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, _
+from bot.roles import Role
+from storage import admin_events
+from storage.models import User
+from storage.users import UserRepository
+
+ROLE_LABELS = {
+    Role.STRANGER: N_("no access"),
+    Role.REPORTER: N_("reporter"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.MODERATOR: N_("moderator"),
+    Role.ADMIN: N_("admin"),
+}
+ASSIGNABLE = (Role.STRANGER, Role.REPORTER, Role.COORDINATOR, Role.MODERATOR, Role.ADMIN)
+
+
+def role_label(role: str) -> str:
+    """The role's name in the current language."""
+    try:
+        return _(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+class Change(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"
+    UNKNOWN_USER = "unknown_user"
+    SELF = "self"  # an admin may not demote or block themself and lock everyone out
+    CONFIG_ADMIN = "config_admin"  # ADMIN_IDS are re-promoted on every update; changing them is futile
+
+
+@dataclass(frozen=True)
+class UserChange:
+    outcome: Change
+    user: User | None = None
+
+
+async def set_role(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    user_id: int,
+    role: Role,
+    config_admins: tuple[int, ...],
+    now: datetime,
+) -> UserChange:
+    users = UserRepository(session)
+    user = await users.get(user_id)
+    if user is None:
+        return UserChange(Change.UNKNOWN_USER)
+    if user.role == role.value:
+        return UserChange(Change.UNCHANGED, user)
+    if user_id == actor_id:
+        return UserChange(Change.SELF, user)
+    if user_id in config_admins and role is not Role.ADMIN:
+        return UserChange(Change.CONFIG_ADMIN, user)
+    before = user.role
+    user.role = role.value
+    await users.save(user)
+    await admin_events.record(
+        session,
+        actor_id=actor_id,
+        action="role_changed",
+        target=f"user:{user_id}",
+        before={"role": before},
+        after={"role": role.value},
+        at=now,
+    )
+    return UserChange(Change.DONE, user)
+
+
+async def set_blocked(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    user_id: int,
+    blocked: bool,
+    config_admins: tuple[int, ...],
+    now: datetime,
+) -> UserChange:
+    users = UserRepository(session)
+    user = await users.get(user_id)
+    if user is None:
+        return UserChange(Change.UNKNOWN_USER)
+    status = "blocked" if blocked else "active"
+    if user.status == status:
+        return UserChange(Change.UNCHANGED, user)
+    if user_id == actor_id:
+        return UserChange(Change.SELF, user)
+    if blocked and user_id in config_admins:
+        return UserChange(Change.CONFIG_ADMIN, user)
+    before = user.status
+    user.status = status
+    await users.save(user)
+    await admin_events.record(
+        session,
+        actor_id=actor_id,
+        action="user_blocked" if blocked else "user_unblocked",
+        target=f"user:{user_id}",
+        before={"status": before},
+        after={"status": status},
+        at=now,
+    )
+    return UserChange(Change.DONE, user)
+
+
+async def list_users(session: AsyncSession, limit: int = 50) -> list[User]:
+    """Everyone with a role (strangers who only pressed /start are left out)."""
+    roles = [r.value for r in ASSIGNABLE if r is not Role.STRANGER]
+    return await UserRepository(session).list(roles=roles, limit=limit)

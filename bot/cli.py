@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
@@ -15,6 +16,11 @@ khabar: BOT_TOKEN is not set.
   To run the real bot, talk to @BotFather in Telegram, send /newbot, and put the token it gives
   you in .env as BOT_TOKEN=123456789:AA... (see .env.example).
   To try Khabar without Telegram, run: khabar sandbox"""
+
+
+TOKEN_REJECTED = """\
+khabar: BOT_TOKEN was rejected by the Bot API server (revoked, or mistyped?).
+  Check it with @BotFather (/mybots → API Token) and update .env."""
 
 
 def _version() -> str:
@@ -37,10 +43,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    setup_logging(settings.log_format, secrets=(settings.token,))
+    setup_logging(settings.log_format, settings.log_level, secrets=(settings.token,))
+    from telegram.error import InvalidToken
+
     from bot.runner import run
 
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except ConfigError as exc:  # a combination of settings the runner refuses
+        print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    except InvalidToken:
+        # PTB's own message quotes the token; say what happened without it.
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return 2
+    except Exception:
+        # Through logging, not Python's traceback printer, so the token is scrubbed from it.
+        logging.getLogger("bot.cli").exception("the bot stopped on an error")
+        return 1
     return 0
 
 

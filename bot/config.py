@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LANGUAGES = ("en", "fa_AF", "ps")
@@ -27,7 +28,12 @@ class ConfigError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # `VAR=` (as in a copied .env.example) means "use the default", not "the empty string".
+        env_ignore_empty=True,
     )
 
     bot_token: SecretStr | None = None
@@ -40,8 +46,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Kabul"
     export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8080, ge=1, le=65535)
+    http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
     log_format: Literal["plain", "json"] = "plain"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=30)
     wipe_after_submit: bool = True
 
@@ -55,9 +62,17 @@ class Settings(BaseSettings):
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
         return value.strip()
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _db_scheme(cls, value: str) -> str:
+        if "://" not in value:
+            # Not echoed: a misplaced password is as likely here as a typo.
+            raise ValueError("not a database URL; use sqlite+aiosqlite:///path or postgresql+asyncpg://host/db")
         scheme = value.split("://", 1)[0]
         if scheme in ("postgresql", "postgres"):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
@@ -129,12 +144,44 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value() if self.bot_token else None
 
 
+# Values of these variables never appear in an error message (a typo'd token is still a token).
+_SECRET_FIELDS = {"bot_token", "webhook_secret", "export_tokens", "database_url"}
+
+
+def _describe(error: ErrorDetails, field: str) -> str:
+    """One readable clause for a pydantic error, echoing the bad value only for harmless fields."""
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    shown = ""
+    if field not in _SECRET_FIELDS and isinstance(value, str | int | float) and value != "":
+        shown = f", not {str(value)[:40]!r}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected')}{shown}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"must be a whole number{shown}"
+    if kind in ("float_parsing", "float_type"):
+        return f"must be a number{shown}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false{shown}"
+    limits = {
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+    }
+    if kind in limits:
+        words, key = limits[kind]
+        return f"must be {words} {ctx.get(key)}{shown}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read and validate the configuration, turning the first error into one line."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        message = str(error["msg"]).removeprefix("Value error, ")
+        field = str(error["loc"][0]) if error["loc"] else ""
+        variable = field.upper() or "configuration"
+        message = " ".join(_describe(error, field).split())  # one line, whatever pydantic said
         raise ConfigError(f"{variable}: {message}") from None

@@ -31,6 +31,10 @@ class RedactTokens(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
 
 
@@ -47,7 +51,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(fmt: str = "plain", level: int = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
+def setup_logging(fmt: str = "plain", level: int | str = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
+    """Log to stderr in `fmt`; `level` applies to Khabar's own loggers and to httpx (URLs, redacted)."""
+    level_no = logging.getLevelName(level.upper()) if isinstance(level, str) else level
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactTokens(secrets))
     handler.setFormatter(
@@ -59,7 +65,11 @@ def setup_logging(fmt: str = "plain", level: int = logging.INFO, secrets: tuple[
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
-    # httpx logs every request URL at INFO; keep it for warnings only (and scrubbed regardless).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    root.setLevel(level_no)
+    # httpx logs every request URL at INFO: useful when debugging, noise otherwise (and scrubbed
+    # regardless). PTB's DEBUG output dumps request parameters and updates, i.e. message text and
+    # phone numbers, so `telegram` never goes below INFO; httpcore's DEBUG is connection chatter.
+    logging.getLogger("httpx").setLevel(level_no if level_no <= logging.DEBUG else logging.WARNING)
+    for name in ("telegram", "httpcore", "aiosqlite", "asyncio"):
+        logging.getLogger(name).setLevel(max(level_no, logging.INFO))
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -92,7 +92,7 @@ class TerminalChat:
 
 
 async def run_sandbox(settings: Settings, *, port: int = 8081, script: str | None = None) -> None:
-    setup_logging(settings.log_format)
+    setup_logging(settings.log_format, settings.log_level)
     emulator = EmulatorServer()
     url = await emulator.start(port=port)
     for user_id, (name, _role) in USERS.items():

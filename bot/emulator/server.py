@@ -161,12 +161,16 @@ class EmulatorServer:
         self._http: ClientSession | None = None
         self.url = ""
         self.tokens_seen: set[str] = set()
+        # Tokens answered with 401 Unauthorized, as Telegram answers a revoked token.
+        self.revoked_tokens: set[str] = set()
         self.api_calls: list[str] = []
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # A client that hangs up (a killed bot) ends its long poll, as on Telegram; without this the
+        # poll would hold `stop()` for up to its timeout.
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -178,6 +182,7 @@ class EmulatorServer:
         return self.url
 
     async def stop(self) -> None:
+        self.state.close()
         if self._webhook_task:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -215,6 +220,8 @@ class EmulatorServer:
         method = request.match_info["method"].lower()
         self.tokens_seen.add(token)
         self.api_calls.append(method)
+        if token in self.revoked_tokens:
+            return self._error(ApiError(401, "Unauthorized"))
         handler: Callable[[_Params], Awaitable[Any]] | None = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(ApiError(404, "Not Found"))

@@ -122,6 +122,12 @@ class EmulatorState:
         self._chat_buckets: dict[int, _Bucket] = {}
         self.clock = time.monotonic
         self.listeners: list[Any] = []  # callables(EmuMessage) told of each bot message
+        self.closed = False
+
+    def close(self) -> None:
+        """Release every pending long poll now (the server is stopping)."""
+        self.closed = True
+        self._new_update.set()
 
     # --- users and their actions --------------------------------------------------------------
 
@@ -305,7 +311,7 @@ class EmulatorState:
         # Confirming an offset drops every update before it, as Telegram does.
         while self.updates and self.updates[0]["update_id"] < offset:
             self.updates.popleft()
-        if not self.updates and timeout > 0:
+        if not self.updates and timeout > 0 and not self.closed:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout)

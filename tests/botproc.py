@@ -1,0 +1,134 @@
+"""`khabar` as a real subprocess (clean environment, no .env), for tests of start-up, crashes and logs.
+
+The emulator runs in the test's event loop, so every wait here polls with `asyncio.sleep` instead of
+blocking: a blocked loop would stop the emulator from answering the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.application import SANDBOX_TOKEN
+from bot.emulator import EmulatorServer, EmuMessage
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 30.0
+
+
+def clean_env(**variables: str) -> dict[str, str]:
+    """Only what a process needs to start, plus `variables`: no BOT_TOKEN or DATABASE_URL leaks in."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(variables)
+    return env
+
+
+def khabar(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `khabar ARGS` to completion (for commands that end by themselves)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class BotProcess:
+    """`khabar run` against an in-process emulator; output goes to files so a chatty log never blocks."""
+
+    def __init__(self, emulator: EmulatorServer, workdir: Path, database_url: str, **variables: str) -> None:
+        self.emulator = emulator
+        self.workdir = workdir
+        self.env = clean_env(
+            BOT_TOKEN=SANDBOX_TOKEN,
+            TELEGRAM_BASE_URL=emulator.url,
+            DATABASE_URL=database_url,
+            HTTP_PORT="0",  # several bots may run at once (parallel suites)
+            **variables,
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.runs = 0
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.workdir / f"stdout-{self.runs}.log"
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.workdir / f"stderr-{self.runs}.log"
+
+    def start(self) -> None:
+        self.runs += 1
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=out,
+                stderr=err,
+            )
+
+    def output(self) -> str:
+        """stdout and stderr of every run so far."""
+        return "".join(
+            (self.workdir / f"{stream}-{n}.log").read_text(encoding="utf-8", errors="replace")
+            for n in range(1, self.runs + 1)
+            for stream in ("stdout", "stderr")
+        )
+
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        """Wait for `condition`, failing with the bot's output if it does not come or the bot died."""
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while not condition():
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(
+                    f"khabar exited ({self.proc.returncode}) waiting for {what}:\n{self.output()}"
+                )
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"no {what} within {WAIT}s:\n{self.output()}")
+            await asyncio.sleep(0.05)
+
+    async def act(self, user_id: int, action: Callable[[], int], count: int = 1) -> list[EmuMessage]:
+        """Do `action` (a user's update) and wait for the bot's next `count` messages to that user."""
+        state = self.emulator.state
+        before = len(state.bot_messages(user_id, include_deleted=True))
+        update_id = action()
+        await self.until(
+            lambda: len(state.bot_messages(user_id, include_deleted=True)) >= before + count,
+            f"{count} repl{'y' if count == 1 else 'ies'} to update {update_id}",
+        )
+        return state.bot_messages(user_id, include_deleted=True)[before : before + count]
+
+    async def send(self, user_id: int, text: str, count: int = 1) -> list[EmuMessage]:
+        return await self.act(user_id, lambda: self.emulator.state.send_text(user_id, text), count)
+
+    async def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` and wait for the process to end; returns its exit code."""
+        proc = self.proc
+        assert proc is not None
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while proc.poll() is None:
+            if asyncio.get_running_loop().time() > deadline:
+                proc.kill()
+                raise AssertionError(f"khabar did not stop on signal {sig}:\n{self.output()}")
+            await asyncio.sleep(0.05)
+        return proc.returncode
+
+    def kill(self) -> None:
+        """Last resort for a test's cleanup."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)

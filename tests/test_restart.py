@@ -1,0 +1,73 @@
+"""SIGKILL the real `khabar run` process mid-life and start it again on the same database."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import EmulatorServer
+from storage.db import Database
+from storage.users import UserRepository
+from tests.botproc import BotProcess
+
+USER = 990001
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    server = EmulatorServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def subprocess_db_url(tmp_path: Path) -> str:
+    """The PostgreSQL test database when the suite runs on it, else a fresh SQLite file the bot
+    creates and migrates by itself."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+async def test_sigkill_then_restart_keeps_users_and_answers(
+    emulator: EmulatorServer, db: Database, tmp_path: Path
+) -> None:
+    # `db` is requested so the tables are emptied afterwards on PostgreSQL, where the bot shares them.
+    url = subprocess_db_url(tmp_path)
+    state = emulator.state
+    state.add_user(USER, "Gul", "fa")
+    bot = BotProcess(emulator, tmp_path, url)
+    bot.start()
+    try:
+        [welcome] = await bot.send(USER, "/start")
+        assert welcome.button_labels == ["English", "✓ دری", "پښتو"]
+        pashto = next(b for row in welcome.buttons for b in row if b["text"] == "پښتو")
+        await bot.act(USER, lambda: state.press(USER, welcome.message_id, pashto["callback_data"]))
+        assert state.find_message(USER, welcome.message_id).edited  # type: ignore[union-attr]
+
+        # No shutdown, no flush: the process simply disappears.
+        assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+
+        bot.start()
+        [help_reply] = await bot.send(USER, "/help")
+        assert "/language" in (help_reply.text or "")
+        [language] = await bot.send(USER, "/language")
+        assert "✓ پښتو" in language.button_labels
+        assert await bot.stop(signal.SIGTERM) == 0
+    finally:
+        bot.kill()
+
+    check = db if not db.is_sqlite else Database(url)
+    try:
+        async with check.session() as session:
+            account = await UserRepository(session).get(USER)
+        assert account is not None
+        assert account.language == "ps"
+    finally:
+        if check is not db:
+            await check.dispose()
+    # Each update was answered once, even one fetched again after the kill: welcome, help after the
+    # language choice, /help, /language.
+    assert len(state.bot_messages(USER, include_deleted=True)) == 4

@@ -1,0 +1,47 @@
+"""Drafts repository: one report being filled in per user; the row is the conversation state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col
+
+from storage.models import Draft, utcnow
+
+
+class DraftRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int, *, lock: bool = False) -> Draft | None:
+        """The user's draft; `lock` holds the row until commit (PostgreSQL; SQLite locks the file)."""
+        stmt = select(Draft).where(col(Draft.user_id) == user_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def start(self, user_id: int, category: str | None, token: str, step: str | None) -> Draft:
+        """A fresh draft, replacing any earlier one of the same user."""
+        await self.delete(user_id)
+        draft = Draft(user_id=user_id, category=category, token=token, step=step, answers={}, state={})
+        self.session.add(draft)
+        await self.session.flush()
+        return draft
+
+    async def save(
+        self, draft: Draft, answers: dict[str, Any], state: dict[str, Any], step: str | None
+    ) -> None:
+        # New dict objects and flag_modified: JSON columns are not change-tracked in place.
+        draft.answers, draft.state, draft.step = dict(answers), dict(state), step
+        flag_modified(draft, "answers")
+        flag_modified(draft, "state")
+        draft.version += 1
+        draft.updated_at = utcnow()
+        self.session.add(draft)
+        await self.session.flush()
+
+    async def delete(self, user_id: int) -> None:
+        await self.session.execute(delete(Draft).where(col(Draft.user_id) == user_id))

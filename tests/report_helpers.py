@@ -1,0 +1,115 @@
+"""Shared steps for the report-intake tests: a reporter, answers by button or text, stored rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.emulator import Limits
+from storage.models import Draft, Report
+from tests.harness import BotHarness, SimUser
+
+
+def human_pace(bot: BotHarness) -> None:
+    """A person answers slower than Telegram's one message per second per chat; tests send
+    instantly, so let the emulator's per-chat bucket refill as it would between human answers."""
+    bot.emulator.state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)
+
+
+async def reporter(bot: BotHarness, user_id: int = 101, language: str = "en") -> SimUser:
+    human_pace(bot)
+    return await bot.user(user_id, "Reporter", "en", role="reporter", language=language)
+
+
+def data_of(user: SimUser, prefix: str) -> str:
+    """Callback data of the first button on the newest message whose data starts with `prefix`."""
+    for message in reversed(user.replies):
+        for row in message.buttons:
+            for button in row:
+                if button.get("callback_data", "").startswith(prefix):
+                    return str(button["callback_data"])
+    raise AssertionError(f"no button with data {prefix!r}; buttons: {user.buttons}")
+
+
+async def press(user: SimUser, prefix: str) -> None:
+    """Press by callback data (labels are translated, data is not)."""
+    data = data_of(user, prefix)
+    for message in reversed(user.replies):
+        if any(b.get("callback_data") == data for row in message.buttons for b in row):
+            await user.press_data(data, message.message_id)
+            return
+
+
+async def choose(user: SimUser, action: str, field: str, arg: str = "") -> None:
+    """Press the `rep:<action>:<token>:<field>[:<arg>]` button of the current question."""
+    for message in reversed(user.replies):
+        for row in message.buttons:
+            for button in row:
+                parts = str(button.get("callback_data", "")).split(":")
+                if parts[:2] == ["rep", action] and parts[3:4] == [field] and (not arg or parts[4:5] == [arg]):
+                    await user.press_data(button["callback_data"], message.message_id)
+                    return
+    raise AssertionError(f"no {action}/{field}/{arg} button; buttons: {user.buttons}; text: {user.last_text}")
+
+
+def option_index(category: str, field: str, code: str) -> str:
+    from bot.forms.engine import get_form
+
+    choices = get_form(category).field(field).choices
+    return str([c.code for c in choices].index(code))
+
+
+async def pick(user: SimUser, category: str, field: str, code: str) -> None:
+    await choose(user, "o", field, option_index(category, field, code))
+
+
+async def toggle(user: SimUser, category: str, field: str, *codes: str) -> None:
+    for code in codes:
+        await choose(user, "t", field, option_index(category, field, code))
+    await choose(user, "d", field)
+
+
+async def start_report(user: SimUser, category: str) -> None:
+    await user.send("/report")
+    await press(user, f"rep:k:{category}")
+
+
+async def place(user: SimUser, province: str, district: str) -> None:
+    """Answer province and district by typing the district's English name and picking it."""
+    await user.send(district)
+    await choose(user, "p", "province", province_district_code(user, district, province))
+
+
+def province_district_code(user: SimUser, name: str, province: str) -> str:
+    for row in user.last_reply.buttons if user.last_reply else []:
+        for button in row:
+            parts = str(button.get("callback_data", "")).split(":")
+            if parts[:2] == ["rep", "p"] and parts[-1].startswith(province):
+                return parts[-1]
+    raise AssertionError(f"no candidate in {province}: {user.buttons}")
+
+
+async def draft_of(bot: BotHarness, user_id: int) -> Draft | None:
+    async with bot.db.session() as session:
+        return (await session.execute(select(Draft).where(col(Draft.user_id) == user_id))).scalars().first()
+
+
+async def reports_of(bot: BotHarness, user_id: int) -> list[Report]:
+    async with bot.db.session() as session:
+        stmt = select(Report).where(col(Report.reporter_id) == user_id).order_by(col(Report.id))
+        return list((await session.execute(stmt)).scalars())
+
+
+async def finish(user: SimUser, category: str, description: str = "Shelling hit the clinic at dawn.") -> None:
+    """Description, source, no photos, then Submit."""
+    await user.send(description)
+    await pick(user, category, "source_type", "witness")
+    await choose(user, "s", "photos")
+    await press(user, "rep:ok:")
+
+
+def answers_subset(report: Report, expected: dict[str, Any]) -> None:
+    for key, value in expected.items():
+        assert report.answers.get(key) == value, (key, report.answers.get(key), value)

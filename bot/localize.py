@@ -8,6 +8,7 @@ calendars. This is the one module that formats or parses dates and numbers.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 import jdatetime
@@ -51,7 +52,16 @@ MONTHS_PS = (
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 FSI, PDI = "\u2068", "\u2069"
-_LTR_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@#+]*[A-Za-z0-9]|[A-Za-z]")
+RLM = "\u200f"
+_ISOLATE_INITIATORS = "\u2066\u2067\u2068"  # LRI, RLI, FSI
+# A left-to-right run: a command, reference, P-code, URL, Latin name or several Latin words in a row
+# (one isolate for the whole phrase: isolated words side by side would be laid out right to left).
+_LTR_RUN = re.compile(
+    r"(?<![A-Za-z0-9])/?[A-Za-z0-9](?:[A-Za-z0-9_\-./:@#+'’&?=%]|[ ,](?=/?[A-Za-z0-9]))*"
+)
+_TRAILING = ".,:;-/'’?&"
+_ISOLATED = re.compile("[\u2066-\u2068][^\u2069]*\u2069")
+_MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
 
 
 def to_ascii_digits(text: str) -> str:
@@ -84,11 +94,64 @@ def isolate(fragment: str) -> str:
     return f"{FSI}{fragment}{PDI}" if is_rtl() else fragment
 
 
-def isolate_ltr_runs(text: str) -> str:
-    """Isolate every Latin/number run inside right-to-left text; leave LTR text alone."""
+def isolate_ltr_runs(text: str, *, html: bool = False) -> str:
+    """Isolate every Latin run (commands, references, P-codes, URLs, Latin phrases) inside
+    right-to-left text, leaving runs already isolated, HTML tags and entities alone. LTR text is
+    returned unchanged; runs of digits alone need no isolate."""
     if not is_rtl():
         return text
-    return _LTR_RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text)
+    out: list[str] = []
+    position = 0
+    for match in _ISOLATED.finditer(text):
+        out.append(_isolate_plain(text[position : match.start()], html))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_isolate_plain(text[position:], html))
+    return "".join(out)
+
+
+def _isolate_plain(text: str, html: bool) -> str:
+    if html:
+        return "".join(
+            part if _MARKUP.fullmatch(part) else _isolate_plain(part, False) for part in _MARKUP.split(text)
+        )
+    return _LTR_RUN.sub(_isolate_run, text)
+
+
+def _isolate_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    core = run.rstrip(_TRAILING)
+    if not re.search("[A-Za-z]", core):
+        return run
+    return f"{FSI}{core}{PDI}{run[len(core) :]}"
+
+
+def starts_rtl(line: str, *, html: bool = False) -> bool | None:
+    """Whether a paragraph's first strong character is right-to-left (None: no strong character).
+
+    An isolate at the start counts as left-to-right: not every Telegram client skips isolates when
+    it picks a paragraph's direction, so such a line needs a mark in front."""
+    if html:
+        line = _MARKUP.sub(lambda m: "" if m.group(0).startswith("<") else " ", line)
+    for char in line:
+        if char in _ISOLATE_INITIATORS:
+            return False
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return None
+
+
+def rtl_safe(text: str, *, html: bool = False) -> str:
+    """Make a Dari or Pashto message render right to left in Telegram: isolate its LTR runs and put a
+    right-to-left mark before every line that would otherwise start left to right. Used for every
+    message the bot sends (handlers.common); a sender outside a handler calls it under `use_locale`."""
+    if not is_rtl():
+        return text
+    lines = isolate_ltr_runs(text, html=html).split("\n")
+    return "\n".join(RLM + line if starts_rtl(line, html=html) is False else line for line in lines)
 
 
 def format_date(day: date, language: str | None = None) -> str:

@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 
 from bot.context import KhabarContext
 from bot.i18n import _
+from bot.localize import rtl_safe
 from bot.roles import Role
 from storage.chat_log import ChatLogRepository
 
@@ -35,7 +36,7 @@ async def send(
     if chat is None:
         return None
     message = await context.bot.send_message(
-        chat.id, text, reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+        chat.id, rtl_safe(text, html=html), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
     )
     if chat.type == "private":
         async with context.services.db.session() as session:
@@ -56,7 +57,7 @@ async def edit_or_send(
     if query is not None and isinstance(query.message, Message):
         try:
             result = await query.message.edit_text(
-                text, reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+                rtl_safe(text, html=html), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
             )
             return result if isinstance(result, Message) else None
         except BadRequest as exc:
@@ -69,7 +70,15 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
     """Answer a button press (stops the spinner); harmless when the query is already answered."""
     if update.callback_query is not None:
         with contextlib.suppress(BadRequest):
-            await update.callback_query.answer(text, show_alert=alert)
+            await update.callback_query.answer(_fit_alert(text), show_alert=alert)
+
+
+def _fit_alert(text: str | None) -> str | None:
+    """Bidi marks for an alert, unless they would push it past Telegram's 200 characters."""
+    if text is None:
+        return None
+    marked = rtl_safe(text)
+    return marked if len(marked) <= 200 else text
 
 
 def requires(role: Role) -> Callable[[Callback], Callback]:

@@ -10,36 +10,66 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.application import build_application
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.context import KhabarApp
+from bot.web import WebServer
 from storage.db import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
+# The update types the handlers use; Telegram sends nothing else (less traffic, smaller surface).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def check_webhook_settings(settings: Settings) -> None:
+    """Webhook mode needs a secret: without one anybody who guesses the URL could post updates."""
+    if settings.webhook_url and not settings.webhook_secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET: required when WEBHOOK_URL is set (1-256 characters of A-Z, a-z, 0-9, _ and -)"
+        )
+
 
 @asynccontextmanager
-async def running_bot(settings: Settings, *, token: str | None = None) -> AsyncIterator[KhabarApp]:
-    """An upgraded database and a started application receiving updates by polling."""
-    db = Database(settings.database_url)
-    await upgrade(db)
-    app = build_application(settings, db, token=token)
+async def running_bot(
+    settings: Settings, *, token: str | None = None, db: Database | None = None
+) -> AsyncIterator[KhabarApp]:
+    """An upgraded database, the HTTP server, and a started application receiving updates by
+    polling, or by webhook when WEBHOOK_URL is set. `db` (tests) is used and left open."""
+    check_webhook_settings(settings)
+    database = db or Database(settings.database_url)
+    await upgrade(database)
+    app = build_application(settings, database, token=token)
+    server = WebServer(app, settings, database)
     try:
         await app.initialize()
         if app.post_init:
             await app.post_init(app)
+        # Listening before the webhook is registered, so Telegram's first delivery finds us.
+        await server.start(settings.http_host, settings.http_port)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=30, drop_pending_updates=False)
-        log.info("bot started (polling)")
+        if settings.webhook_url:
+            assert settings.webhook_secret is not None
+            await app.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("bot started (webhook)")
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=30, drop_pending_updates=False)
+            log.info("bot started (polling)")
         yield app
     finally:
         if app.updater and app.updater.running:
             await app.updater.stop()
+        await server.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
-        await db.dispose()
+        if db is None:
+            await database.dispose()
 
 
 async def wait_for_signal() -> None:

@@ -1,0 +1,192 @@
+"""Khabar's HTTP side (aiohttp): health, readiness, metrics, the export API and, in webhook mode,
+the Telegram webhook. Served on HTTP_HOST:HTTP_PORT in both modes.
+
+The webhook answers fast: it checks the secret, decodes the update and puts it on the application's
+queue; `Application.start()` processes the queue as it does for polling.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from telegram import Update
+
+from bot.config import Settings
+from bot.context import KhabarApp
+from bot.exports import ExportError, ExportStream, parse_filters, parse_format
+from bot.metrics import OUTBOX_DEPTH, REPORTS
+from storage.db import Database
+from storage.stats import outbox_count, reports_by_status
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # Telegram's updates are a few kilobytes; anything near this is not one.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WAITING_STATUSES = ("pending", "sending")
+# Statuses always reported, so a gauge reads 0 rather than disappearing when its last report moves on.
+REPORT_STATUSES = ("pending", "needs_info", "approved", "rejected", "merged")
+
+APP_KEY = web.AppKey("khabar_app", KhabarApp)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+DB_KEY = web.AppKey("db", Database)
+
+
+def webhook_path(settings: Settings) -> str | None:
+    """The path of WEBHOOK_URL, which the reverse proxy forwards to us unchanged."""
+    if not settings.webhook_url:
+        return None
+    return urlsplit(settings.webhook_url).path or "/"
+
+
+def build_web_app(app: KhabarApp, settings: Settings, db: Database) -> web.Application:
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app[APP_KEY], web_app[SETTINGS_KEY], web_app[DB_KEY] = app, settings, db
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
+    web_app.router.add_get("/api/v1/reports", export_reports)
+    path = webhook_path(settings)
+    if path:
+        web_app.router.add_post(path, telegram_webhook)
+    return web_app
+
+
+def _error(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers or None)
+
+
+# --- webhook ----------------------------------------------------------------------------------------
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    app = request.app[APP_KEY]
+    expected = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    given = request.headers.get(SECRET_HEADER, "")
+    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+        log.warning("webhook call refused: wrong or missing secret token")
+        return _error(401, "unauthorized")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _error(413, "body too large")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, "body too large")
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an update")
+        update = Update.de_json(data, app.bot)
+    except (ValueError, TypeError, KeyError):
+        # Telegram never sends this; a probe or a broken proxy does. Nothing is queued.
+        log.warning("webhook call refused: not a Telegram update")
+        return _error(400, "malformed update")
+    await app.update_queue.put(update)
+    return web.Response(status=200)
+
+
+# --- health and metrics --------------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    app, db = request.app[APP_KEY], request.app[DB_KEY]
+    problems = []
+    if not await db.ping():
+        problems.append("database unreachable")
+    if not app.running:  # set by Application.start(), which needs initialize() first
+        problems.append("bot not running")
+    if problems:
+        return web.json_response({"status": "not ready", "reasons": problems}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def refresh_gauges(db: Database) -> None:
+    """Set the database-backed gauges; left as they were when the database does not answer."""
+    try:
+        async with db.session() as session:
+            counts = await reports_by_status(session)
+            waiting = await outbox_count(session, WAITING_STATUSES)
+    except Exception:
+        log.warning("metrics: database unreachable, gauges not refreshed")
+        return
+    for status in {*REPORT_STATUSES, *counts}:
+        REPORTS.labels(status).set(counts.get(status, 0))
+    OUTBOX_DEPTH.set(waiting)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    await refresh_gauges(request.app[DB_KEY])
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# --- export API -----------------------------------------------------------------------------------
+
+
+def token_name(settings: Settings, header: str | None) -> str | None:
+    """The name of the export token in an `Authorization: Bearer …` header, or None."""
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return None
+    found = None
+    for name, token in settings.export_tokens.items():
+        # Every token is compared (no early exit), so timing says nothing about which one matched.
+        if hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+            found = name
+    return found
+
+
+async def export_reports(request: web.Request) -> web.StreamResponse:
+    settings, db = request.app[SETTINGS_KEY], request.app[DB_KEY]
+    name = token_name(settings, request.headers.get("Authorization"))
+    if name is None:
+        log.warning("export refused: missing or unknown token")
+        return _error(401, "a valid export token is required", **{"WWW-Authenticate": "Bearer"})
+    query: dict[str, Any] = dict(request.query)
+    try:
+        fmt = parse_format(query.get("format"))
+        filters = parse_filters(query)
+    except ExportError as exc:
+        return _error(400, str(exc))
+    stream = ExportStream(db, fmt, filters)
+    response = web.StreamResponse(headers={"Content-Type": fmt.media_type})
+    await response.prepare(request)
+    async for chunk in stream:
+        await response.write(chunk.encode("utf-8"))
+    await response.write_eof()
+    log.info("export by %s: %s, %d reports", name, fmt.value, stream.count)
+    return response
+
+
+# --- serving ------------------------------------------------------------------------------------------
+
+
+class WebServer:
+    """The aiohttp app on a TCP port; port 0 picks a free one (tests), `port` tells which."""
+
+    def __init__(self, app: KhabarApp, settings: Settings, db: Database) -> None:
+        self.web_app = build_web_app(app, settings, db)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> int:
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        self.port = int(self._runner.addresses[0][1])
+        log.info("http server on %s:%d", host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,557 @@
+"""Moderation rules: the review queue and every decision on a report. No Telegram here.
+
+Each decision is one optimistic, versioned state change (`UPDATE … WHERE version = :seen`): of two
+moderators acting on the same card the first wins and the second learns it was already handled.
+Every change writes an audit row (`report_events`, insert-only) and, where the reporter should know,
+a notice in the outbox, in the same transaction, rendered in the reporter's language and never
+naming the moderator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms.engine import FormField, check_choice, check_text, get_form, report_facts
+from bot.i18n import N_, _, ngettext, use_locale
+from bot.localize import format_number, isolate, to_ascii_digits
+from bot.roles import Role
+from storage import outbox
+from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent
+from storage.review import ReviewRepository
+from storage.users import UserRepository
+
+CERTAINTIES = ("confirmed", "probable", "possible")
+CERTAINTY_LABELS = {
+    "confirmed": N_("Confirmed"),
+    "probable": N_("Probable"),
+    "possible": N_("Possible"),
+}
+REJECT_REASONS = {
+    "unverifiable": N_("Not enough information to verify it"),
+    "out_of_scope": N_("Not an incident this service records"),
+    "false": N_("Found to be inaccurate"),
+    "mistake": N_("Sent by mistake or as a test"),
+}
+STATUS_LABELS = {
+    "pending": N_("pending review"),
+    "needs_info": N_("waiting for the reporter's answer"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "merged": N_("merged into another report"),
+}
+DECIDABLE = ("pending", "needs_info")
+EDITABLE = ("pending", "needs_info", "approved")
+EDITABLE_TYPES = ("text", "integer", "date", "choice")
+DUPLICATE_WINDOW = timedelta(hours=48)
+ALERT_INTERVAL = timedelta(minutes=5)
+REVIEWER_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
+MAX_NOTE = 2000
+ANSWER_PREFIX = "answer-"
+_REFERENCE = re.compile(r"R-\d{4}-\d{6}")
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    STALE = "stale"  # someone else acted first, or the report is no longer in a state for this
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"  # a value the moderator can correct; `error` says how
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    report: Report | None = None
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is Outcome.DONE
+
+
+@dataclass(frozen=True)
+class Exchange:
+    question: str
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a moderator needs to judge a report (rendering is the handler's business)."""
+
+    report: Report
+    duplicates: list[Report]
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+def normalize_reference(text: str) -> str | None:
+    candidate = to_ascii_digits(text.strip()).upper()
+    return candidate if _REFERENCE.fullmatch(candidate) else None
+
+
+def editable_fields(report: Report) -> list[FormField]:
+    form = get_form(report.category)
+    return [f for f in form.fields if f.type in EDITABLE_TYPES and f.name in report.answers]
+
+
+def answered_fields(report: Report) -> list[FormField]:
+    form = get_form(report.category)
+    return [f for f in form.fields if report.answers.get(f.name) not in (None, "", [])]
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+async def next_pending(session: AsyncSession, after_id: int | None = None) -> Report | None:
+    repo = ReviewRepository(session)
+    after = await repo.get(after_id) if after_id else None
+    return await repo.oldest_pending(after)
+
+
+async def get_report(session: AsyncSession, report_id: int) -> Report | None:
+    return await ReviewRepository(session).get(report_id)
+
+
+async def card(session: AsyncSession, report: Report) -> Card:
+    repo = ReviewRepository(session)
+    assert report.id is not None
+    exchanges: list[Exchange] = []
+    for event in await repo.events(report.id):
+        if event.action == "needs_info":
+            exchanges.append(Exchange(event.note or "", None))
+        elif event.action == "info_answered" and exchanges and exchanges[-1].answer is None:
+            exchanges[-1] = Exchange(exchanges[-1].question, event.note or "")
+    return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges)
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+async def _apply(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int | None,
+    actor_id: int | None,
+    action: str,
+    allowed: tuple[str, ...],
+    values: dict[str, Any],
+    now: datetime,
+    note: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> tuple[Result, ReportEvent | None]:
+    """One versioned change plus its audit row. `version=None` means "whatever is current" (the
+    reporter's answer), still guarded, so a moderator acting at the same moment wins cleanly."""
+    repo = ReviewRepository(session)
+    report = await repo.get(report_id)
+    if report is None or report.id is None:
+        return Result(Outcome.NOT_FOUND), None
+    seen = report.version if version is None else version
+    if report.version != seen or report.status not in allowed:
+        return Result(Outcome.STALE, report), None
+    if before is None:
+        before = {k: _jsonable(getattr(report, k)) for k in values}
+    if not await repo.change(report.id, seen, {**values, "updated_at": now}):
+        return Result(Outcome.STALE, await repo.get(report.id)), None
+    event = await repo.add_event(
+        ReportEvent(
+            report_id=report.id,
+            actor_id=actor_id,
+            action=action,
+            before=before,
+            after=after if after is not None else {k: _jsonable(v) for k, v in values.items()},
+            note=note,
+            at=now,
+        )
+    )
+    return Result(Outcome.DONE, await repo.get(report.id)), event
+
+
+async def _notify_reporter(
+    session: AsyncSession, report: Report, event: ReportEvent, render: Callable[[], str]
+) -> None:
+    """Queue a notice to the reporter in their language; it never names the moderator."""
+    if report.reporter_id is None:
+        return
+    reporter = await UserRepository(session).get(report.reporter_id)
+    language = reporter.language if reporter is not None and reporter.language else report.language
+    with use_locale(language):
+        text = render()
+    await outbox.enqueue(
+        session, key=f"notice:{report.id}:{event.id}", chat_id=report.reporter_id, kind="notice", text=text
+    )
+
+
+async def approve(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int,
+    actor_id: int,
+    certainty: str,
+    urgent: bool,
+    now: datetime,
+) -> Result:
+    if certainty not in CERTAINTIES:
+        return Result(Outcome.INVALID)
+    result, event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="approved",
+        allowed=DECIDABLE,
+        values={"status": "approved", "certainty": certainty, "urgent": urgent, "approved_at": now},
+        now=now,
+    )
+    if result.report is not None and event is not None:
+        ref = result.report.reference
+        await _notify_reporter(
+            session,
+            result.report,
+            event,
+            lambda: _(
+                "Thank you. Your report {ref} was verified and will be shared with coordinators."
+            ).format(ref=isolate(ref)),
+        )
+    return result
+
+
+def reason_text(reason: str) -> str:
+    """A preset reason in the current language; a typed reason as written."""
+    return _(REJECT_REASONS[reason]) if reason in REJECT_REASONS else reason
+
+
+async def reject(
+    session: AsyncSession, *, report_id: int, version: int, actor_id: int, reason: str, now: datetime
+) -> Result:
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_NOTE:
+        return Result(Outcome.INVALID, error=_note_error())
+    result, event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="rejected",
+        allowed=DECIDABLE,
+        values={"status": "rejected"},
+        now=now,
+        note=reason,
+    )
+    if result.report is not None and event is not None:
+        ref = result.report.reference
+        await _notify_reporter(
+            session,
+            result.report,
+            event,
+            lambda: _("Your report {ref} was not accepted. Reason: {reason}").format(
+                ref=isolate(ref), reason=reason_text(reason)
+            ),
+        )
+    return result
+
+
+def _note_error() -> str:
+    return _("Please type a message of at most {limit} characters.").format(limit=format_number(MAX_NOTE))
+
+
+def answer_link(bot_username: str, reference: str) -> str:
+    return f"https://t.me/{bot_username}?start={ANSWER_PREFIX}{reference}"
+
+
+async def ask_info(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int,
+    actor_id: int,
+    question: str,
+    bot_username: str,
+    now: datetime,
+) -> Result:
+    question = question.strip()
+    if not question or len(question) > MAX_NOTE:
+        return Result(Outcome.INVALID, error=_note_error())
+    result, event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="needs_info",
+        allowed=("pending",),
+        values={"status": "needs_info"},
+        now=now,
+        note=question,
+    )
+    if result.report is not None and event is not None:
+        ref = result.report.reference
+        link = answer_link(bot_username, ref)
+        await _notify_reporter(
+            session,
+            result.report,
+            event,
+            lambda: _(
+                "A reviewer has a question about your report {ref}:\n\n{question}\n\n"
+                "To answer, open {link} and reply to the question."
+            ).format(ref=isolate(ref), question=question, link=isolate(link)),
+        )
+    return result
+
+
+async def open_question(session: AsyncSession, *, reporter_id: int, reference: str) -> tuple[Result, str]:
+    """The open question on the reporter's own report, if it is waiting for their answer."""
+    ref = normalize_reference(reference)
+    repo = ReviewRepository(session)
+    report = await repo.by_reference(ref) if ref else None
+    if report is None or report.id is None or report.reporter_id != reporter_id:
+        return Result(Outcome.NOT_FOUND), ""
+    if report.status != "needs_info":
+        return Result(Outcome.STALE, report), ""
+    questions = [e.note or "" for e in await repo.events(report.id) if e.action == "needs_info"]
+    return Result(Outcome.DONE, report), questions[-1] if questions else ""
+
+
+async def answer_info(
+    session: AsyncSession, *, report_id: int, reporter_id: int, answer: str, now: datetime
+) -> Result:
+    """The reporter's answer: appended to the audit trail, and the report goes back to the queue."""
+    answer = answer.strip()
+    if not answer or len(answer) > MAX_NOTE:
+        return Result(Outcome.INVALID, error=_note_error())
+    report = await ReviewRepository(session).get(report_id)
+    if report is None or report.reporter_id != reporter_id:
+        return Result(Outcome.NOT_FOUND)
+    result, _event = await _apply(
+        session,
+        report_id=report_id,
+        version=None,
+        actor_id=reporter_id,
+        action="info_answered",
+        allowed=("needs_info",),
+        values={"status": "pending"},
+        now=now,
+        note=answer,
+    )
+    return result
+
+
+async def merge(
+    session: AsyncSession, *, report_id: int, version: int, actor_id: int, into: str | int, now: datetime
+) -> Result:
+    """Record the report as a duplicate of `into` (a reference or an id); the kept one counts it."""
+    repo = ReviewRepository(session)
+    if isinstance(into, int):
+        target = await repo.get(into)
+    else:
+        ref = normalize_reference(into)
+        target = await repo.by_reference(ref) if ref else None
+    if target is None or target.id is None:
+        return Result(
+            Outcome.INVALID,
+            error=_("No report has that reference. Type it like {example}.").format(
+                example=isolate("R-2026-000123")
+            ),
+        )
+    if target.id == report_id:
+        return Result(Outcome.INVALID, error=_("A report cannot be a duplicate of itself."))
+    if target.status not in ("pending", "needs_info", "approved"):
+        return Result(
+            Outcome.INVALID,
+            error=_("Report {ref} was rejected or merged; choose the report that was kept.").format(
+                ref=isolate(target.reference)
+            ),
+        )
+    result, event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="merged",
+        allowed=DECIDABLE,
+        values={"status": "merged", "merged_into_id": target.id},
+        now=now,
+        after={"status": "merged", "merged_into": target.reference},
+    )
+    if result.report is None or event is None:
+        return result
+    await repo.add_corroboration(target.id)
+    await repo.add_event(
+        ReportEvent(
+            report_id=target.id,
+            actor_id=actor_id,
+            action="corroborated",
+            before={"corroborations": target.corroborations},
+            after={"corroborations": target.corroborations + 1},
+            note=result.report.reference,
+            at=now,
+        )
+    )
+    ref = result.report.reference
+    await _notify_reporter(
+        session,
+        result.report,
+        event,
+        lambda: _(
+            "Your report {ref} describes an incident that was already reported, so it was added to "
+            "that report as corroboration. Thank you."
+        ).format(ref=isolate(ref)),
+    )
+    return result
+
+
+async def edit_answer(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int,
+    actor_id: int,
+    field_name: str,
+    value: str,
+    today: date,
+    now: datetime,
+) -> Result:
+    """Change one answer, validated exactly as the reporter's answer was (typed text or a choice code)."""
+    report = await ReviewRepository(session).get(report_id)
+    if report is None:
+        return Result(Outcome.NOT_FOUND)
+    fields = {f.name: f for f in editable_fields(report)}
+    target = fields.get(field_name)
+    if target is None:
+        return Result(Outcome.INVALID, report, error=_("That answer cannot be edited here."))
+    verdict = check_choice(target, value) if target.type == "choice" else check_text(target, value, today)
+    if not verdict.ok:
+        return Result(Outcome.INVALID, report, error=verdict.error)
+    answers = dict(report.answers)
+    old = answers.get(field_name)
+    answers[field_name] = verdict.value
+    facts = report_facts(report.category, answers)
+    result, _event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="edited",
+        allowed=EDITABLE,
+        values={
+            "answers": answers,
+            "occurred_on": facts.occurred_on,
+            "killed": facts.killed,
+            "injured": facts.injured,
+        },
+        now=now,
+        before={field_name: old},
+        after={field_name: verdict.value},
+    )
+    return result
+
+
+async def toggle_sensitive(
+    session: AsyncSession, *, report_id: int, version: int, actor_id: int, field_name: str, now: datetime
+) -> Result:
+    """Withhold one answer from digests and exports, or release it again."""
+    report = await ReviewRepository(session).get(report_id)
+    if report is None:
+        return Result(Outcome.NOT_FOUND)
+    if field_name not in {f.name for f in answered_fields(report)}:
+        return Result(Outcome.INVALID, report)
+    chosen = list(report.sensitive_fields)
+    chosen = [n for n in chosen if n != field_name] if field_name in chosen else [*chosen, field_name]
+    result, _event = await _apply(
+        session,
+        report_id=report_id,
+        version=version,
+        actor_id=actor_id,
+        action="sensitive",
+        allowed=EDITABLE,
+        values={"sensitive_fields": chosen},
+        now=now,
+    )
+    return result
+
+
+# --- reply prompts ------------------------------------------------------------------------------
+
+
+async def remember_prompt(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    kind: str,
+    report_id: int,
+    version: int,
+    field_name: str | None = None,
+) -> None:
+    await ReviewRepository(session).add_prompt(
+        PendingInput(
+            chat_id=chat_id,
+            message_id=message_id,
+            kind=kind,
+            report_id=report_id,
+            version=version,
+            field=field_name,
+        )
+    )
+
+
+async def take_prompt(session: AsyncSession, *, chat_id: int, message_id: int) -> PendingInput | None:
+    return await ReviewRepository(session).take_prompt(chat_id, message_id)
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+async def history(session: AsyncSession, reference: str) -> tuple[Report | None, list[ReportEvent]]:
+    ref = normalize_reference(reference)
+    repo = ReviewRepository(session)
+    report = await repo.by_reference(ref) if ref else None
+    if report is None or report.id is None:
+        return None, []
+    return report, await repo.events(report.id)
+
+
+# --- moderators' alerts -------------------------------------------------------------------------
+
+
+async def announce_new_reports(session: AsyncSession, now: datetime) -> int:
+    """Tell each active moderator how many reports arrived since their last alert, at most once per
+    `ALERT_INTERVAL`; returns the number of alerts queued. Safe to run from several instances: the
+    outbox key makes a second alert for the same newest report a no-op."""
+    repo = ReviewRepository(session)
+    newest = await repo.newest_pending_id()
+    if newest == 0:
+        return 0
+    sent = 0
+    for reviewer in await repo.active_reviewers(REVIEWER_ROLES):
+        state = await repo.alert_state(reviewer.id)
+        if state is not None and now - state.last_sent_at < ALERT_INTERVAL:
+            continue
+        count = await repo.count_pending(after_id=state.last_report_id if state else 0)
+        if count == 0:
+            continue
+        with use_locale(reviewer.language):
+            text = ngettext(
+                "{n} new report is waiting for review. Send /pending to see it.",
+                "{n} new reports are waiting for review. Send /pending to see them.",
+                count,
+            ).format(n=format_number(count))
+        if await outbox.enqueue(
+            session, key=f"review-alert:{reviewer.id}:{newest}", chat_id=reviewer.id, kind="notice", text=text
+        ):
+            sent += 1
+        state = state or ModeratorAlert(user_id=reviewer.id, last_sent_at=now)
+        state.last_sent_at, state.last_report_id = now, newest
+        await repo.save_alert_state(state)
+    return sent

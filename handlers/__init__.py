@@ -6,12 +6,31 @@ from bot.context import KhabarApp
 
 
 def register_all(app: KhabarApp) -> None:
-    from handlers import access, admin, errors, fallback, invites, start
+    from handlers import (
+        access,
+        admin,
+        errors,
+        export,
+        fallback,
+        invites,
+        moderation,
+        report,
+        start,
+        subscriptions,
+        wipe,
+    )
 
     access.register(app)
     start.register(app)
     # Feature modules register here, before the fallback.
     invites.register(app)
     admin.register(app)
+    # Before the report conversation: replies to moderation prompts are text it would take.
+    moderation.register(app)
+    export.register(app)
+    subscriptions.register(app)
+    wipe.register(app)
+    # Last before the fallback: its MessageHandler takes free text, photos and locations.
+    report.register(app)
     fallback.register(app)
     errors.register(app)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from storage.models import Outbox
+from storage.models import Delivery, Outbox
 
 
 async def enqueue(
@@ -21,8 +25,12 @@ async def enqueue(
 ) -> bool:
     """Add a message unless one with `key` exists; True if added. Part of the caller's transaction."""
     row = Outbox(
-        key=key, chat_id=chat_id, kind=kind, text=text,
-        subscription_id=subscription_id, parse_mode=parse_mode,
+        key=key,
+        chat_id=chat_id,
+        kind=kind,
+        text=text,
+        subscription_id=subscription_id,
+        parse_mode=parse_mode,
     )  # the model fills the defaults (status, timestamps)
     data = row.model_dump(exclude={"id"})
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -30,3 +38,92 @@ async def enqueue(
     stmt = insert(Outbox).values(**data).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
+
+
+class OutboxRepository:
+    """The sender's reads and state changes on outbox rows; each change is conditional on the state
+    it expects, so two senders (or a sender and a restart) never both act on one row."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def due(self, now: datetime, limit: int) -> list[Outbox]:
+        stmt = (
+            select(Outbox)
+            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def next_attempt_at(self) -> datetime | None:
+        stmt = select(func.min(col(Outbox.next_attempt_at))).where(col(Outbox.status) == "pending")
+        value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        if value is not None and value.tzinfo is None:  # min() bypasses the column type on SQLite
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    async def depth(self) -> int:
+        stmt = select(func.count()).select_from(Outbox).where(col(Outbox.status).in_(("pending", "sending")))
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def claim(self, outbox_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == outbox_id, col(Outbox.status) == "pending")
+            .values(status="sending", claimed_at=now, attempts=col(Outbox.attempts) + 1)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def release_stale(self, claimed_before: datetime) -> int:
+        """Back to pending: rows left in `sending` by a sender that died before recording the result."""
+        result = await self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.status) == "sending", col(Outbox.claimed_at) < claimed_before)
+            .values(status="pending", claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def finish(
+        self,
+        row: Outbox,
+        *,
+        status: str,
+        outcome: str,
+        now: datetime,
+        message_id: int | None = None,
+        detail: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """Record one attempt (a deliveries row) and move the claimed row to `status`."""
+        assert row.id is not None
+        values: dict[str, object] = {"status": status, "claimed_at": None}
+        if status == "sent":
+            values["sent_at"] = now
+        if detail is not None:
+            values["error"] = detail[:500]
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        await self.session.execute(
+            update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "sending").values(**values)
+        )
+        self.session.add(
+            Delivery(
+                outbox_id=row.id,
+                chat_id=row.chat_id,
+                message_id=message_id,
+                outcome=outcome,
+                detail=detail[:500] if detail else None,
+                at=now,
+            )
+        )
+        await self.session.flush()
+
+    async def fail_chat(self, chat_id: int, reason: str) -> int:
+        """Fail every unsent row for a chat that can no longer be reached (the user blocked the bot)."""
+        result = await self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == "pending")
+            .values(status="failed", error=reason)
+        )
+        return int(getattr(result, "rowcount", 0))

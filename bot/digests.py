@@ -1,0 +1,208 @@
+"""Digest and alert content: what a subscriber reads, in their language, split under Telegram's limit.
+
+Pure rendering: reports in, plain-text message parts out. Only what a coordinator needs is shown —
+reference, date, place, category, certainty, casualties, corroborations and a short description —
+never who reported it. Fields a moderator marked sensitive (`Report.sensitive_fields`) are withheld.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.forms.engine import category_label
+from bot.i18n import _, get_locale, ngettext
+from bot.localize import format_date, format_number, isolate, local_digits
+from bot.places import places
+from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matches
+from storage.models import Report, Subscription
+
+MAX_MESSAGE = 4096
+DESCRIPTION_CHARS = 280
+ReportKey = tuple[str, str | None, str | None]  # category, province, certainty
+
+
+@dataclass
+class RenderCache:
+    """Report blocks already rendered, per language: thousands of subscribers share most reports."""
+
+    blocks: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def block(self, report: Report) -> str:
+        assert report.id is not None
+        key = (get_locale(), report.id)
+        if key not in self.blocks:
+            self.blocks[key] = report_block(report)
+        return self.blocks[key]
+
+
+def _withheld() -> str:
+    return _("(withheld)")
+
+
+def _count(value: int | None) -> str:
+    return _("unknown") if value is None else format_number(value)
+
+
+def place_text(report: Report) -> str:
+    hidden = set(report.sensitive_fields)
+    gaz = places()
+    if "province" in hidden or report.province_pcode is None:
+        return _withheld() if "province" in hidden else _("unknown place")
+    if "district" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
+        return gaz.name(report.province_pcode)
+    return gaz.label(report.district_pcode)
+
+
+def short_description(report: Report) -> str | None:
+    if "description" in report.sensitive_fields:
+        return _withheld()
+    text = str(report.answers.get("description") or "").strip()
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
+
+
+def report_block(report: Report) -> str:
+    hidden = set(report.sensitive_fields)
+    when = (
+        _withheld()
+        if "occurred_on" in hidden
+        else (format_date(report.occurred_on) if report.occurred_on else _("date unknown"))
+    )
+    certainty = _(CERTAINTY_LABELS.get(report.certainty or "possible", "Possible"))
+    lines = [
+        _("{ref} · {date} · {place}").format(
+            ref=isolate(report.reference), date=when, place=place_text(report)
+        ),
+        _("{category} · {certainty}").format(
+            category=category_label(report.category), certainty=certainty
+        ),
+        _("Killed: {killed} · Injured: {injured} · Corroborations: {corroborations}").format(
+            killed=_withheld() if "killed" in hidden else _count(report.killed),
+            injured=_withheld() if "injured" in hidden else _count(report.injured),
+            corroborations=format_number(report.corroborations),
+        ),
+    ]
+    description = short_description(report)
+    if description:
+        lines.append(description)
+    return "\n".join(lines)
+
+
+def format_moment(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return _("{date} {time}").format(
+        date=format_date(local.date()), time=local_digits(f"{local.hour:02d}:{local.minute:02d}")
+    )
+
+
+def _change(now: int, before: int) -> str:
+    diff = now - before
+    if diff == 0:
+        return _("no change")
+    sign = "+" if diff > 0 else "−"
+    return sign + format_number(abs(diff))
+
+
+def _totals(
+    title: str, current: Counter[str], previous: Counter[str], label: Iterable[tuple[str, str]]
+) -> list[str]:
+    lines = [title]
+    for key, name in label:
+        lines.append(
+            _("• {name}: {count} ({change})").format(
+                name=name, count=format_number(current[key]), change=_change(current[key], previous[key])
+            )
+        )
+    return lines
+
+
+def filters_text(sub: Subscription) -> str:
+    gaz = places()
+    provinces = ", ".join(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
+    cats = ", ".join(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
+    return _("Provinces: {provinces}\nCategories: {categories}\nCertainty: {certainty}").format(
+        provinces=provinces, categories=cats, certainty=_(MIN_CERTAINTY_LABELS[sub.min_certainty])
+    )
+
+
+def render_digest(
+    sub: Subscription,
+    start: datetime,
+    end: datetime,
+    reports: Sequence[Report],
+    previous: Sequence[ReportKey],
+    cache: RenderCache | None = None,
+) -> list[str]:
+    """The digest's message parts (empty when there is nothing to say and the subscriber said so).
+
+    `reports` are the approved reports of [start, end) and `previous` the keys of those of the
+    period before, both unfiltered; this applies the subscription's filters. Call inside
+    `use_locale(subscriber's language)`.
+    """
+    cache = cache or RenderCache()
+    mine = [r for r in reports if matches(sub, r.category, r.province_pcode, r.certainty)]
+    if not mine and not sub.send_empty:
+        return []
+    period = _("{start} – {end}").format(
+        start=format_moment(start, sub.timezone), end=format_moment(end, sub.timezone)
+    )
+    header = _("Khabar digest, {period}").format(period=period)
+    if not mine:
+        return [header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + filters_text(sub)]
+
+    before = [k for k in previous if matches(sub, *k)]
+    by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
+    by_prov = Counter(r.province_pcode or "" for r in mine)
+    prev_prov = Counter(k[1] or "" for k in before)
+    gaz = places()
+    known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
+    unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
+    cat_order = known + [(c, category_label(c)) for c in unknown]
+    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], gaz.name(p) if p else ""))
+    summary = [
+        header,
+        "",
+        ngettext(
+            "{count} approved report ({change})", "{count} approved reports ({change})", len(mine)
+        ).format(count=format_number(len(mine)), change=_change(len(mine), len(before))),
+        "",
+        *_totals(_("By category:"), by_cat, prev_cat, cat_order),
+        "",
+        *_totals(
+            _("By province:"),
+            by_prov,
+            prev_prov,
+            [(p, gaz.name(p) if p else _("unknown place")) for p in prov_keys],
+        ),
+        "",
+        filters_text(sub),
+    ]
+    return split_parts("\n".join(summary), [cache.block(r) for r in mine], header)
+
+
+def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
+    """Pack blocks into messages under the limit, breaking only between reports; each later part
+    starts with the header and its number, so a reader who sees one part knows where it belongs."""
+    parts: list[str] = []
+    current = first[:MAX_MESSAGE]
+    for block in blocks:
+        block = block[: MAX_MESSAGE - len(header) - 40]
+        if len(current) + 2 + len(block) > MAX_MESSAGE:
+            parts.append(current)
+            current = _("{header} (continued, part {part})").format(
+                header=header, part=format_number(len(parts) + 1)
+            )
+        current += "\n\n" + block
+    parts.append(current)
+    return parts
+
+
+def render_alert(report: Report) -> str:
+    """An urgent report, as soon as it is approved. Call inside `use_locale(subscriber's language)`."""
+    return _("Urgent report approved") + "\n\n" + report_block(report)

@@ -1,0 +1,274 @@
+"""The outbox sender: the only code that sends outbox rows to Telegram.
+
+It drains due `pending` rows in id order within Telegram's limits — at most `rate` messages a second
+overall (settings.send_rate, ≤ 30) and one a second per chat — and records every attempt in
+`deliveries` with the message id. Outcomes:
+
+* 429 `RetryAfter`: the whole sender waits exactly `retry_after`, the row goes back to pending due
+  `retry_after` later, then sending continues.
+* 403 `Forbidden` (the user blocked the bot): the row and the chat's other unsent rows fail, and the
+  user's subscriptions are paused; nothing is retried.
+* 400 `BadRequest`: the reason is recorded and the row fails.
+* network errors: retried with exponential backoff through `next_attempt_at`, failed after
+  `MAX_ATTEMPTS`.
+
+Exactly-once, and where it can break. Each row is claimed (status `sending` + `claimed_at`, committed)
+before the request and marked `sent` (committed) right after Telegram's answer. The only window in
+which a message can be sent twice is between Telegram accepting the message and the commit that marks
+the row sent (see `_deliver`): if the process dies there, the row stays `sending`, and when its claim
+is older than `lease` it is put back to pending and sent again. We chose resending (at-least-once in
+that window) over leaving the row stuck (at-most-once), because a coordinator missing a digest is
+worse than seeing one twice. The window is one HTTP response plus one small UPDATE. The same holds
+for a request that times out after Telegram accepted it (`TimedOut` is retried). Cancelling the
+sender (shutdown, `task.cancel()`) does not open the window: requests in flight are finished and
+recorded before it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
+from storage.db import Database
+from storage.models import Outbox, utcnow
+from storage.outbox import OutboxRepository
+from storage.subscriptions import SubscriptionRepository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# A little over a second between two messages to one chat, so network jitter never makes two
+# requests arrive at Telegram less than a second apart.
+CHAT_INTERVAL = 1.05
+BATCH = 200
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        *,
+        rate: float,
+        lease: timedelta = timedelta(seconds=60),
+        poll: float = 0.5,
+        clock: Callable[[], datetime] = utcnow,
+        max_in_flight: int = 30,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.interval = 1.0 / min(rate, 30.0)
+        self.lease = lease
+        self.poll = poll
+        self.clock = clock
+        self.max_in_flight = max_in_flight
+        self.sent = 0
+        self.retry_after_count = 0
+        self._next_slot = 0.0  # monotonic time of the next global send slot
+        self._paused_until = 0.0  # monotonic; set by a 429
+        self._chat_ready: dict[int, float] = {}  # monotonic time each chat may receive again
+        self._busy_chats: set[int] = set()
+        self._deferred_chats: set[int] = set()  # chats whose row was put back in this batch
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._last_recover = 0.0
+
+    # --- running ---------------------------------------------------------------------------------
+
+    async def run(
+        self, keep_running: Callable[[], bool] = lambda: True, *, until_empty: bool = False
+    ) -> None:
+        """Send until `keep_running()` is false (or, with `until_empty`, until nothing is due).
+
+        Cancelling this coroutine stops dispatching at once but lets the requests already in flight
+        finish and be recorded, so a cancel never leaves a sent message unrecorded.
+        """
+        try:
+            while keep_running():
+                await self._recover()
+                rows = await self._fetch()
+                if rows:
+                    await self._dispatch(rows, keep_running)
+                    continue
+                if self._in_flight:
+                    await asyncio.wait(list(self._in_flight.values()), timeout=self.poll)
+                    continue
+                if until_empty:
+                    break
+                await self._idle(keep_running)
+        finally:
+            if self._in_flight:
+                await asyncio.shield(asyncio.gather(*self._in_flight.values(), return_exceptions=True))
+
+    async def _idle(self, keep_running: Callable[[], bool]) -> None:
+        # Short naps, so that a stopping application is not kept waiting for a whole poll interval.
+        waited = 0.0
+        while waited < self.poll and keep_running():
+            await asyncio.sleep(0.05)
+            waited += 0.05
+
+    async def drain(self) -> int:
+        """Send everything due now, then return the number sent (CLI, tests, benchmarks)."""
+        before = self.sent
+        await self.run(until_empty=True)
+        return self.sent - before
+
+    async def _recover(self) -> None:
+        now = time.monotonic()
+        if now - self._last_recover < 30 and self._last_recover:
+            return
+        self._last_recover = now
+        async with self.db.session() as session:
+            released = await OutboxRepository(session).release_stale(self.clock() - self.lease)
+        if released:
+            log.warning("outbox: %s rows left in sending by a dead sender are pending again", released)
+
+    async def _fetch(self) -> list[Outbox]:
+        async with self.db.session() as session:
+            repo = OutboxRepository(session)
+            rows = await repo.due(self.clock(), BATCH)
+            OUTBOX_DEPTH.set(await repo.depth())
+        self._deferred_chats.clear()
+        return [r for r in rows if r.id not in self._in_flight]
+
+    async def _dispatch(self, rows: list[Outbox], keep_running: Callable[[], bool]) -> None:
+        """Start the rows' deliveries in order, each as soon as its chat and the global pace allow."""
+        queue = list(rows)
+        while queue and keep_running():
+            now = time.monotonic()
+            queue = [r for r in queue if r.chat_id not in self._deferred_chats]
+            # The first row (in id order) whose chat may receive now; an earlier row of the same chat
+            # always comes first, so one chat's digest parts go out in order.
+            ready = next(
+                (
+                    r
+                    for r in queue
+                    if r.chat_id not in self._busy_chats and self._chat_ready.get(r.chat_id, 0.0) <= now
+                ),
+                None,
+            )
+            if ready is None or len(self._in_flight) >= self.max_in_flight:
+                waits = [self._chat_ready.get(r.chat_id, 0.0) - now for r in queue]
+                await asyncio.sleep(min(max(min(waits, default=0.05), 0.01), 0.2))
+                continue
+            start = max(self._next_slot, self._paused_until, now)
+            if start > now:
+                await asyncio.sleep(start - now)
+                continue  # re-check: a 429 may have arrived while waiting
+            self._next_slot = start + self.interval
+            queue.remove(ready)
+            assert ready.id is not None
+            self._busy_chats.add(ready.chat_id)
+            self._chat_ready[ready.chat_id] = start + CHAT_INTERVAL
+            self._in_flight[ready.id] = asyncio.create_task(self._deliver(ready))
+
+    # --- one message -----------------------------------------------------------------------------
+
+    async def _deliver(self, row: Outbox) -> None:
+        assert row.id is not None
+        try:
+            async with self.db.session() as session:
+                if not await OutboxRepository(session).claim(row.id, self.clock()):
+                    return  # another sender took it, or it was cancelled meanwhile
+            attempts = row.attempts + 1
+            # ---- duplicate window opens: from here until the commit below, a crash leaves a row
+            # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
+            try:
+                message = await self.bot.send_message(row.chat_id, row.text, parse_mode=row.parse_mode)
+            except RetryAfter as exc:
+                await self._retry_after(row, _seconds(exc.retry_after))
+            except Forbidden as exc:
+                await self._blocked(row, str(exc))
+            except BadRequest as exc:
+                await self._finish(row, "failed", "bad_request", detail=str(exc))
+            except (NetworkError, TelegramError) as exc:
+                await self._network(row, attempts, f"{type(exc).__name__}: {exc}")
+            else:
+                await self._finish(row, "sent", "sent", message_id=message.message_id)
+                # ---- duplicate window closed: the row is `sent`.
+                self.sent += 1
+        except Exception:
+            log.exception("outbox row %s: delivery failed unexpectedly", row.id)
+        finally:
+            self._busy_chats.discard(row.chat_id)
+            self._in_flight.pop(row.id, None)
+
+    async def _finish(
+        self,
+        row: Outbox,
+        status: str,
+        outcome: str,
+        *,
+        message_id: int | None = None,
+        detail: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        async with self.db.session() as session:
+            await OutboxRepository(session).finish(
+                row,
+                status=status,
+                outcome=outcome,
+                now=self.clock(),
+                message_id=message_id,
+                detail=detail,
+                next_attempt_at=next_attempt_at,
+            )
+        DELIVERIES.labels(outcome).inc()
+
+    async def _retry_after(self, row: Outbox, seconds: float) -> None:
+        RETRY_AFTER.inc()
+        self.retry_after_count += 1
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._deferred_chats.add(row.chat_id)
+        log.warning("outbox row %s: 429, waiting %s s", row.id, seconds)
+        await self._finish(
+            row,
+            "pending",
+            "retry_after",
+            detail=f"retry after {seconds:g} s",
+            next_attempt_at=self.clock() + timedelta(seconds=seconds),
+        )
+
+    async def _blocked(self, row: Outbox, detail: str) -> None:
+        async with self.db.session() as session:
+            await OutboxRepository(session).finish(
+                row, status="failed", outcome="blocked", now=self.clock(), detail=detail
+            )
+            await OutboxRepository(session).fail_chat(row.chat_id, "blocked by the user")
+            # Every subscription of this person: the chat is one, so none of them can be delivered.
+            subs = SubscriptionRepository(session)
+            for sub in await subs.for_user(row.chat_id, ("active",)):
+                assert sub.id is not None
+                await subs.set_status(sub.id, "paused")
+        DELIVERIES.labels("blocked").inc()
+        log.info("outbox row %s: chat blocked the bot; its subscriptions are paused", row.id)
+
+    async def _network(self, row: Outbox, attempts: int, detail: str) -> None:
+        self._deferred_chats.add(row.chat_id)
+        if attempts >= MAX_ATTEMPTS:
+            await self._finish(row, "failed", "network", detail=detail)
+            return
+        backoff = timedelta(seconds=min(300, 2**attempts))
+        await self._finish(row, "pending", "network", detail=detail, next_attempt_at=self.clock() + backoff)
+
+
+async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:
+    """The application's sender loop: survives unexpected errors (logged), stops when told."""
+    while keep_running():
+        try:
+            await sender.run(keep_running)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox sender crashed; restarting in 5 s")
+            await asyncio.sleep(5)

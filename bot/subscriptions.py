@@ -1,0 +1,287 @@
+"""Subscriptions: the /subscribe wizard's rules, the schedule arithmetic and the owner's actions.
+
+No Telegram here: the handler turns presses into `choose(...)` calls and renders what comes back.
+A schedule is a local wall-clock time (daily at `hour`, or weekly on `weekday` at `hour`) in the
+subscription's time zone; periods end on those boundaries and are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.forms import engine as forms_engine
+from bot.i18n import N_
+from bot.roles import Role
+from storage.db import Database
+from storage.models import Subscription, SubscriptionDraft
+from storage.subscriptions import SubscriptionRepository
+
+FREQUENCIES = ("daily", "weekly")
+# Ordered from most to least certain: a minimum of "probable" admits confirmed and probable.
+CERTAINTIES = ("confirmed", "probable", "possible")
+CERTAINTY_LABELS = {
+    "confirmed": N_("Confirmed"),
+    "probable": N_("Probable"),
+    "possible": N_("Possible"),
+}
+MIN_CERTAINTY_LABELS = {
+    "confirmed": N_("Confirmed only"),
+    "probable": N_("Confirmed and probable"),
+    "possible": N_("All: confirmed, probable and possible"),
+}
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+# The Afghan week starts on Saturday; the weekday buttons follow it.
+WEEK_ORDER = (5, 6, 0, 1, 2, 3, 4)
+SUBSCRIBER_ROLES = tuple(r.value for r in Role if r.at_least(Role.COORDINATOR))
+STEPS = ("frequency", "weekday", "hour", "provinces", "categories", "certainty", "empty", "alerts")
+
+
+def categories() -> tuple[tuple[str, str], ...]:
+    """(code, title msgid) of every report category, in the forms' order (from the forms engine)."""
+    return tuple((form.code, form.title) for form in forms_engine.categories())
+
+
+def certainty_rank(value: str | None) -> int:
+    # An approved report without a certainty counts as the least certain.
+    return CERTAINTIES.index(value) if value in CERTAINTIES else len(CERTAINTIES) - 1
+
+
+def matches(sub: Subscription, category: str, province: str | None, certainty: str | None) -> bool:
+    """Whether a report passes the subscription's filters (empty province/category list = all)."""
+    if sub.categories and category not in sub.categories:
+        return False
+    if sub.provinces and province not in sub.provinces:
+        return False
+    return certainty_rank(certainty) <= certainty_rank(sub.min_certainty)
+
+
+# --- schedule --------------------------------------------------------------------------------------
+
+
+def _boundary(day: date, sub: Subscription) -> datetime:
+    return datetime.combine(day, time(sub.hour), tzinfo=ZoneInfo(sub.timezone)).astimezone(UTC)
+
+
+def latest_boundary(sub: Subscription, now: datetime) -> datetime:
+    """The last scheduled period end at or before `now`."""
+    day = now.astimezone(ZoneInfo(sub.timezone)).date()
+    step = 1
+    if sub.frequency == "weekly":
+        day -= timedelta(days=(day.weekday() - (sub.weekday or 0)) % 7)
+        step = 7
+    boundary = _boundary(day, sub)
+    return boundary if boundary <= now else _boundary(day - timedelta(days=step), sub)
+
+
+def next_boundary(sub: Subscription, after: datetime) -> datetime:
+    """The first scheduled period end strictly after `after`."""
+    day = after.astimezone(ZoneInfo(sub.timezone)).date()
+    step = 1
+    if sub.frequency == "weekly":
+        day += timedelta(days=((sub.weekday or 0) - day.weekday()) % 7)
+        step = 7
+    boundary = _boundary(day, sub)
+    return boundary if boundary > after else _boundary(day + timedelta(days=step), sub)
+
+
+def due_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime] | None:
+    """The period [start, end) to send now, or None when nothing is due.
+
+    Catch-up after downtime is ONE combined digest from `last_period_end` to the latest boundary,
+    not one digest per missed period: after an outage the subscriber gets a single, complete
+    summary instead of a burst of stale digests (which would also multiply the time the sender
+    needs under Telegram's 30 messages a second). Nothing is lost, since the combined period covers
+    every missed one, and its header shows the whole span.
+    """
+    if sub.last_period_end is None or next_boundary(sub, sub.last_period_end) > now:
+        return None
+    return sub.last_period_end, latest_boundary(sub, now)
+
+
+# --- the wizard ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """What a press led to: the draft's next step, the saved subscription, or a refusal."""
+
+    draft: SubscriptionDraft | None = None
+    saved: Subscription | None = None
+    created: bool = False
+    stale: bool = False
+
+
+def _data_of(sub: Subscription | None) -> dict[str, object]:
+    if sub is None:
+        return {"provinces": [], "categories": [], "page": 0}
+    return {
+        "frequency": sub.frequency,
+        "weekday": sub.weekday,
+        "hour": sub.hour,
+        "provinces": list(sub.provinces),
+        "categories": list(sub.categories),
+        "min_certainty": sub.min_certainty,
+        "send_empty": sub.send_empty,
+        "alerts": sub.alerts,
+        "page": 0,
+    }
+
+
+async def start_wizard(
+    db: Database, user_id: int, subscription_id: int | None = None
+) -> SubscriptionDraft | None:
+    """A fresh draft (or one prefilled from the user's own subscription to edit); None if not theirs."""
+    async with db.session() as session:
+        repo = SubscriptionRepository(session)
+        sub = None
+        if subscription_id is not None:
+            sub = await repo.get(subscription_id)
+            if sub is None or sub.user_id != user_id or sub.status == "deleted":
+                return None
+        draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
+        await repo.save_draft(draft)
+        return draft
+
+
+async def current_draft(db: Database, user_id: int) -> SubscriptionDraft | None:
+    async with db.session() as session:
+        return await SubscriptionRepository(session).draft(user_id)
+
+
+async def cancel_wizard(db: Database, user_id: int) -> bool:
+    async with db.session() as session:
+        return await SubscriptionRepository(session).delete_draft(user_id)
+
+
+def _toggle(values: list[str], value: str) -> list[str]:
+    return [v for v in values if v != value] if value in values else [*values, value]
+
+
+def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces: set[str]) -> bool:
+    """Apply one press to the draft; False if the press does not fit the draft's current step."""
+    data, step = draft.data, draft.step
+    if step == "frequency" and action == "f" and value in ("d", "w"):
+        data["frequency"] = "daily" if value == "d" else "weekly"
+        if value == "d":
+            data["weekday"] = None
+        draft.step = "weekday" if value == "w" else "hour"
+    elif step == "weekday" and action == "wd" and value.isdigit() and int(value) < 7:
+        data["weekday"] = int(value)
+        draft.step = "hour"
+    elif step == "hour" and action == "h" and value.isdigit() and int(value) < 24:
+        data["hour"] = int(value)
+        draft.step = "provinces"
+    elif step == "provinces" and action == "p" and value in valid_provinces:
+        data["provinces"] = _toggle(list(data.get("provinces") or []), value)
+    elif step == "provinces" and action == "pp" and value.isdigit():
+        data["page"] = int(value)
+    elif step == "provinces" and action in ("pa", "pd"):
+        if action == "pa":
+            data["provinces"] = []
+        draft.step = "categories"
+    elif step == "categories" and action == "c" and value in dict(categories()):
+        data["categories"] = _toggle(list(data.get("categories") or []), value)
+    elif step == "categories" and action in ("ca", "cd"):
+        if action == "ca":
+            data["categories"] = []
+        draft.step = "certainty"
+    elif step == "certainty" and action == "m" and value in CERTAINTIES:
+        data["min_certainty"] = value
+        draft.step = "empty"
+    elif step == "empty" and action == "e" and value in ("0", "1"):
+        data["send_empty"] = value == "1"
+        draft.step = "alerts"
+    elif step == "alerts" and action == "a" and value in ("0", "1"):
+        data["alerts"] = value == "1"
+        draft.step = "done"
+    else:
+        return False
+    return True
+
+
+async def choose(
+    db: Database,
+    user_id: int,
+    action: str,
+    value: str,
+    *,
+    now: datetime,
+    timezone: str,
+    valid_provinces: set[str],
+) -> Choice:
+    """Apply a wizard press. The last press saves the subscription and drops the draft in one
+    transaction, so a double press or a replayed update saves once (the second finds no draft)."""
+    async with db.session() as session:
+        repo = SubscriptionRepository(session)
+        draft = await repo.draft(user_id)
+        if draft is None or not _advance(draft, action, value, valid_provinces):
+            return Choice(stale=True)
+        if draft.step != "done":
+            await repo.save_draft(draft)
+            return Choice(draft=draft)
+        data = draft.data
+        sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
+        created = sub is None or sub.user_id != user_id or sub.status == "deleted"
+        if created:
+            sub = Subscription(user_id=user_id, timezone=timezone)
+        assert sub is not None
+        sub.frequency = str(data["frequency"])
+        sub.weekday = data.get("weekday") if sub.frequency == "weekly" else None
+        sub.hour = int(data["hour"])
+        sub.provinces = sorted(data.get("provinces") or [])
+        sub.categories = sorted(data.get("categories") or [])
+        sub.min_certainty = str(data["min_certainty"])
+        sub.send_empty = bool(data["send_empty"])
+        sub.alerts = bool(data["alerts"])
+        if created:
+            # The first digest covers from the last boundary before subscribing; never the past.
+            sub.last_period_end = latest_boundary(sub, now)
+        await repo.save(sub)
+        await repo.delete_draft(user_id)
+        return Choice(saved=sub, created=created)
+
+
+# --- the owner's actions ---------------------------------------------------------------------------
+
+
+async def list_for(db: Database, user_id: int) -> list[Subscription]:
+    async with db.session() as session:
+        return await SubscriptionRepository(session).for_user(user_id)
+
+
+async def change_status(
+    db: Database, user_id: int, subscription_id: int, action: str, now: datetime
+) -> Subscription | None:
+    """Pause, resume or delete the user's own subscription; None when it is not theirs (or gone).
+
+    Resuming restarts the schedule from the last boundary: a paused subscription gets no backlog.
+    Deleting keeps the row (outbox rows and deliveries refer to it) with status "deleted".
+    """
+    async with db.session() as session:
+        repo = SubscriptionRepository(session)
+        sub = await repo.get(subscription_id)
+        if sub is None or sub.user_id != user_id or sub.status == "deleted":
+            return None
+        if action == "pause":
+            sub.status = "paused"
+        elif action == "resume":
+            if sub.status != "active":
+                sub.last_period_end = latest_boundary(sub, now)
+            sub.status = "active"
+        elif action == "delete":
+            sub.status = "deleted"
+            await repo.cancel_pending(subscription_id, "subscription deleted")
+        else:
+            return None
+        await repo.save(sub)
+        return sub

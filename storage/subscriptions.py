@@ -1,0 +1,175 @@
+"""Subscriptions, the /subscribe wizard's drafts, scan watermarks and the report reads digests need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col
+
+from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
+
+
+class SubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- subscriptions ----------------------------------------------------------------------------
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        return await self.session.get(Subscription, subscription_id)
+
+    async def add(self, subscription: Subscription) -> Subscription:
+        self.session.add(subscription)
+        await self.session.flush()
+        return subscription
+
+    async def save(self, subscription: Subscription) -> None:
+        self.session.add(subscription)
+        await self.session.flush()
+
+    async def for_user(
+        self, user_id: int, statuses: Sequence[str] = ("active", "paused")
+    ) -> list[Subscription]:
+        stmt = (
+            select(Subscription)
+            .where(col(Subscription.user_id) == user_id, col(Subscription.status).in_(statuses))
+            .order_by(col(Subscription.id))
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def active_with_language(
+        self, roles: Sequence[str], *, alerts_only: bool = False, ids: Sequence[int] | None = None
+    ) -> list[tuple[Subscription, str | None]]:
+        """Active subscriptions of active users holding one of `roles`, with each owner's language."""
+        stmt = (
+            select(Subscription, col(User.language))
+            .join(User, col(User.id) == col(Subscription.user_id))
+            .where(
+                col(Subscription.status) == "active",
+                col(User.status) == "active",
+                col(User.role).in_(roles),
+            )
+            .order_by(col(Subscription.id))
+        )
+        if alerts_only:
+            stmt = stmt.where(col(Subscription.alerts).is_(True))
+        if ids is not None:
+            stmt = stmt.where(col(Subscription.id).in_(ids))
+        return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
+
+    async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:
+        stmt = (
+            select(Subscription, col(User.language))
+            .join(User, col(User.id) == col(Subscription.user_id))
+            .where(col(Subscription.id) == subscription_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], row[1]) if row else None
+
+    async def advance(self, subscription_id: int, old_end: datetime | None, new_end: datetime) -> bool:
+        """Move the digest watermark only if nobody else moved it first; True if this call did."""
+        condition = (
+            col(Subscription.last_period_end).is_(None)
+            if old_end is None
+            else col(Subscription.last_period_end) == old_end
+        )
+        result = await self.session.execute(
+            update(Subscription)
+            .where(col(Subscription.id) == subscription_id, condition)
+            .values(last_period_end=new_end)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def set_status(self, subscription_id: int, status: str) -> None:
+        await self.session.execute(
+            update(Subscription).where(col(Subscription.id) == subscription_id).values(status=status)
+        )
+
+    async def cancel_pending(self, subscription_id: int, reason: str) -> int:
+        """Fail the outbox rows of a subscription that were not sent yet."""
+        result = await self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.subscription_id) == subscription_id, col(Outbox.status) == "pending")
+            .values(status="failed", error=reason)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    # --- wizard drafts ----------------------------------------------------------------------------
+
+    async def draft(self, user_id: int) -> SubscriptionDraft | None:
+        return await self.session.get(SubscriptionDraft, user_id)
+
+    async def save_draft(self, draft: SubscriptionDraft) -> None:
+        draft.updated_at = utcnow()
+        merged = await self.session.merge(draft)
+        # A JSON column mutated in place is not seen as changed; say so.
+        flag_modified(merged, "data")
+        await self.session.flush()
+
+    async def delete_draft(self, user_id: int) -> bool:
+        draft = await self.draft(user_id)
+        if draft is None:
+            return False
+        await self.session.delete(draft)
+        await self.session.flush()
+        return True
+
+    # --- watermarks -------------------------------------------------------------------------------
+
+    async def watermark(self, name: str) -> datetime | None:
+        row = await self.session.get(Watermark, name)
+        return row.at if row else None
+
+    async def set_watermark(self, name: str, at: datetime) -> None:
+        row = await self.session.get(Watermark, name)
+        if row is None:
+            self.session.add(Watermark(name=name, at=at))
+        else:
+            row.at = at
+        await self.session.flush()
+
+
+class DigestReportRepository:
+    """Approved reports by approval time: what digests and alerts are made of."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def approved_between(self, start: datetime, end: datetime) -> list[Report]:
+        stmt = (
+            select(Report)
+            .where(
+                col(Report.status) == "approved",
+                col(Report.approved_at) >= start,
+                col(Report.approved_at) < end,
+            )
+            .order_by(col(Report.approved_at), col(Report.id))
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def approved_keys_between(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str | None, str | None]]:
+        """(category, province, certainty) of each report approved in [start, end): for totals only."""
+        stmt = select(col(Report.category), col(Report.province_pcode), col(Report.certainty)).where(
+            col(Report.status) == "approved",
+            col(Report.approved_at) >= start,
+            col(Report.approved_at) < end,
+        )
+        return [(c, p, k) for c, p, k in (await self.session.execute(stmt)).all()]
+
+    async def urgent_approved_since(self, since: datetime) -> list[Report]:
+        stmt = (
+            select(Report)
+            .where(
+                col(Report.status) == "approved",
+                col(Report.urgent).is_(True),
+                col(Report.approved_at) > since,
+            )
+            .order_by(col(Report.approved_at), col(Report.id))
+        )
+        return list((await self.session.execute(stmt)).scalars())

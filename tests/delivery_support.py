@@ -1,0 +1,131 @@
+"""Shared by the subscription, digest and sender tests: a bot whose digest tick and outbox sender are
+off (the tests run them with their own clock), and quick ways to make subscribers and reports."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import handlers.subscriptions as subscription_handlers
+from bot.emulator import Limits
+from storage.db import Database
+from storage.models import Delivery, Outbox, Report, Subscription, User
+from tests.harness import BotHarness
+
+KABUL = "Asia/Kabul"
+_refs = itertools.count(1)
+
+
+async def make_bot(db: Database, monkeypatch: pytest.MonkeyPatch, limits: Limits | None = None) -> BotHarness:
+    monkeypatch.setattr(subscription_handlers, "BACKGROUND", False)
+    return await BotHarness.create(db, limits=limits, admin_ids="")
+
+
+# For chat-driven tests that send many commands in one chat quickly; the sender tests keep the
+# emulator's real limits.
+RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
+
+
+@pytest.fixture(name="bot")
+async def quiet_bot(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotHarness]:
+    harness = await make_bot(db, monkeypatch, RELAXED)
+    yield harness
+    await harness.close()
+
+
+async def add_subscribers(
+    bot: BotHarness,
+    count: int,
+    *,
+    first_id: int = 10_000,
+    language: str = "en",
+    last_period_end: datetime | None = None,
+    **fields: Any,
+) -> list[Subscription]:
+    """`count` coordinators known to the emulator, each with one subscription (`fields` set on it)."""
+    subs: list[Subscription] = []
+    async with bot.db.session() as session:
+        for n in range(count):
+            user_id = first_id + n
+            if user_id not in bot.emulator.state.users:
+                bot.emulator.state.add_user(user_id, f"Coordinator {n}", "en")
+            if await session.get(User, user_id) is None:  # an account made by bot.user() stays as is
+                session.add(User(id=user_id, first_name="C", role="coordinator", language=language))
+        await session.flush()
+        for n in range(count):
+            sub = Subscription(user_id=first_id + n, last_period_end=last_period_end, **fields)
+            session.add(sub)
+            subs.append(sub)
+        await session.flush()
+    return subs
+
+
+async def add_report(
+    db: Database,
+    *,
+    approved_at: datetime,
+    category: str = "health_attack",
+    province: str = "AF01",
+    district: str | None = "AF0101",
+    certainty: str = "confirmed",
+    urgent: bool = False,
+    status: str = "approved",
+    description: str = "A clinic was damaged.",
+    sensitive: Sequence[str] = (),
+    killed: int | None = 1,
+    injured: int | None = None,
+    reporter_id: int | None = None,
+) -> Report:
+    n = next(_refs)
+    report = Report(
+        reference=f"R-2026-{n:06d}",
+        draft_token=f"tok{n:08d}",
+        category=category,
+        reporter_id=reporter_id,
+        answers={"description": description},
+        occurred_on=date(2026, 3, 1),
+        province_pcode=province,
+        district_pcode=district,
+        killed=killed,
+        injured=injured,
+        status=status,
+        certainty=certainty,
+        urgent=urgent,
+        sensitive_fields=list(sensitive),
+        approved_at=approved_at if status == "approved" else None,
+    )
+    async with db.session() as session:
+        session.add(report)
+    return report
+
+
+async def outbox_rows(db: Database, kind: str | None = None) -> list[Outbox]:
+    async with db.session() as session:
+        stmt = select(Outbox).order_by(Outbox.id)  # type: ignore[arg-type]
+        rows = list((await session.execute(stmt)).scalars())
+    return [r for r in rows if kind is None or r.kind == kind]
+
+
+async def deliveries(db: Database) -> list[Delivery]:
+    async with db.session() as session:
+        return list((await session.execute(select(Delivery).order_by(Delivery.id))).scalars())  # type: ignore[arg-type]
+
+
+async def get_sub(db: Database, sub_id: int) -> Subscription:
+    async with db.session() as session:
+        sub = await session.get(Subscription, sub_id)
+    assert sub is not None
+    return sub
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)

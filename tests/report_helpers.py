@@ -48,7 +48,11 @@ async def choose(user: SimUser, action: str, field: str, arg: str = "") -> None:
         for row in message.buttons:
             for button in row:
                 parts = str(button.get("callback_data", "")).split(":")
-                if parts[:2] == ["rep", action] and parts[3:4] == [field] and (not arg or parts[4:5] == [arg]):
+                if (
+                    parts[:2] == ["rep", action]
+                    and parts[3:4] == [field]
+                    and (not arg or parts[4:5] == [arg])
+                ):
                     await user.press_data(button["callback_data"], message.message_id)
                     return
     raise AssertionError(f"no {action}/{field}/{arg} button; buttons: {user.buttons}; text: {user.last_text}")

@@ -21,7 +21,9 @@ from tests.report_helpers import (
 
 
 def kabul_today(days_ago: int = 0) -> str:
-    return (datetime.now(UTC).astimezone(ZoneInfo("Asia/Kabul")).date() - timedelta(days=days_ago)).isoformat()
+    return (
+        datetime.now(UTC).astimezone(ZoneInfo("Asia/Kabul")).date() - timedelta(days=days_ago)
+    ).isoformat()
 
 
 async def test_health_attack_full_flow_english(bot: BotHarness) -> None:
@@ -62,3 +64,199 @@ async def test_health_attack_full_flow_english(bot: BotHarness) -> None:
     assert "photos" not in report.answers
     assert await draft_of(bot, user.id) is None
     assert report.reference in user.last_text
+
+
+async def test_medical_supplies_loss_in_dari_with_persian_digits_and_hijri_date(bot: BotHarness) -> None:
+    import jdatetime
+
+    user = await reporter(bot, 102, language="fa_AF")
+    await start_report(user, "medical_supplies_loss")
+    day = jdatetime.date.fromgregorian(date=datetime.fromisoformat(kabul_today(3)).date())
+    await user.send(local(f"{day.year}/{day.month:02d}/{day.day:02d}"))
+    await choose(user, "s", "time_of_day")
+    await user.send("هرات")  # Dari name: the province Hirat and its district of the same name
+    await choose(user, "p", "province", "AF32")
+    await choose(user, "p", "district", "AF3201")
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "medical_supplies_loss", "supply_type", "vaccines")
+    await toggle(user, "medical_supplies_loss", "antigens", "opv", "measles")
+    await user.send("۱۲٬۵۰۰")
+    await pick(user, "medical_supplies_loss", "unit", "doses")
+    await pick(user, "medical_supplies_loss", "cause", "cold_chain_failure")
+    await user.send("انبار دوا")
+    await finish(user, "medical_supplies_loss", "یخچال های واکسین خراب شد.")
+    [report] = await reports_of(bot, user.id)
+    assert report.language == "fa_AF"
+    assert report.occurred_on is not None and report.occurred_on.isoformat() == kabul_today(3)
+    assert (report.province_pcode, report.district_pcode) == ("AF32", "AF3201")
+    assert report.killed is None and report.injured is None
+    answers_subset(
+        report,
+        {"antigens": ["opv", "measles"], "quantity": 12500, "unit": "doses", "facility_name": "انبار دوا"},
+    )
+    assert "time_of_day" not in report.answers and "location" not in report.answers
+
+
+def local(text: str) -> str:
+    return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+async def test_border_crossing_in_pashto_listed_crossing_places_itself(bot: BotHarness) -> None:
+    user = await reporter(bot, 103, language="ps")
+    await start_report(user, "border_crossing")
+    await choose(user, "y", "occurred_on", "0")
+    await pick(user, "border_crossing", "time_of_day", "night")
+    await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
+    await pick(user, "border_crossing", "status", "closed")
+    await user.send("٣٠٠")  # Arabic-Indic digits
+    await pick(user, "border_crossing", "direction", "into_afghanistan")
+    await pick(user, "border_crossing", "goods_blocked", "goods_and_aid")
+    await user.send("0")
+    await user.send("۰")
+    await finish(user, "border_crossing", "د تورخم لاره بنده شوه")
+    [report] = await reports_of(bot, user.id)
+    assert report.language == "ps"
+    assert (report.province_pcode, report.district_pcode) == ("AF06", "AF0617")
+    assert report.killed == 0 and report.injured == 0
+    answers_subset(report, {"crossing": "BCP-PAK-TKH", "people_crossing": 300, "status": "closed"})
+    assert "province" not in report.answers
+
+
+async def test_border_crossing_other_asks_the_place_in_pashto_spelling(bot: BotHarness) -> None:
+    user = await reporter(bot, 104, language="ps")
+    await start_report(user, "border_crossing")
+    await choose(user, "y", "occurred_on", "2")
+    await choose(user, "s", "time_of_day")
+    await pick(user, "border_crossing", "crossing", "other")
+    await user.send("ننګرهار")  # Pashto spelling (ګ), Dari has ننگرهار
+    await choose(user, "p", "province", "AF06")
+    await choose(user, "p", "district", "other")
+    await user.send("Nawa Pass")  # required once the district is not listed
+    await choose(user, "s", "location")
+    await pick(user, "border_crossing", "status", "restricted")
+    await choose(user, "u", "people_crossing")
+    await pick(user, "border_crossing", "goods_blocked", "unknown")
+    await choose(user, "u", "killed")
+    await choose(user, "u", "injured")
+    await finish(user, "border_crossing")
+    [report] = await reports_of(bot, user.id)
+    assert (report.province_pcode, report.district_pcode) == ("AF06", None)
+    answers_subset(report, {"district": "other", "place_name": "Nawa Pass", "people_crossing": "unknown"})
+    assert "direction" not in report.answers
+
+
+async def test_explosive_hazard_flow_with_location_proposing_nearest_district(bot: BotHarness) -> None:
+    user = await reporter(bot, 105)
+    await start_report(user, "explosive_hazard")
+    await choose(user, "y", "occurred_on", "0")
+    await pick(user, "explosive_hazard", "time_of_day", "afternoon")
+    await user.send_location(34.5553, 69.2075)  # Kabul city, at the province question
+    await choose(user, "a", "province")  # "Yes" to the proposed district
+    await choose(user, "s", "place_name")
+    await choose(user, "a", "location")  # keep the location shared at the province question
+    await pick(user, "explosive_hazard", "hazard_type", "ied")
+    await pick(user, "explosive_hazard", "exploded", "no")
+    await pick(user, "explosive_hazard", "site_type", "road")
+    await pick(user, "explosive_hazard", "road_blocked", "yes")
+    await user.send("0")
+    await user.send("0")
+    await finish(user, "explosive_hazard")
+    [report] = await reports_of(bot, user.id)
+    assert (report.province_pcode, report.district_pcode) == ("AF01", "AF0101")
+    assert (report.lat, report.lon) == (34.5553, 69.2075)
+    answers_subset(report, {"road_blocked": "yes", "hazard_type": "ied"})
+
+
+async def test_control_change_flow(bot: BotHarness) -> None:
+    user = await reporter(bot, 106)
+    await start_report(user, "control_change")
+    await user.send(kabul_today(5))
+    await choose(user, "s", "time_of_day")
+    await place(user, "AF30", "Nahr-i-Saraj")  # the gazetteer spells it Nahr-e-Saraj
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "control_change", "site_type", "checkpoint")
+    await user.send("Group A")
+    await choose(user, "s", "new_control")
+    await pick(user, "control_change", "fighting", "no")
+    await user.send("0")
+    await user.send("1")
+    await finish(user, "control_change")
+    [report] = await reports_of(bot, user.id)
+    assert report.district_pcode == "AF3004" and report.injured == 1
+    answers_subset(report, {"site_type": "checkpoint", "previous_control": "Group A"})
+    assert "new_control" not in report.answers
+
+
+async def test_service_disruption_flow_with_paged_province_picker(bot: BotHarness) -> None:
+    user = await reporter(bot, 107)
+    await start_report(user, "service_disruption")
+    await choose(user, "y", "occurred_on", "6")
+    await choose(user, "s", "time_of_day")
+    await choose(user, "g", "province", "1")  # Next
+    await choose(user, "g", "province", "2")  # Next again: the third page
+    assert "Kabul" not in user.buttons and "Zabul" in user.buttons
+    await choose(user, "p", "province", "AF26")  # Zabul
+    await choose(user, "p", "district", "AF2601")
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "service_disruption", "service_type", "school")
+    await pick(user, "service_disruption", "disruption", "closed")
+    await user.send("4")
+    await choose(user, "s", "people_affected")
+    await pick(user, "service_disruption", "reason", "authorities_order")
+    await finish(user, "service_disruption")
+    [report] = await reports_of(bot, user.id)
+    assert report.province_pcode == "AF26" and report.killed is None
+    answers_subset(report, {"sites_affected": 4, "reason": "authorities_order"})
+
+
+async def test_displacement_flow(bot: BotHarness) -> None:
+    user = await reporter(bot, 108)
+    await start_report(user, "displacement")
+    await choose(user, "y", "occurred_on", "0")
+    await choose(user, "s", "time_of_day")
+    await place(user, "AF15", "Asadabad")  # an alias of Kunar's centre district
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "displacement", "count_unit", "households")
+    await user.send("120")
+    await pick(user, "displacement", "cause", "conflict")
+    await user.send("Nangarhar")
+    await choose(user, "p", "destination_province", "AF06")
+    await user.send("Jalalabad camps")
+    await toggle(user, "displacement", "needs", "shelter", "food")
+    await finish(user, "displacement")
+    [report] = await reports_of(bot, user.id)
+    assert report.province_pcode == "AF15" and report.district_pcode == "AF1501"
+    answers_subset(report, {"displaced": 120, "destination_province": "AF06", "needs": ["shelter", "food"]})
+
+
+async def test_other_security_flow_with_photos(bot: BotHarness) -> None:
+    user = await reporter(bot, 109)
+    await start_report(user, "other_security")
+    await choose(user, "y", "occurred_on", "1")
+    await choose(user, "s", "time_of_day")
+    await place(user, "AF13", "Jani Khail")
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "other_security", "incident_type", "abduction")
+    await pick(user, "other_security", "aid_workers_affected", "yes")
+    await user.send("0")
+    await user.send("0")
+    await user.send("Two staff were taken at a checkpoint.")
+    await pick(user, "other_security", "source_type", "official")
+    await user.send_photo()
+    await user.send_photo()
+    await choose(user, "d", "photos")
+    await choose_submit(user)
+    [report] = await reports_of(bot, user.id)
+    assert report.district_pcode == "AF1309" and report.province_pcode == "AF13"
+    assert len(report.answers["photos"]) == 2
+
+
+async def choose_submit(user: object) -> None:
+    from tests.report_helpers import press
+
+    await press(user, "rep:ok:")  # type: ignore[arg-type]

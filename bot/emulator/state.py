@@ -227,10 +227,13 @@ class EmulatorState:
         data: dict[str, Any] = {"message_id": msg.message_id, "date": msg.date, "chat": chat}
         if msg.from_bot:
             data["from"] = self.bot_json()
-        for key in ("text", "photo", "document", "location", "caption", "reply_markup"):
+        for key in ("text", "photo", "document", "location", "caption"):
             value = getattr(msg, key)
             if value is not None:
                 data[key] = value
+        # Telegram returns only inline keyboards with a message; ForceReply and reply keyboards stay out.
+        if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
+            data["reply_markup"] = msg.reply_markup
         if msg.edited:
             data["edit_date"] = int(time.time())
         return data

@@ -4,12 +4,21 @@ helpers to make pending reports and reply to ForceReply prompts."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
 from bot.emulator import Limits
+from bot.forms.engine import report_facts
 from storage.db import Database
+from storage.models import Outbox, Report, ReportEvent
+from storage.reports import ReportRepository
+from storage.review import ReviewRepository
 from tests.harness import BotHarness, SimUser
 
 RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
@@ -23,9 +32,73 @@ async def relaxed_bot(db: Database) -> AsyncIterator[BotHarness]:
 
 
 async def reply(user: SimUser, text: str) -> None:
-    """Answer the newest bot message by replying to it, as a Telegram client does under ForceReply."""
+    """Reply to the newest prompt (✍️ message), as a Telegram client does under ForceReply."""
     state = user.state
-    prompt = user.replies[-1]
+    prompt = next(m for m in reversed(user.replies) if (m.text or "").startswith("✍️"))
     message = state._user_message(user.id, text=text)
     message["reply_to_message"] = state.message_json(prompt)
     await user.bot.process(state.push_update({"message": message}))
+
+
+async def make_report(
+    db: Database,
+    reporter_id: int,
+    *,
+    district: str = "AF0101",
+    created_at: datetime | None = None,
+    description: str = "Armed men stopped the vaccination team at the clinic gate.",
+) -> Report:
+    """A submitted, pending report as the intake would store it (with its "submitted" audit row)."""
+    answers: dict[str, Any] = {
+        "occurred_on": "2026-11-20",
+        "province": district[:4],
+        "district": district,
+        "incident_type": "armed_clash",
+        "aid_workers_affected": "no",
+        "killed": 0,
+        "injured": 2,
+        "description": description,
+        "source_type": "witnessed",
+    }
+    now = created_at or datetime.now(UTC)
+    facts = report_facts("other_security", answers)
+    async with db.session() as session:
+        reports = ReportRepository(session)
+        number = await reports.next_number(now.year)
+        report = Report(
+            reference=f"R-{now.year}-{number:06d}",
+            draft_token=secrets.token_hex(16),
+            category="other_security",
+            reporter_id=reporter_id,
+            answers=answers,
+            language="en",
+            occurred_on=facts.occurred_on,
+            province_pcode=facts.province_pcode,
+            district_pcode=facts.district_pcode,
+            killed=facts.killed,
+            injured=facts.injured,
+            created_at=now,
+            updated_at=now,
+        )
+        event = ReportEvent(report_id=0, actor_id=reporter_id, action="submitted", at=now)
+        return await reports.add(report, event)
+
+
+async def load_report(db: Database, report_id: int | None) -> Report:
+    assert report_id is not None
+    async with db.session() as session:
+        report = await ReviewRepository(session).get(report_id)
+    assert report is not None
+    return report
+
+
+async def events_of(db: Database, report_id: int | None) -> list[ReportEvent]:
+    assert report_id is not None
+    async with db.session() as session:
+        return await ReviewRepository(session).events(report_id)
+
+
+async def notices(db: Database, chat_id: int) -> list[Outbox]:
+    async with db.session() as session:
+        stmt = select(Outbox).where(col(Outbox.chat_id) == chat_id).order_by(col(Outbox.id))
+        return list((await session.execute(stmt)).scalars())

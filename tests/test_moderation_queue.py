@@ -1,0 +1,232 @@
+"""The review queue through the emulator: cards, approve, reject, needs-info round trip, merge,
+edit, sensitive answers, the audit trail and the reporter's notices."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.moderation import ANSWER_PREFIX
+from storage.models import PendingInput
+from tests.harness import BotHarness
+from tests.moderation_support import (
+    events_of,
+    load_report,
+    make_report,
+    notices,
+    relaxed_bot,  # noqa: F401  (the `bot` fixture, unthrottled)
+    reply,
+)
+
+MODERATOR_ID, REPORTER_ID = 7345, 10
+
+
+async def test_pending_shows_oldest_card_with_answers_and_possible_duplicates(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    first = await make_report(bot.db, REPORTER_ID)
+    second = await make_report(bot.db, REPORTER_ID, description="Second account of the same clash.")
+    await make_report(bot.db, REPORTER_ID, district="AF0102")  # other district: not a duplicate
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    text = moderator.last_text
+    assert f"Report {first.reference}" in text
+    assert "Armed men stopped the vaccination team at the clinic gate." in text  # free text as written
+    assert "Kabul" in text and "Source: I saw it myself" in text  # answers rendered by the engine
+    assert f"Possible duplicates (same district and category within 48 hours): {second.reference}" in text
+    assert moderator.buttons == [
+        "Approve",
+        "Reject",
+        "Needs info",
+        "Duplicate of",
+        "Edit an answer",
+        "Mark sensitive",
+        "Skip",
+    ]
+    await moderator.press("Skip")
+    assert f"Report {second.reference}" in moderator.last_text
+
+
+async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(MODERATOR_ID, "Moderator Name", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Approve")
+    assert moderator.buttons == ["Confirmed", "Probable", "Possible", "Back"]
+    await moderator.press("Probable")
+    await moderator.press("Urgent")
+    assert moderator.last_text == f"Report {report.reference} approved as Probable, urgent."
+
+    stored = await load_report(bot.db, report.id)
+    assert (stored.status, stored.certainty, stored.urgent) == ("approved", "probable", True)
+    assert stored.approved_at is not None and stored.version == 1
+
+    events = await events_of(bot.db, report.id)
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("submitted", REPORTER_ID),
+        ("approved", MODERATOR_ID),
+    ]
+    assert events[1].before["status"] == "pending" and events[1].after["status"] == "approved"
+    assert events[1].after["certainty"] == "probable" and events[1].after["urgent"] is True
+
+    [notice] = await notices(bot.db, REPORTER_ID)
+    assert notice.key == f"notice:{report.id}:{events[1].id}" and notice.kind == "notice"
+    assert report.reference in notice.text and "verified" in notice.text
+    assert "Moderator Name" not in notice.text and str(MODERATOR_ID) not in notice.text
+
+    admin = await bot.user(1, "Admin", role="admin")
+    await admin.send(f"/history {report.reference}")
+    lines = admin.last_text.splitlines()
+    assert lines[0] == f"History of report {report.reference}:"
+    assert "submitted" in lines[1] and "approved" in lines[2] and "probable" in lines[2]
+    await moderator.send(f"/history {report.reference}")
+    assert moderator.last_text == "You don't have permission to do that."
+
+
+async def test_reject_with_preset_or_typed_reason(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter", language="fa_AF")
+    first = await make_report(bot.db, REPORTER_ID)
+    second = await make_report(bot.db, REPORTER_ID, district="AF0102")
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Reject")
+    await moderator.press("Sent by mistake")
+    assert "rejected" in moderator.last_text
+    assert (await load_report(bot.db, first.id)).status == "rejected"
+
+    await moderator.press("Next report")
+    await moderator.press("Reject")
+    await moderator.press("Other reason")
+    assert moderator.last_text.startswith("✍️")
+    await reply(moderator, "Location does not match the description.")
+    assert "rejected" in moderator.last_text
+    events = await events_of(bot.db, second.id)
+    assert events[-1].action == "rejected" and events[-1].note == "Location does not match the description."
+    texts = [n.text for n in await notices(bot.db, REPORTER_ID)]
+    assert len(texts) == 2
+    # Rendered in the reporter's language: Dari wraps the Latin reference in isolates.
+    assert all("\u2068" in t for t in texts)
+    assert "Location does not match the description." in texts[1]
+
+
+async def test_needs_info_round_trip(bot: BotHarness) -> None:
+    reporter = await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Needs info")
+    await reply(moderator, "Was anyone from the vaccination team hurt?")
+    assert "was sent to the reporter" in moderator.last_text
+    assert (await load_report(bot.db, report.id)).status == "needs_info"
+    await moderator.send("/pending")
+    assert moderator.last_text == "No reports are waiting for review."
+
+    [notice] = await notices(bot.db, REPORTER_ID)
+    assert "Was anyone from the vaccination team hurt?" in notice.text
+    link = f"?start={ANSWER_PREFIX}{report.reference}"
+    assert link in notice.text and "Mod" not in notice.text
+
+    # The reporter follows the link (Telegram sends /start with the parameter) and replies.
+    await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "Was anyone from the vaccination team hurt?" in reporter.last_text
+    await reply(reporter, "Two vaccinators had minor injuries.")
+    assert "back with the reviewers" in reporter.last_text
+    stored = await load_report(bot.db, report.id)
+    assert stored.status == "pending"
+    events = await events_of(bot.db, report.id)
+    assert [e.action for e in events] == ["submitted", "needs_info", "info_answered"]
+    assert events[-1].actor_id == REPORTER_ID and events[-1].note == "Two vaccinators had minor injuries."
+
+    # Back in the queue, with the exchange on the card.
+    await moderator.send("/pending")
+    assert "Question to the reporter: Was anyone from the vaccination team hurt?" in moderator.last_text
+    assert "Reporter's answer: Two vaccinators had minor injuries." in moderator.last_text
+
+    # Replaying the reply, or opening the link again, changes nothing.
+    await reply(reporter, "again")
+    assert "already answered" in reporter.last_text
+    await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "no longer needs an answer" in reporter.last_text
+    assert len(await events_of(bot.db, report.id)) == 3
+
+
+async def test_answer_link_of_someone_elses_report_is_refused(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    other = await bot.user(11, "Other", role="reporter")
+    await other.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "not valid for you" in other.last_text
+    async with bot.db.session() as session:
+        assert (await session.execute(select(PendingInput))).first() is None
+
+
+async def test_merge_counts_corroborations(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    kept = await make_report(bot.db, REPORTER_ID)
+    dup1 = await make_report(bot.db, REPORTER_ID)
+    dup2 = await make_report(bot.db, REPORTER_ID, district="AF0102")
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Skip")  # to dup1
+    await moderator.press("Duplicate of")
+    await moderator.press(f"Duplicate of {kept.reference}")
+    assert "merged" in moderator.last_text
+
+    await moderator.press("Next report")  # kept is first in the queue
+    await moderator.press("Skip")  # dup2
+    assert dup2.reference in moderator.last_text
+    await moderator.press("Duplicate of")
+    await moderator.press("Type a reference")
+    await reply(moderator, dup2.reference)
+    assert "cannot be a duplicate of itself" in moderator.replies[-2].text  # type: ignore[operator]
+    await reply(moderator, kept.reference.lower())
+    assert "merged" in moderator.last_text
+
+    stored = await load_report(bot.db, kept.id)
+    assert stored.corroborations == 2 and stored.status == "pending"
+    for dup in (dup1, dup2):
+        merged = await load_report(bot.db, dup.id)
+        assert (merged.status, merged.merged_into_id) == ("merged", kept.id)
+    assert [e.action for e in await events_of(bot.db, kept.id)] == [
+        "submitted",
+        "corroborated",
+        "corroborated",
+    ]
+    await moderator.send("/pending")
+    assert "Corroborated by 2 other reports." in moderator.last_text
+    assert len(await notices(bot.db, REPORTER_ID)) == 2
+
+
+async def test_edit_answer_uses_the_form_validation(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Edit an answer")
+    await moderator.press("Injured", exact=True)
+    await reply(moderator, "many")
+    assert moderator.replies[-2].text == "Please type a number, for example 3."
+    await reply(moderator, "۳")  # Persian digits, as a Dari-speaking moderator types them
+    stored = await load_report(bot.db, report.id)
+    assert stored.answers["injured"] == 3 and stored.injured == 3
+    edit = (await events_of(bot.db, report.id))[-1]
+    assert (edit.action, edit.before, edit.after) == ("edited", {"injured": 2}, {"injured": 3})
+
+    await moderator.press("Edit an answer")
+    await moderator.press("Source")
+    await moderator.press("Official")
+    assert (await load_report(bot.db, report.id)).answers["source_type"] == "official"
+
+
+async def test_mark_sensitive(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Mark sensitive")
+    await moderator.press("Description")
+    assert "🔒 Description" in moderator.buttons
+    await moderator.press("Done")
+    assert "Withheld from digests and exports: Description" in moderator.last_text
+    stored = await load_report(bot.db, report.id)
+    assert stored.sensitive_fields == ["description"] and stored.status == "pending"
+    assert (await events_of(bot.db, report.id))[-1].action == "sensitive"

@@ -29,11 +29,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from storage.db import Database
@@ -48,9 +50,15 @@ MAX_ATTEMPTS = 10
 # requests arrive at Telegram less than a second apart.
 CHAT_INTERVAL = 1.05
 BATCH = 200
+# `drain()` also waits for rows coming due this soon (a 429's retry), not for network backoffs.
+DRAIN_HORIZON = timedelta(seconds=5)
 
 
-def _seconds(value: int | timedelta) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns that `retry_after` will become a timedelta; either way we want seconds.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -103,12 +111,18 @@ class Sender:
                 if self._in_flight:
                     await asyncio.wait(list(self._in_flight.values()), timeout=self.poll)
                     continue
-                if until_empty:
+                if until_empty and not await self._retry_soon():
                     break
                 await self._idle(keep_running)
         finally:
             if self._in_flight:
                 await asyncio.shield(asyncio.gather(*self._in_flight.values(), return_exceptions=True))
+
+    async def _retry_soon(self) -> bool:
+        """Whether a pending row comes due within DRAIN_HORIZON (a 429's retry, typically)."""
+        async with self.db.session() as session:
+            due = await OutboxRepository(session).next_attempt_at()
+        return due is not None and due - self.clock() <= DRAIN_HORIZON
 
     async def _idle(self, keep_running: Callable[[], bool]) -> None:
         # Short naps, so that a stopping application is not kept waiting for a whole poll interval.
@@ -186,7 +200,7 @@ class Sender:
             try:
                 message = await self.bot.send_message(row.chat_id, row.text, parse_mode=row.parse_mode)
             except RetryAfter as exc:
-                await self._retry_after(row, _seconds(exc.retry_after))
+                await self._retry_after(row, _retry_seconds(exc))
             except Forbidden as exc:
                 await self._blocked(row, str(exc))
             except BadRequest as exc:
@@ -258,7 +272,7 @@ class Sender:
         if attempts >= MAX_ATTEMPTS:
             await self._finish(row, "failed", "network", detail=detail)
             return
-        backoff = timedelta(seconds=min(300, 2**attempts))
+        backoff = timedelta(seconds=min(600, 5 * 2**attempts))
         await self._finish(row, "pending", "network", detail=detail, next_attempt_at=self.clock() + backoff)
 
 

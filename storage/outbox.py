@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from storage.models import Delivery, Outbox
@@ -48,9 +49,22 @@ class OutboxRepository:
         self.session = session
 
     async def due(self, now: datetime, limit: int) -> list[Outbox]:
+        """Pending rows due at `now`, oldest first, leaving out any row whose chat has an older row
+        still waiting for its retry (a chat's messages go out in the order they were queued)."""
+        earlier = aliased(Outbox)
+        waiting = (
+            select(col(earlier.id))
+            .where(
+                col(earlier.chat_id) == col(Outbox.chat_id),
+                col(earlier.id) < col(Outbox.id),
+                col(earlier.status) == "pending",
+                col(earlier.next_attempt_at) > now,
+            )
+            .exists()
+        )
         stmt = (
             select(Outbox)
-            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
+            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now, ~waiting)
             .order_by(col(Outbox.id))
             .limit(limit)
         )

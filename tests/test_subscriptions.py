@@ -133,7 +133,12 @@ async def test_list_pause_resume_edit_delete_with_ownership(bot: BotHarness) -> 
     await owner.press("No")
     assert "Subscription updated." in owner.last_text
     edited = await get_sub(bot.db, sub.id or 0)
-    assert (edited.hour, edited.min_certainty, edited.send_empty, edited.alerts) == (18, "confirmed", True, False)
+    assert (edited.hour, edited.min_certainty, edited.send_empty, edited.alerts) == (
+        18,
+        "confirmed",
+        True,
+        False,
+    )
 
     await owner.send("/subscriptions")
     await owner.press("Delete")
@@ -224,7 +229,10 @@ async def test_empty_period_and_paused_and_demoted(bot: BotHarness) -> None:
     last = utc(2026, 3, 9, 2, 30)
     quiet, loud, paused, demoted = await add_subscribers(bot, 4, last_period_end=last)
     async with bot.db.session() as session:
-        for sub, changes in ((loud, {"send_empty": True}), (paused, {"status": "paused", "send_empty": True})):
+        for sub, changes in (
+            (loud, {"send_empty": True}),
+            (paused, {"status": "paused", "send_empty": True}),
+        ):
             row = await session.get(Subscription, sub.id)
             assert row is not None
             for name, value in changes.items():
@@ -255,7 +263,9 @@ async def test_urgent_alerts_go_once_to_matching_subscribers(bot: BotHarness) ->
             for name, value in changes.items():
                 setattr(row, name, value)
     assert await scan_alerts(bot.db, now) == 0  # first run sets the watermark
-    urgent = await add_report(bot.db, approved_at=now + timedelta(minutes=1), urgent=True, certainty="probable")
+    urgent = await add_report(
+        bot.db, approved_at=now + timedelta(minutes=1), urgent=True, certainty="probable"
+    )
     await add_report(bot.db, approved_at=now + timedelta(minutes=1), urgent=False)
     await add_report(bot.db, approved_at=now + timedelta(minutes=1), urgent=True, status="pending")
     assert await scan_alerts(bot.db, now + timedelta(minutes=2)) == 1

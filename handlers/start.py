@@ -52,10 +52,13 @@ async def start(update: Update, context: KhabarContext) -> None:
     account = context.account
     assert account is not None
     if context.args:
-        # Imported here: the invites module builds on this one (menus, greeting).
-        from handlers.invites import start_with_code
+        # Imported here: these modules build on this one (menus, greeting).
+        from bot.moderation import ANSWER_PREFIX
+        from handlers import invites, moderation
 
-        if await start_with_code(update, context, context.args[0]):
+        argument = context.args[0]
+        opened = moderation.start_answer if argument.startswith(ANSWER_PREFIX) else invites.start_with_code
+        if await opened(update, context, argument):
             return
     if account.language is None:
         # First contact: offer the three languages, the guessed one ticked.

@@ -112,6 +112,49 @@ def _cmd_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_invite(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import invites
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    async def go() -> invites.NewInvite:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as session:
+                return await invites.create_invite(
+                    session,
+                    role=args.role,
+                    uses=args.uses,
+                    days=args.days,
+                    created_by=None,
+                    now=datetime.now(UTC),
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        created = asyncio.run(go())
+    except invites.InviteError as exc:
+        print(
+            f"khabar invite: invalid --{exc.reason} (uses 1-{invites.MAX_USES}, days 1-{invites.MAX_DAYS})",
+            file=sys.stderr,
+        )
+        return 2
+    invite = created.invite
+    print(
+        f"invite #{invite.id} for a {invite.role}: {invite.max_uses} use(s), "
+        f"expires {invite.expires_at:%Y-%m-%d %H:%M} UTC (the code is shown only now)"
+    )
+    if args.bot:
+        print(invites.invite_link(args.bot.lstrip("@"), created.code))
+    print(f"or send the bot: /start {created.code}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Khabar incident-reporting bot")
     parser.add_argument("--version", action="version", version=f"khabar {_version()}")
@@ -141,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["reporter", "coordinator", "moderator", "admin"],
     )
     admin.set_defaults(func=_cmd_admin)
+
+    invite = sub.add_parser("invite", help="create invite codes")
+    invite_sub = invite.add_subparsers(dest="invite_command", required=True)
+    create = invite_sub.add_parser("create", help="a new invite code (and link, with --bot)")
+    create.add_argument("--role", default="reporter", choices=["reporter", "coordinator"])
+    create.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    create.add_argument("--days", type=int, default=7, help="days until it expires (default 7)")
+    create.add_argument("--bot", help="the bot's @username, to print a t.me link")
+    create.set_defaults(func=_cmd_invite)
     return parser
 
 

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import KhabarApp, KhabarContext
-from bot.i18n import _, set_locale
+from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
 from handlers.common import answer, send
@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS = frozenset({"start", "help", "language"})
 PUBLIC_CALLBACK_PREFIXES = ("lang:",)
+# Also the stranger's /help and /start: the same words whatever a stranger tries, revealing nothing.
+NO_ACCESS = N_(
+    "This bot is for registered humanitarian field teams. To get access, ask your "
+    "coordinator for an invite link, then open it or send /start with the invite code."
+)
 
 
 def _is_public(update: Update) -> bool:
@@ -64,10 +69,7 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
         raise ApplicationHandlerStop
     if context.role == Role.STRANGER and not _is_public(update):
-        text = _(
-            "This bot is for registered humanitarian field teams. To get access, ask your "
-            "coordinator for an invite link, then open it or send /start with the invite code."
-        )
+        text = _(NO_ACCESS)
         await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
         raise ApplicationHandlerStop
 

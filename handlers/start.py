@@ -21,6 +21,7 @@ from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, set_locale, use_locale
 from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
 from bot.roles import Role
+from handlers.access import NO_ACCESS
 from handlers.common import answer, edit_or_send, send
 from storage.users import UserRepository
 
@@ -43,6 +44,8 @@ def help_text(role: Role) -> str:
     lines = [
         _("Khabar takes incident reports from field teams and shares verified reports with coordinators.")
     ]
+    if role is Role.STRANGER:
+        lines += ["", _(NO_ACCESS)]
     lines.append("")
     lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(role) if c.in_menu]
     return "\n".join(lines)

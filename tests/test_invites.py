@@ -151,7 +151,8 @@ async def test_brute_force_cool_down(bot: BotHarness) -> None:
 async def test_stranger_start_and_other_updates_reveal_nothing(bot: BotHarness) -> None:
     stranger = await bot.user(700, "S", "en")
     await stranger.send("/start")
-    assert stranger.buttons  # language choice, then help explains how to get access
+    await stranger.press("English")
+    assert "To get access, ask your coordinator for an invite link" in stranger.last_text
     for text in ("/pending", "/report", "/users", "hello", "/history R-2026-000001"):
         await stranger.send(text)
         assert NO_ACCESS in stranger.last_text

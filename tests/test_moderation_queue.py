@@ -230,3 +230,39 @@ async def test_mark_sensitive(bot: BotHarness) -> None:
     stored = await load_report(bot.db, report.id)
     assert stored.sensitive_fields == ["description"] and stored.status == "pending"
     assert (await events_of(bot.db, report.id))[-1].action == "sensitive"
+
+
+async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) -> None:
+    from tests.report_helpers import choose, finish, pick, place, reporter, reports_of, start_report
+
+    field = await reporter(bot, 106)
+    await start_report(field, "control_change")
+    await field.send("2026-11-20")
+    await choose(field, "s", "time_of_day")
+    await place(field, "AF30", "Nahr-i-Saraj")
+    await choose(field, "s", "place_name")
+    await choose(field, "s", "location")
+    await pick(field, "control_change", "site_type", "checkpoint")
+    await field.send("Group A")
+    await choose(field, "s", "new_control")
+    await pick(field, "control_change", "fighting", "no")
+    await field.send("0")
+    await field.send("1")
+    await finish(field, "control_change")
+    [report] = await reports_of(bot, field.id)
+
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    assert f"Report {report.reference}" in moderator.last_text and "Group A" in moderator.last_text
+    await moderator.press("Approve")
+    await moderator.press("Confirmed")
+    await moderator.press("Not urgent")
+
+    admin = await bot.user(1, "Admin", role="admin")
+    await admin.send(f"/history {report.reference}")
+    lines = admin.last_text.splitlines()
+    assert len(lines) == 3
+    assert "user 106: submitted" in lines[1]
+    assert f"user {MODERATOR_ID}: approved" in lines[2] and "status: pending → approved" in lines[2]
+    [notice] = await notices(bot.db, field.id)
+    assert report.reference in notice.text

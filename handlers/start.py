@@ -18,11 +18,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.commands import commands_for
 from bot.config import LANGUAGES
 from bot.context import KhabarApp, KhabarContext
-from bot.i18n import _, set_locale, use_locale
+from bot.i18n import _, get_locale, set_locale, use_locale
 from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
 from bot.roles import Role
 from handlers.access import NO_ACCESS
 from handlers.common import answer, edit_or_send, send
+from storage.models import User
 from storage.users import UserRepository
 
 
@@ -64,15 +65,17 @@ async def start(update: Update, context: KhabarContext) -> None:
         if await opened(update, context, argument):
             return
     if account.language is None:
-        # First contact: offer the three languages, the guessed one ticked.
-        from bot.i18n import get_locale
-
+        # First contact: offer the three languages, the guessed one ticked. The guess (from Telegram's
+        # language_code) is kept until the user picks, so their chat menu speaks it too.
+        language = get_locale()
+        account = await _store_language(context, account.id, language)
         await send(
             update,
             context,
             _("Welcome to Khabar. Choose your language:"),
-            language_keyboard(get_locale()),
+            language_keyboard(language),
         )
+        await sync_chat_menu(context.bot, account.id, context.role, language)
         return
     await send(update, context, help_text(context.role))
 
@@ -98,17 +101,22 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
     if code not in LANGUAGES:
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
-    async with context.services.db.session() as session:
-        users = UserRepository(session)
-        account = await users.get_or_create(context.account.id)
-        account.language = code
-        await users.save(account)
-    context.account = account
+    account = await _store_language(context, context.account.id, code)
     set_locale(code)
     await answer(update)
     await edit_or_send(update, context, _("Language set to English."))
     await sync_chat_menu(context.bot, account.id, context.role, code)
     await send(update, context, help_text(context.role))
+
+
+async def _store_language(context: KhabarContext, user_id: int, language: str) -> User:
+    async with context.services.db.session() as session:
+        users = UserRepository(session)
+        account = await users.get_or_create(user_id)
+        account.language = language
+        await users.save(account)
+    context.account = account
+    return account
 
 
 async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> None:

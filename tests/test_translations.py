@@ -1,0 +1,448 @@
+"""Translation checks: catalogs complete and well-formed, and the bot really speaks Dari and Pashto.
+
+Static checks read the code and form files the way `make messages` does (Babel, babel.cfg) and compare
+with each committed .po; flow checks drive the bot through the emulator and look at what users see.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jdatetime
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.commands import BY_NAME, commands_for
+from bot.i18n import _, use_locale
+from bot.languages import NATIVE_NAMES
+from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, rtl_safe
+from bot.roles import Role
+from storage.db import Database
+from storage.users import UserRepository
+from tests.harness import BotHarness
+from tests.i18n_check import assert_replies_localized, checked, problems
+from tests.report_helpers import (
+    choose,
+    draft_of,
+    human_pace,
+    pick,
+    place,
+    press,
+    reporter,
+    reports_of,
+    start_report,
+    toggle,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "locales"
+LANGUAGES = ("en", "fa_AF", "ps")
+TRANSLATED = ("fa_AF", "ps")
+# CLDR locale whose plural rules each catalog must follow.
+CLDR = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+# The HTML that Telegram accepts; other <…> text (`<telegram id>` in a usage line) is translatable.
+_TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|a|code|pre|tg-spoiler|span|blockquote)\b[^>]*>")
+# Iranian month names that jdatetime (and Iranian Persian) use; Afghanistan uses حمل … حوت.
+IRANIAN_MONTHS = (
+    *("فروردین", "اردیبهشت", "خرداد", "تیر ", "مرداد", "شهریور"),
+    *("مهر ", "آبان", "آذر", "بهمن", "اسفند"),
+)
+_REFUSAL = (
+    "This bot is for registered humanitarian field teams. To get access, ask your "
+    "coordinator for an invite link, then open it or send /start with the invite code."
+)
+
+
+@cache
+def source_messages() -> dict[str, str]:
+    """msgid → where it was found, extracted in-process exactly as `make messages` extracts."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[str, str] = {}
+
+    def keep(dirpath: str) -> bool:
+        name = Path(dirpath).name
+        return not name.startswith((".", "_")) and name not in {"tests", "benchmarks", "build", "var"}
+
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+        ROOT, method_map, options_map, directory_filter=keep
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, filename)
+    return found
+
+
+@cache
+def catalog(language: str) -> Catalog:
+    path = LOCALES / language / "LC_MESSAGES" / "khabar.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def messages(language: str) -> list[Message]:
+    return [m for m in catalog(language) if m.id]
+
+
+def msgid_of(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def strings_of(message: Message) -> list[str]:
+    return [message.string] if isinstance(message.string, str) else list(message.string)
+
+
+def test_extraction_finds_code_and_form_messages() -> None:
+    found = source_messages()
+    assert "Choose your language:" in found  # Python
+    assert "Which border crossing?" in found  # a form file, through the khabar_forms extractor
+    assert any(name.endswith(".toml") for name in found.values())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_every_message(language: str) -> None:
+    ids = {msgid_of(m) for m in messages(language)}
+    missing = sorted(f"{msgid!r} ({where})" for msgid, where in source_messages().items() if msgid not in ids)
+    assert not missing, (
+        f"{len(missing)} messages missing from {language}; run `make messages`:\n" + "\n".join(missing)
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_obsolete_entries(language: str) -> None:
+    text = (LOCALES / language / "LC_MESSAGES" / "khabar.po").read_text(encoding="utf-8")
+    assert not catalog(language).obsolete and "\n#~" not in text
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_translated_and_not_fuzzy(language: str) -> None:
+    untranslated = [msgid_of(m) for m in messages(language) if not all(s.strip() for s in strings_of(m))]
+    fuzzy = [msgid_of(m) for m in messages(language) if m.fuzzy]
+    assert not untranslated, f"{len(untranslated)} untranslated in {language}: {untranslated}"
+    assert not fuzzy, f"fuzzy in {language}: {fuzzy}"
+    assert not catalog(language).fuzzy, f"the {language} catalog header is marked fuzzy"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_and_tags_match(language: str) -> None:
+    wrong = []
+    for message in messages(language):
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        want_placeholders = sorted(set().union(*(_PLACEHOLDER.findall(i) for i in ids)))
+        want_tags = sorted(_TAG.findall(ids[0]))
+        for string in strings_of(message):
+            if not string:
+                continue  # English falls back to the msgid
+            if sorted(set(_PLACEHOLDER.findall(string))) != want_placeholders:
+                wrong.append(f"placeholders differ: {ids[0]!r} → {string!r}")
+            if sorted(_TAG.findall(string)) != want_tags:
+                wrong.append(f"HTML tags differ: {ids[0]!r} → {string!r}")
+            if string.count("{") != string.count("}"):
+                wrong.append(f"unbalanced braces: {string!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_compiles(language: str) -> None:
+    cat = catalog(language)
+    errors = [(msgid_of(m), e) for m, e_list in cat.check() for e in e_list for m in [m]]
+    assert not errors, errors
+    buffer = io.BytesIO()
+    write_mo(buffer, cat)
+    buffer.seek(0)
+    compiled = gettext.GNUTranslations(buffer)
+    for message in messages(language):
+        if isinstance(message.id, str) and message.string:
+            assert compiled.gettext(message.id) == message.string
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_forms_follow_cldr(language: str) -> None:
+    """The Plural-Forms header is set by hand (Babel's own table says nplurals=1 for Dari, which
+    CLDR does not): it must pick the CLDR category for every count a message can show."""
+    cat = catalog(language)
+    rule = Locale.parse(CLDR[language]).plural_form
+    categories = sorted(rule.tags | {"other"}, key=["zero", "one", "two", "few", "many", "other"].index)
+    assert cat.num_plurals == len(categories), (cat.plural_forms, categories)
+    chooser = gettext.c2py(cat.plural_expr)
+    for n in range(0, 1001):
+        assert categories[chooser(n)] == rule(n), f"{language}: n={n} → form {chooser(n)}, CLDR {rule(n)}"
+    for message in messages(language):
+        if isinstance(message.id, tuple) and any(strings_of(message)):
+            assert len(strings_of(message)) == cat.num_plurals, msgid_of(message)
+
+
+def test_dari_is_afghan_dari() -> None:
+    """Persian letter forms, no Iranian month names, and the Afghan administrative words."""
+    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات")
+    for message in messages("fa_AF"):
+        for string in strings_of(message):
+            assert not re.search("[\u064a\u0643]", string), f"Arabic ي/ك in Dari: {string!r}"
+            assert not any(m in string for m in IRANIAN_MONTHS), string
+            assert not any(w in string for w in iranian_words), f"Iranian usage in Dari: {string!r}"
+
+
+def test_pashto_orthography() -> None:
+    for message in messages("ps"):
+        for string in strings_of(message):
+            assert "گ" not in string and "ك" not in string, f"use ګ and ک in Pashto: {string!r}"
+            assert not any(m in string for m in IRANIAN_MONTHS), string
+
+
+# English pattern → (Dari, Pashto) patterns from locales/GLOSSARY.md (stems, to allow inflection).
+GLOSSARY = {
+    r"\bprovinces?\b": ("ولایت|ولایات", "ولایت"),
+    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوال"),
+    r"\bvaccines?\b": ("واکسین", "واکسین"),
+    r"\bcold.chain\b": ("زنجیرهٔ سرد", "سړې زنځیرې|سړه زنځیره"),
+    r"\bborder crossing\b": ("گذرگاه", "سرحدي"),
+    r"\bhealth facility\b": ("مرکز صحی", "روغتیايي مرکز"),
+    r"\breports?\b": ("گزارش", "راپور"),
+    r"\bdigests?\b": ("خلاصهٔ گزارش", "لنډیز"),
+    r"\bcoordinators?\b": ("هماهنگ‌کننده", "همغږي"),
+    r"\binvites?\b": ("دعوت", "بلن|بلئ"),
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_glossary_terms_are_used(language: str) -> None:
+    index = TRANSLATED.index(language)
+    wrong = []
+    for message in messages(language):
+        # Commands and their arguments (/invite reporter, a|b|c) are typed in English and stay so.
+        english = re.sub(
+            r"/\w+(?: \w+(?:\|\w+)+| (?:reporter|coordinator)\b)?|\w+(?:\|\w+)+", "", msgid_of(message)
+        )
+        for pattern, terms in GLOSSARY.items():
+            if re.search(pattern, english, re.IGNORECASE) and not any(
+                re.search(terms[index], s) for s in strings_of(message)
+            ):
+                wrong.append(f"{english!r}: expected {terms[index]!r} in {strings_of(message)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_month_names_are_afghan() -> None:
+    assert MONTHS_PRS[0] == "حمل" and MONTHS_PRS[8] == "قوس" and MONTHS_PRS[11] == "حوت"
+    assert MONTHS_PS[0] == "وری" and MONTHS_PS[11] == "کب"
+    assert not set(MONTHS_PRS) & {m.strip() for m in IRANIAN_MONTHS}
+
+
+def test_checker_catches_untranslated_fallbacks() -> None:
+    """The flow checker itself: what it must flag and what it must let through."""
+    assert problems("Choose your language:", "fa_AF")
+    assert problems("گزارش شما 12 مورد دارد.", "fa_AF")  # ASCII digits
+    assert not problems("Choose your language:", "en")
+    with use_locale("fa_AF"):
+        good = rtl_safe(
+            "گزارش {ref} ثبت شد. برای ثبت گزارش دیگر /report را بفرستید.".format(ref=isolate("R-2026-000123"))
+        )
+        starts_with_ref = rtl_safe(isolate("R-2026-000123") + " — در انتظار")
+    assert not problems(good, "fa_AF")
+    assert not problems(starts_with_ref, "fa_AF")
+    assert problems(isolate("R-2026-000123") + " — در انتظار", "fa_AF")  # no RLM: renders LTR
+    assert problems("گزارش R-2026-000123 ثبت شد.", "fa_AF")  # not isolated
+    assert problems("\u2068Kabul\u2069 گزارش", "fa_AF", allowed=["Kabul"])  # starts LTR
+
+
+# --- The bot in Dari and Pashto, through the emulator -------------------------------------------
+
+
+@pytest.fixture
+def paced(bot: BotHarness) -> BotHarness:
+    """The bot, with the emulator's per-chat limit lifted (a person answers slower than tests)."""
+    human_pace(bot)
+    return bot
+
+
+def translated(language: str, message: str) -> str:
+    with use_locale(language):
+        return rtl_safe(_(message))
+
+
+def menu(bot: BotHarness, key: str) -> dict[str, str]:
+    return {c["command"]: c["description"] for c in bot.emulator.state.commands.get(key, [])}
+
+
+def menu_in(language: str, names: list[str]) -> dict[str, str]:
+    with use_locale(language):
+        return {name: _(BY_NAME[name].description) for name in names}
+
+
+@pytest.mark.parametrize(
+    ("telegram_code", "language"),
+    [
+        ("fa", "fa_AF"),
+        ("prs", "fa_AF"),
+        ("fa-AF", "fa_AF"),
+        ("ps", "ps"),
+        ("en-GB", "en"),
+        ("de", "en"),
+        (None, "en"),
+    ],
+)
+async def test_first_start_speaks_the_telegram_language(
+    paced: BotHarness, telegram_code: str | None, language: str
+) -> None:
+    bot = paced
+    user = await bot.user(700, "Stranger", telegram_code)
+    await user.send("/start")
+    assert user.last_text == translated(language, "Welcome to Khabar. Choose your language:")
+    # Each language in its own script, the guessed one ticked.
+    assert [b.removeprefix("✓ ") for b in user.buttons] == ["English", "دری", "پښتو"]
+    assert [b for b in user.buttons if b.startswith("✓ ")] == ["✓ " + NATIVE_NAMES[language]]
+    await user.send("/help")
+    assert translated(language, "What this bot can do for you") in user.last_text
+    assert_replies_localized(user, language)
+
+
+async def test_configured_default_language_for_other_telegram_languages(db: Database) -> None:
+    harness = await BotHarness.create(db, admin_ids="", default_language="ps")
+    try:
+        user = await harness.user(701, "Stranger", "de")
+        await user.send("/start")
+        assert user.last_text == translated("ps", "Welcome to Khabar. Choose your language:")
+        assert "✓ پښتو" in user.buttons
+    finally:
+        await harness.close()
+
+
+async def test_telegram_fa_gets_dari_without_choosing(paced: BotHarness) -> None:
+    bot = paced
+    user = await bot.user(702, "Stranger", "fa")
+    await user.send("/start")
+    await user.send("/help")
+    await user.send("/report")  # a stranger: the access refusal, in Dari
+    assert user.last_text == translated("fa_AF", _REFUSAL)
+    assert_replies_localized(user, "fa_AF")
+    async with bot.db.session() as session:
+        account = await UserRepository(session).get(user.id)
+    assert account is not None and account.language == "fa_AF"
+    assert menu(bot, f"chat:{user.id}:") == menu_in("fa_AF", ["start", "help", "language"])
+
+
+async def test_language_command_switches_replies_menu_and_storage(paced: BotHarness) -> None:
+    bot = paced
+    user = await bot.user(703, "Reporter", "fa", role="reporter")
+    await user.send("/language")
+    assert user.last_text == translated("fa_AF", "Choose your language:")
+    assert "✓ دری" in user.buttons
+    seen = len(user.replies)
+    await user.press("پښتو")
+    # The chooser message itself is edited into the confirmation.
+    assert translated("ps", "Language set to English.") in [m.text for m in user.replies]
+    reporter_menu = [c.name for c in commands_for(Role.REPORTER) if c.in_menu]
+    assert menu(bot, f"chat:{user.id}:") == menu_in("ps", reporter_menu)
+    await user.send("/nonsense")
+    assert user.last_text == translated("ps", "I don't know that command. Send /help to see what you can do.")
+    assert_replies_localized(user, "ps", since=seen)
+    # Stored per user: a restarted bot still speaks Pashto to them.
+    await bot.restart()
+    await user.send("/help")
+    assert translated("ps", "What this bot can do for you") in user.last_text
+    await user.send("/language")
+    await user.press("English")
+    assert menu(bot, f"chat:{user.id}:") == menu_in("en", reporter_menu)
+    await user.send("/help")
+    assert "What this bot can do for you" in user.last_text
+
+
+async def test_default_command_menus_per_language(bot: BotHarness) -> None:
+    public = [c.name for c in commands_for(Role.STRANGER)]
+    assert menu(bot, "default::fa") == menu_in("fa_AF", public)
+    assert menu(bot, "default::ps") == menu_in("ps", public)
+    assert menu(bot, "default::en") == menu_in("en", public)
+    assert menu(bot, "default::") == menu_in("en", public)
+    assert (
+        menu(bot, "default::fa")["report" if "report" in public else "help"]
+        != menu(bot, "default::en")["report" if "report" in public else "help"]
+    )
+
+
+def isolate_in(language: str, fragment: str) -> str:
+    with use_locale(language):
+        return isolate(fragment)
+
+
+def kabul_day(days_ago: int) -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Kabul")).date() - timedelta(days=days_ago)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, language: str) -> None:
+    """/start, /help, /language, stray input, the whole report flow and /myreports: no untranslated
+    fallback, Persian digits, Solar Hijri dates with Afghan month names, right-to-left lines."""
+    bot = paced
+    typed = {
+        "fa_AF": ["نزدیک بازار", "کلینیک امید", "مرکز صحی در اثر گلوله‌باری آسیب دید."],
+        "ps": ["بازار ته نږدې", "د امید کلینیک", "روغتیايي مرکز د توپونو په ډزو زیانمن شو."],
+    }[language]
+    user = checked(await reporter(bot, 710, language=language), language, allowed=typed)
+    await user.send("/start")
+    await user.send("/help")
+    await user.send("/language")
+    await user.press(NATIVE_NAMES[language])
+    await user.send("/myreports")
+    assert user.last_text == translated(
+        language, "You have not sent any reports yet. Send /report to file one."
+    )
+    await user.send("سلام")
+    await user.send("/nonsense")
+    await start_report(user, "health_attack")
+    await choose(user, "y", "occurred_on", "1")
+    await pick(user, "health_attack", "time_of_day", "morning")
+    await place(user, "AF12", "جانی خیل")
+    await user.send(typed[0])
+    await user.send_location(33.0, 69.0)
+    await toggle(user, "health_attack", "attack_types", "heavy_weapons", "arson")
+    await toggle(user, "health_attack", "resources_affected", "facility", "personnel")
+    await pick(user, "health_attack", "facility_type", "bhc")
+    await user.send(typed[1])
+    await pick(user, "health_attack", "services_interrupted", "yes")
+    await pick(user, "health_attack", "perpetrator", "unknown")
+    await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
+    await choose(user, "u", "injured")
+    await user.send(typed[2])
+    await pick(user, "health_attack", "source_type", "witness")
+    await choose(user, "s", "photos")
+    summary = user.last_text
+    with use_locale(language):
+        day = format_date(kabul_day(1))
+    assert day in summary and local_digits("12", language) in summary
+    month = (MONTHS_PRS if language == "fa_AF" else MONTHS_PS)[
+        jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1
+    ]
+    assert month in day and not re.search("[0-9]", day)
+    await press(user, "rep:ok:")
+    [report] = await reports_of(bot, user.id)
+    assert report.killed == 12
+    assert isolate_in(language, report.reference) in user.last_text
+    await user.send("/myreports")
+    # The line starts with the reference: a right-to-left mark keeps it right-aligned.
+    assert "\u200f" + isolate_in(language, report.reference) in user.last_text
+    assert user.checks >= 30
+
+
+@pytest.mark.parametrize("typed", ["1500", "1,500", "1 500", "۱۵۰۰", "۱٬۵۰۰", "١٥٠٠", "١٬٥٠٠", "۱,۵۰۰"])
+async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, typed: str) -> None:
+    user = checked(await reporter(paced, 711, language="fa_AF"), "fa_AF", allowed=[typed])
+    await start_report(user, "border_crossing")
+    await choose(user, "y", "occurred_on", "0")
+    await choose(user, "s", "time_of_day")
+    await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
+    await pick(user, "border_crossing", "status", "closed")
+    await user.send(typed)
+    draft = await draft_of(paced, user.id)
+    assert draft is not None and draft.answers["people_crossing"] == 1500

@@ -37,6 +37,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.config import Settings
 from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -156,7 +157,7 @@ class Sender:
         return [r for r in rows if r.id not in self._in_flight]
 
     async def _dispatch(self, rows: list[Outbox], keep_running: Callable[[], bool]) -> None:
-        """Start the rows' deliveries in order, each as soon as its chat and the global pace allow."""
+        """Start the rows' deliveries in order, each as soon as its chat may receive again."""
         queue = list(rows)
         while queue and keep_running():
             now = time.monotonic()
@@ -175,16 +176,31 @@ class Sender:
                 waits = [self._chat_ready.get(r.chat_id, 0.0) - now for r in queue]
                 await asyncio.sleep(min(max(min(waits, default=0.05), 0.01), 0.2))
                 continue
-            start = max(self._next_slot, self._paused_until, now)
-            if start > now:
-                await asyncio.sleep(start - now)
-                continue  # re-check: a 429 may have arrived while waiting
-            self._next_slot = start + self.interval
+            if self._paused_until > now:
+                await asyncio.sleep(self._paused_until - now)
+                continue
             queue.remove(ready)
             assert ready.id is not None
             self._busy_chats.add(ready.chat_id)
-            self._chat_ready[ready.chat_id] = start + CHAT_INTERVAL
             self._in_flight[ready.id] = asyncio.create_task(self._deliver(ready))
+
+    async def _pace(self) -> None:
+        """Wait for this request's slot: slots are `interval` apart and none falls in a 429 pause.
+
+        Taken right before the HTTP request (after the claim's commit), so a slow commit cannot
+        bunch requests up and push more than `rate` into one second.
+        """
+        while True:
+            now = time.monotonic()
+            slot = max(self._next_slot, self._paused_until, now)
+            if slot <= now:
+                self._next_slot = now + self.interval
+                return
+            self._next_slot = slot + self.interval
+            await asyncio.sleep(slot - now)
+            if self._paused_until <= slot:
+                return
+            # A 429 arrived while waiting: take a new slot after the pause.
 
     # --- one message -----------------------------------------------------------------------------
 
@@ -195,6 +211,8 @@ class Sender:
                 if not await OutboxRepository(session).claim(row.id, self.clock()):
                     return  # another sender took it, or it was cancelled meanwhile
             attempts = row.attempts + 1
+            await self._pace()
+            self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
             try:
@@ -286,3 +304,26 @@ async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) ->
         except Exception:
             log.exception("outbox sender crashed; restarting in 5 s")
             await asyncio.sleep(5)
+
+
+async def send_now_and_deliver(
+    settings: Settings, subscription_id: int | None = None
+) -> tuple[int, int, int]:
+    """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
+    with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
+    from bot.scheduler import send_now
+    from storage.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        ids = [subscription_id] if subscription_id is not None else None
+        result = await send_now(db, utcnow(), subscription_ids=ids)
+        sent = 0
+        if settings.token and result.messages:
+            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot")
+            async with bot:
+                sent = await Sender(db, bot, rate=settings.send_rate).drain()
+        return result.digests, result.messages, sent
+    finally:
+        await db.dispose()

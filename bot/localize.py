@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import jdatetime
 
@@ -56,9 +56,7 @@ RLM = "\u200f"
 _ISOLATE_INITIATORS = "\u2066\u2067\u2068"  # LRI, RLI, FSI
 # A left-to-right run: a command, reference, P-code, URL, Latin name or several Latin words in a row
 # (one isolate for the whole phrase: isolated words side by side would be laid out right to left).
-_LTR_RUN = re.compile(
-    r"(?<![A-Za-z0-9])/?[A-Za-z0-9](?:[A-Za-z0-9_\-./:@#+'’&?=%]|[ ,](?=/?[A-Za-z0-9]))*"
-)
+_LTR_RUN = re.compile(r"(?<![A-Za-z0-9])/?[A-Za-z0-9](?:[A-Za-z0-9_\-./:@#+'’&?=%]|[ ,](?=/?[A-Za-z0-9]))*")
 _TRAILING = ".,:;-/'’?&"
 _ISOLATED = re.compile("[\u2066-\u2068][^\u2069]*\u2069")
 _MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
@@ -172,20 +170,45 @@ def format_iso_date(day: date, language: str | None = None) -> str:
     return day.isoformat()
 
 
+# Typed month names are matched after folding the letter variants people type (Arabic ي/ك, Pashto
+# ې/ۍ/ئ, a zero-width non-joiner). Iranian month names are accepted as input, never shown.
+_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ې": "ی", "ۍ": "ی", "ئ": "ی", "ى": "ی", "ة": "ه", "\u200c": ""})
+MONTHS_IRANIAN = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
 _MONTH_WORDS = {
-    **{name: i + 1 for i, name in enumerate(MONTHS_PRS)},
-    **{name: i + 1 for i, name in enumerate(MONTHS_PS)},
+    name.translate(_FOLD): i + 1
+    for names in (MONTHS_IRANIAN, MONTHS_PRS, MONTHS_PS)
+    for i, name in enumerate(names)
 }
+_MONTH_PATTERN = re.compile(
+    r"(\d{1,2})\s*(" + "|".join(sorted(map(re.escape, _MONTH_WORDS), key=len, reverse=True)) + r")\s*(\d{4})"
+)
+
+
+def format_time(moment: time | datetime, language: str | None = None) -> str:
+    """Hours and minutes, 24-hour clock, in the digits of `language` (default: the current locale)."""
+    return local_digits(f"{moment.hour:02d}:{moment.minute:02d}", language)
 
 
 def parse_date(text: str) -> date | None:
     """A date typed as Gregorian (2026-11-24, 24/11/2026, 24.11.2026) or Solar Hijri (1405/09/03,
     ۱۴۰۵/۹/۳, 3 قوس 1405), in any digit script. Years below 1600 are Solar Hijri. None if invalid."""
     cleaned = to_ascii_digits(text.strip())
-    for word, month in _MONTH_WORDS.items():
-        match = re.fullmatch(rf"(\d{{1,2}})\s*{word}\s*(\d{{4}})", cleaned)
-        if match:
-            return _hijri(int(match.group(2)), month, int(match.group(1)))
+    match = _MONTH_PATTERN.fullmatch(cleaned.translate(_FOLD))
+    if match:
+        return _hijri(int(match.group(3)), _MONTH_WORDS[match.group(2)], int(match.group(1)))
     parts = re.split(r"[-/.\u066B\s]+", cleaned)
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return None

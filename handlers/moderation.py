@@ -24,7 +24,7 @@ from bot import moderation
 from bot.context import KhabarApp, KhabarContext
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
 from bot.i18n import N_, _, ngettext
-from bot.localize import format_date, format_number, isolate
+from bot.localize import format_date, format_number, format_time, isolate
 from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
 from bot.roles import Role
 from handlers.common import answer, edit_or_send, requires, send
@@ -228,7 +228,7 @@ def _history_line(context: KhabarContext, event: ReportEvent) -> str:
     ]
     line = _("{date} {time}, user {actor}: {action}").format(
         date=format_date(when.date()),
-        time=isolate(when.strftime("%H:%M")),
+        time=format_time(when),
         actor=isolate(str(event.actor_id)) if event.actor_id else "—",
         action=_(label) if label else event.action,
     )

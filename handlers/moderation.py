@@ -34,28 +34,8 @@ log = logging.getLogger(__name__)
 
 PROMPT_MARK = "✍️"
 ALERT_EVERY_SECONDS = 60
-ACTIONS = frozenset(
-    {
-        "ap",
-        "ac",
-        "au",
-        "rj",
-        "rr",
-        "ro",
-        "ni",
-        "du",
-        "mg",
-        "mt",
-        "ed",
-        "ef",
-        "ec",
-        "se",
-        "st",
-        "cd",
-        "sk",
-        "nx",
-    }
-)
+# Buttons that only navigate (back to the card, skip, next); every other action is in `_STEPS`.
+NAVIGATION = frozenset({"cd", "sk", "nx"})
 ACTION_LABELS = {
     "submitted": N_("submitted"),
     "approved": N_("approved"),
@@ -79,7 +59,12 @@ class Press:
 
 def parse_press(data: str) -> Press | None:
     parts = data.split(":")
-    if len(parts) < 4 or len(parts) > 6 or parts[0] != "mod" or parts[1] not in ACTIONS:
+    if (
+        len(parts) < 4
+        or len(parts) > 6
+        or parts[0] != "mod"
+        or (parts[1] not in _STEPS and parts[1] not in NAVIGATION)
+    ):
         return None
     numbers = parts[2:]
     if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in numbers):
@@ -390,8 +375,8 @@ async def _prompt_step(update: Update, context: KhabarContext, press: Press, rep
     texts = {
         "reject": _("Type the reason for rejecting report {ref}. The reporter will see it."),
         "question": _(
-            "Type your question for the reporter of {ref}. It is sent in their name-free notice; "
-            "their answer comes back to the queue."
+            "Type your question for the reporter of {ref}. They will not see who asked; "
+            "their answer puts the report back in the queue."
         ),
         "duplicate": _("Type the reference of the report that {ref} duplicates, like {example}."),
     }

@@ -15,6 +15,7 @@ def register_all(app: KhabarApp) -> None:
         invites,
         moderation,
         report,
+        search,
         start,
         subscriptions,
         wipe,
@@ -27,6 +28,7 @@ def register_all(app: KhabarApp) -> None:
     admin.register(app)
     # Before the report conversation: replies to moderation prompts are text it would take.
     moderation.register(app)
+    search.register(app)
     export.register(app)
     subscriptions.register(app)
     wipe.register(app)

@@ -3,7 +3,7 @@ prompts and the moderators' new-report alerts. Report creation lives in `storage
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -63,6 +63,15 @@ class ReviewRepository:
             )
             .order_by(col(Report.created_at))
             .limit(5)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def recent_approved(self, since: datetime, limit: int) -> list[Report]:
+        stmt = (
+            select(Report)
+            .where(col(Report.status) == "approved", col(Report.approved_at) >= since)
+            .order_by(col(Report.approved_at).desc(), col(Report.id).desc())
+            .limit(limit)
         )
         return list((await self.session.execute(stmt)).scalars())
 

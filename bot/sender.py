@@ -38,6 +38,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
+from bot.localize import looks_rtl, rtl_safe
 from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -53,6 +54,7 @@ CHAT_INTERVAL = 1.05
 BATCH = 200
 # `drain()` also waits for rows coming due this soon (a 429's retry), not for network backoffs.
 DRAIN_HORIZON = timedelta(seconds=5)
+MAX_TEXT = 4096  # Telegram's limit for one message
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -84,7 +86,7 @@ class Sender:
         self.max_in_flight = max_in_flight
         self.sent = 0
         self.retry_after_count = 0
-        self._next_slot = 0.0  # monotonic time of the next global send slot
+        self._last_send = 0.0  # monotonic time of the last request
         self._paused_until = 0.0  # monotonic; set by a 429
         self._chat_ready: dict[int, float] = {}  # monotonic time each chat may receive again
         self._busy_chats: set[int] = set()
@@ -185,22 +187,20 @@ class Sender:
             self._in_flight[ready.id] = asyncio.create_task(self._deliver(ready))
 
     async def _pace(self) -> None:
-        """Wait for this request's slot: slots are `interval` apart and none falls in a 429 pause.
+        """Wait until this request may go: `interval` after the previous request, and not during a
+        429 pause.
 
-        Taken right before the HTTP request (after the claim's commit), so a slow commit cannot
-        bunch requests up and push more than `rate` into one second.
+        Measured when the request is about to leave (after the claim's commit) and never by
+        reserving slots ahead, so a slow commit or a busy event loop cannot bunch requests up and
+        push more than `rate` into one second.
         """
         while True:
             now = time.monotonic()
-            slot = max(self._next_slot, self._paused_until, now)
-            if slot <= now:
-                self._next_slot = now + self.interval
+            wait = max(self._paused_until - now, self._last_send + self.interval - now)
+            if wait <= 0:
+                self._last_send = now
                 return
-            self._next_slot = slot + self.interval
-            await asyncio.sleep(slot - now)
-            if self._paused_until <= slot:
-                return
-            # A 429 arrived while waiting: take a new slot after the pause.
+            await asyncio.sleep(wait)
 
     # --- one message -----------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class Sender:
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
             try:
-                message = await self.bot.send_message(row.chat_id, row.text, parse_mode=row.parse_mode)
+                message = await self.bot.send_message(row.chat_id, _bidi(row), parse_mode=row.parse_mode)
             except RetryAfter as exc:
                 await self._retry_after(row, _retry_seconds(exc))
             except Forbidden as exc:
@@ -327,3 +327,10 @@ async def send_now_and_deliver(
         return result.digests, result.messages, sent
     finally:
         await db.dispose()
+
+
+def _bidi(row: Outbox) -> str:
+    """Right-to-left marks for a Dari or Pashto message (rendered earlier, in the recipient's
+    language), unless they would push it past Telegram's limit."""
+    text = rtl_safe(row.text, html=(row.parse_mode or "").upper() == "HTML", rtl=looks_rtl(row.text))
+    return text if len(text) <= MAX_TEXT else row.text

@@ -50,9 +50,12 @@ _HTML_TAGS = {
 class _Params:
     """Bot API parameters from a JSON body, a form or a multipart upload, coerced like the API does."""
 
-    def __init__(self, data: dict[str, Any], files: dict[str, bytes]) -> None:
+    def __init__(
+        self, data: dict[str, Any], files: dict[str, bytes], file_names: dict[str, str] | None = None
+    ) -> None:
         self.data = data
         self.files = files
+        self.file_names = file_names or {}  # multipart field -> the uploaded file's name
 
     def raw(self, name: str) -> Any:
         return self.data.get(name)
@@ -182,11 +185,11 @@ class EmulatorServer:
         return self.url
 
     async def stop(self) -> None:
-        self.state.close()
         if self._webhook_task:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._webhook_task
+        self.state.close()
         if self._http:
             await self._http.close()
         if self._runner:
@@ -196,6 +199,7 @@ class EmulatorServer:
 
     async def _params(self, request: web.Request) -> _Params:
         files: dict[str, bytes] = {}
+        file_names: dict[str, str] = {}
         data: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             body = await request.json()
@@ -208,12 +212,13 @@ class EmulatorServer:
                     continue
                 if part.filename:
                     files[part.name] = bytes(await part.read())
+                    file_names[part.name] = part.filename
                 else:
                     data[part.name] = await part.text()
         elif request.can_read_body:
             form = await request.post()
             data.update({k: v for k, v in form.items() if isinstance(v, str)})
-        return _Params(data, files)
+        return _Params(data, files, file_names)
 
     async def _api(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -285,7 +290,7 @@ class EmulatorServer:
     async def _deliver_webhooks(self) -> None:
         """Post queued updates to the webhook in order, retrying as Telegram does on failure."""
         self._http = ClientSession(timeout=ClientTimeout(total=10))
-        while True:
+        while not self.state.closed:
             url = self.state.webhook.get("url")
             if not url or not self.state.updates:
                 await self.state.wait_for_updates(0, 0.2)
@@ -376,7 +381,10 @@ class EmulatorServer:
         source = self._upload(p, "document")
         caption, parse_mode = self._text(p, "caption", MAX_CAPTION)
         data = source if isinstance(source, bytes) else self.state.files[source]
-        doc = self.state.store_upload(data) | {"file_name": p.text("filename") or "document"}
+        # Telegram names a document after the uploaded file (there is no filename parameter).
+        value = p.text("document") or ""
+        field = value[9:] if value.startswith("attach://") else "document"
+        doc = self.state.store_upload(data) | {"file_name": p.file_names.get(field) or "document"}
         return self._send(chat_id, document=doc, caption=caption or None, parse_mode=parse_mode)
 
     async def _m_sendlocation(self, p: _Params) -> Any:

@@ -24,7 +24,7 @@ _PHOTO = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
 def _show(msg: EmuMessage) -> None:
     body = msg.text or msg.caption or ("[photo]" if msg.photo else "[document]" if msg.document else "")
-    print(f"\n[bot → {msg.chat_id}] {body}")
+    print(f"\n[bot → {msg.chat_id}]{' (edited)' if msg.edited else ''} {body}")
     for n, label in enumerate(msg.button_labels, 1):
         print(f"   #{n} {label}")
 

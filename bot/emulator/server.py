@@ -416,8 +416,8 @@ class EmulatorServer:
                 "Bad Request: message is not modified: specified new message content and "
                 "reply markup are exactly the same as a current content and reply markup of the message",
             )
-        msg.text, msg.parse_mode, msg.reply_markup, msg.edited = text, parse_mode, markup, True
-        self.state.counters["edited"] += 1
+        msg.text, msg.parse_mode, msg.reply_markup = text, parse_mode, markup
+        self.state.record_edit(msg)
         return self.state.message_json(msg)
 
     async def _m_editmessagereplymarkup(self, p: _Params) -> Any:
@@ -430,8 +430,8 @@ class EmulatorServer:
                 "and reply markup are exactly the same as a current content and reply "
                 "markup of the message",
             )
-        msg.reply_markup, msg.edited = markup, True
-        self.state.counters["edited"] += 1
+        msg.reply_markup = markup
+        self.state.record_edit(msg)
         return self.state.message_json(msg)
 
     def _delete(self, chat_id: int, message_id: int) -> bool:

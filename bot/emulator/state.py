@@ -121,7 +121,7 @@ class EmulatorState:
         self._global_sends: deque[float] = deque()
         self._chat_buckets: dict[int, _Bucket] = {}
         self.clock = time.monotonic
-        self.listeners: list[Any] = []  # callables(EmuMessage) told of each bot message
+        self.listeners: list[Any] = []  # callables(EmuMessage) told of each bot message and edit
         self.closed = False
 
     def close(self) -> None:
@@ -296,6 +296,14 @@ class EmulatorState:
     def record_bot_message(self, msg: EmuMessage) -> None:
         self.messages.setdefault(msg.chat_id, []).append(msg)
         self.counters["sent"] += 1
+        self.notify(msg)
+
+    def record_edit(self, msg: EmuMessage) -> None:
+        msg.edited = True
+        self.counters["edited"] += 1
+        self.notify(msg)
+
+    def notify(self, msg: EmuMessage) -> None:
         for listener in list(self.listeners):
             listener(msg)
 

@@ -1,0 +1,113 @@
+"""The `khabar` command line, run as a real process in a clean environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import BorderCrossing, District, PlaceAlias, Province
+from storage.users import UserRepository
+from tests.botproc import clean_env, khabar
+
+
+def db_url(tmp_path: Path) -> str:
+    """The PostgreSQL test database when the suite runs on it (the `db` fixture empties it after),
+    else a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+
+async def run(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    env = clean_env(DATABASE_URL=db_url(tmp_path), **variables)
+    return await asyncio.to_thread(khabar, *args, env=env, cwd=tmp_path)
+
+
+def test_version(tmp_path: Path) -> None:
+    result = khabar("--version", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"khabar {version('khabar')}"
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = khabar("--help", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "sandbox", "db", "admin"):
+        assert command in result.stdout
+
+
+async def test_db_upgrade_is_idempotent_and_loads_the_gazetteer(tmp_path: Path, db: Database) -> None:
+    for _ in range(2):
+        result = await run(tmp_path, "db", "upgrade")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "database is up to date"
+    target = db if not db.is_sqlite else Database(db_url(tmp_path))
+    try:
+        async with target.session() as session:
+            counts = {
+                model.__name__: (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                for model in (Province, District, BorderCrossing, PlaceAlias)
+            }
+            kabul = await session.get(Province, "AF01")
+    finally:
+        if target is not db:
+            await target.dispose()
+    assert counts["Province"] == 34
+    assert counts["District"] == 401
+    assert counts["BorderCrossing"] == 15
+    assert counts["PlaceAlias"] > 0
+    assert kabul is not None and kabul.name_en == "Kabul"
+
+
+async def test_admin_grant_then_revoke(tmp_path: Path, db: Database) -> None:
+    granted = await run(tmp_path, "admin", "grant", "5550001", "moderator")
+    assert granted.returncode == 0, granted.stderr
+    assert granted.stdout.strip() == "user 5550001 is now moderator"
+
+    target = db if not db.is_sqlite else Database(db_url(tmp_path))
+    try:
+        async with target.session() as session:
+            account = await UserRepository(session).get(5550001)
+            assert account is not None and account.role == "moderator"
+
+        revoked = await run(tmp_path, "admin", "revoke", "5550001")
+        assert revoked.returncode == 0, revoked.stderr
+        assert revoked.stdout.strip() == "user 5550001 is now stranger"
+        async with target.session() as session:
+            account = await UserRepository(session).get(5550001)
+            assert account is not None and account.role == "stranger"
+    finally:
+        if target is not db:
+            await target.dispose()
+
+
+async def test_admin_rejects_unknown_role(tmp_path: Path) -> None:
+    result = await run(tmp_path, "admin", "grant", "5550002", "emperor")
+    assert result.returncode == 2
+    assert "invalid choice: 'emperor'" in result.stderr
+
+
+async def test_sandbox_script_prints_the_bots_replies(tmp_path: Path, db: Database) -> None:
+    """What `make run` does without a token: the emulator, the real bot and a scripted chat."""
+    script = tmp_path / "chat.txt"
+    script.write_text("/start\n#1\n/help\n:quit\n", encoding="utf-8")
+    result = await run(tmp_path, "sandbox", "--port", "0", "--script", str(script), HTTP_PORT="0")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"Emulator at http://127\.0\.0\.1:\d+\.", out)
+    # /start as the reporter: the language choice with numbered buttons.
+    start = out.index("> /start")
+    press = out.index("> #1")
+    assert "Welcome to Khabar. Choose your language:" in out[start:press]
+    assert "#1 ✓ English" in out[start:press]
+    # #1 pressed English: the message is edited and the help follows.
+    after = out[press:]
+    assert "[bot → 2] (edited) Language set to English." in after
+    assert "/help" in after and "/language" in after
+    assert "(no answer within 30 s)" not in out
+    assert "Traceback" not in result.stderr

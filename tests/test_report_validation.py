@@ -256,3 +256,18 @@ async def test_stray_text_without_a_draft_gets_the_fallback_answer(bot: BotHarne
     await user.send("hello")
     assert "/report" in user.last_text
     assert await draft_of(bot, user.id) is None
+
+
+async def test_photos_stop_at_five_and_text_is_refused_at_the_photo_question(bot: BotHarness) -> None:
+    user = await at_killed(bot, 213)
+    await user.send("0")
+    await user.send("0")
+    await user.send("Something happened.")
+    await pick(user, "other_security", "source_type", "witnessed")
+    await user.send("here is a photo")  # text where a photo was expected
+    step, answers = await step_and_answers(bot, user)
+    assert step == "photos" and "photos" not in answers
+    for _ in range(5):
+        await user.send_photo()
+    step, answers = await step_and_answers(bot, user)
+    assert step == "@summary" and len(answers["photos"]) == 5  # the fifth closes the question

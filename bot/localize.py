@@ -96,8 +96,10 @@ def isolate_ltr_runs(text: str, *, html: bool = False) -> str:
     """Isolate every Latin run (commands, references, P-codes, URLs, Latin phrases) inside
     right-to-left text, leaving runs already isolated, HTML tags and entities alone. LTR text is
     returned unchanged; runs of digits alone need no isolate."""
-    if not is_rtl():
-        return text
+    return _isolate_runs(text, html) if is_rtl() else text
+
+
+def _isolate_runs(text: str, html: bool) -> str:
     out: list[str] = []
     position = 0
     for match in _ISOLATED.finditer(text):
@@ -142,13 +144,22 @@ def starts_rtl(line: str, *, html: bool = False) -> bool | None:
     return None
 
 
-def rtl_safe(text: str, *, html: bool = False) -> str:
+def looks_rtl(text: str) -> bool:
+    """Whether most letters of `text` (outside isolates) are right-to-left: for text rendered earlier
+    in someone else's language, such as a queued digest, when no locale is at hand."""
+    plain = _ISOLATED.sub("", _MARKUP.sub("", text))
+    kinds = [unicodedata.bidirectional(char) for char in plain if char.isalpha()]
+    right = sum(kind in ("R", "AL") for kind in kinds)
+    return right > len(kinds) - right
+
+
+def rtl_safe(text: str, *, html: bool = False, rtl: bool | None = None) -> str:
     """Make a Dari or Pashto message render right to left in Telegram: isolate its LTR runs and put a
     right-to-left mark before every line that would otherwise start left to right. Used for every
-    message the bot sends (handlers.common); a sender outside a handler calls it under `use_locale`."""
-    if not is_rtl():
+    message the bot sends (handlers.common). `rtl` defaults to the current locale's direction."""
+    if not (is_rtl() if rtl is None else rtl):
         return text
-    lines = isolate_ltr_runs(text, html=html).split("\n")
+    lines = _isolate_runs(text, html).split("\n")
     return "\n".join(RLM + line if starts_rtl(line, html=html) is False else line for line in lines)
 
 

@@ -28,10 +28,13 @@ from bot.i18n import _, use_locale
 from bot.languages import NATIVE_NAMES
 from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, rtl_safe
 from bot.roles import Role
+from bot.sender import Sender
 from storage.db import Database
+from storage.outbox import enqueue
 from storage.users import UserRepository
+from tests.delivery_support import make_bot
 from tests.harness import BotHarness
-from tests.i18n_check import assert_replies_localized, checked, problems
+from tests.i18n_check import assert_localized, assert_replies_localized, checked, problems
 from tests.report_helpers import (
     choose,
     draft_of,
@@ -446,3 +449,37 @@ async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, type
     await user.send(typed)
     draft = await draft_of(paced, user.id)
     assert draft is not None and draft.answers["people_crossing"] == 1500
+
+
+async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_english(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Digests, alerts and notices are rendered earlier in the recipient's language and sent from
+    the outbox: the sender marks the Dari and Pashto ones (a line starting with a reference)."""
+    harness = await make_bot(db, monkeypatch)
+    try:
+        await harness.user(720, "Coordinator", "fa", role="coordinator")
+        await harness.user(721, "Coordinator", "en", role="coordinator")
+        with use_locale("fa_AF"):
+            dari = "\n".join(
+                [
+                    _("Urgent report approved"),
+                    _("{ref} · {date} · {place}").format(
+                        ref=isolate("R-2026-000123"), date=format_date(date(2026, 11, 24)), place="Jalalabad"
+                    ),
+                ]
+            )
+        english = "Urgent report approved\nR-2026-000124 · 24 Nov 2026 · Kabul"
+        async with harness.db.session() as session:
+            await enqueue(session, key="i18n:1", chat_id=720, kind="alert", text=dari)
+            await enqueue(session, key="i18n:2", chat_id=721, kind="alert", text=english)
+        assert harness.app is not None
+        assert await Sender(harness.db, harness.app.bot, rate=harness.settings.send_rate).drain() == 2
+        [received] = harness.emulator.state.bot_messages(720)
+        assert received.text is not None and received.text.split("\n")[1].startswith(
+            "\u200f\u2068R-2026-000123"
+        )
+        assert_localized(received.text, "fa_AF", allowed=["Jalalabad"])
+        assert [m.text for m in harness.emulator.state.bot_messages(721)] == [english]
+    finally:
+        await harness.close()

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.i18n import get_locale
+from bot.i18n import _, get_locale, use_locale
 from storage.db import Database
 from storage.models import BorderCrossing, District, PlaceAlias, Province
 from storage.places import PlaceRepository, packaged_places
@@ -167,7 +167,10 @@ class Gazetteer:
             return pcode
         if place.province_pcode is None:
             return place.name(language)
-        return f"{place.name(language)} ({self.name(place.province_pcode, language)})"
+        with use_locale(language or get_locale()):
+            return _("{district} ({province})").format(
+                district=place.name(), province=self.name(place.province_pcode)
+            )
 
     def province_list(self, language: str | None = None) -> list[Place]:
         """Provinces sorted by their name in `language`, for the paged picker."""

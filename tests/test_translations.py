@@ -483,3 +483,17 @@ async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_e
         assert [m.text for m in harness.emulator.state.bot_messages(721)] == [english]
     finally:
         await harness.close()
+
+
+def test_locale_preview_shows_every_form_and_message_side_by_side() -> None:
+    from bot.forms.engine import categories
+    from bot.i18n_preview import MISSING, render
+
+    text = render(date(2026, 11, 24))
+    for form in categories():
+        assert f"### `{form.code}`" in text
+    assert "| Which border crossing? | کدام گذرگاه مرزی؟ | کومه سرحدي لاره؟ |" in text
+    assert "| ۳ قوس ۱۴۰۵ | ۳ لیندۍ ۱۴۰۵ |" in text
+    assert MISSING not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line.count(" | ") >= 3]
+    assert len(rows) > len(source_messages())

@@ -1,0 +1,163 @@
+"""Review aid for translators: every form and every catalog message in English, Dari and Pashto side
+by side, in one Markdown file (`make locale-preview` → build/locale-preview.md).
+
+Forms come first, question by question as a reporter meets them (label, hint, summary label,
+choices); then every message of the catalogs with its plural forms; then samples of numbers and
+dates. Untranslated messages are flagged so a reviewer sees the gaps at a glance.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.config import LANGUAGES
+from bot.forms.engine import Form, categories
+from bot.i18n import DOMAIN, LOCALES_DIR, _, is_rtl, ngettext, use_locale
+from bot.languages import NATIVE_NAMES
+from bot.localize import format_date, format_iso_date, format_number
+
+MISSING = "⚠ *untranslated*"
+HEADER = "| | " + " | ".join(f"{NATIVE_NAMES[lang]} (`{lang}`)" for lang in LANGUAGES) + " |"
+RULE = "|---|" + "---|" * len(LANGUAGES)
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: pipes escaped, line breaks kept, bidi isolates made visible."""
+    text = text.replace("|", "\\|").replace("\n", "<br>")
+    return text.replace("\u2068", "⁅").replace("\u2069", "⁆") or " "
+
+
+def _row(title: str, cells: Iterable[str]) -> str:
+    return f"| {title} | " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def load_catalog(language: str) -> Catalog:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _translated(message: Message | None, msgid: str, language: str, index: int = 0) -> str:
+    """The catalog's text; the msgid where English keeps it; a flag where a translation is missing."""
+    if message is None:
+        return MISSING
+    strings = _strings(message)
+    if index < len(strings) and strings[index]:
+        return strings[index]
+    return msgid if language == "en" else MISSING
+
+
+def _strings(message: Message) -> list[str]:
+    string = message.string
+    return [string] if isinstance(string, str) else [str(s) for s in string or ()]
+
+
+def _in_all(msgid: str, catalogs: dict[str, Catalog]) -> list[str]:
+    return [_translated(catalogs[language].get(msgid), msgid, language) for language in LANGUAGES]
+
+
+def forms_section(catalogs: dict[str, Catalog]) -> list[str]:
+    lines = ["## Report forms", ""]
+    for form in categories():
+        lines += _form(form, catalogs)
+    return lines
+
+
+def _form(form: Form, catalogs: dict[str, Catalog]) -> list[str]:
+    lines = [f"### `{form.code}`", "", HEADER, RULE]
+    lines.append(_row("**title**", _in_all(form.title, catalogs)))
+    lines.append(_row("description", _in_all(form.description, catalogs)))
+    for f in form.fields:
+        lines.append(_row(f"**`{f.name}`** ({f.type})", _in_all(f.label, catalogs)))
+        if f.hint:
+            lines.append(_row("↳ hint", _in_all(f.hint, catalogs)))
+        if f.summary_label:
+            lines.append(_row("↳ in summaries", _in_all(f.summary_label, catalogs)))
+        for choice in f.choices:
+            lines.append(_row(f"↳ `{choice.code}`", _in_all(choice.label, catalogs)))
+    return [*lines, ""]
+
+
+def messages_section(catalogs: dict[str, Catalog]) -> list[str]:
+    lines = ["## All catalog messages", "", HEADER, RULE]
+    for number, message in enumerate((m for m in catalogs["en"] if m.id), start=1):
+        if isinstance(message.id, tuple):
+            for index, msgid in enumerate(message.id):
+                cells = [
+                    _translated(catalogs[language].get(message.id[0]), msgid, language, index)
+                    for language in LANGUAGES
+                ]
+                lines.append(_row(f"{number} ({'one' if index == 0 else 'other'})", cells))
+        else:
+            lines.append(_row(str(number), _in_all(str(message.id), catalogs)))
+    return [*lines, ""]
+
+
+def samples_section(today: date) -> list[str]:
+    lines = ["## Numbers and dates", "", HEADER, RULE]
+    samples: dict[str, Callable[[], str]] = {
+        "number": lambda: format_number(1234567),
+        "decimal": lambda: format_number(2.5),
+        "date": lambda: format_date(today),
+        "numeric date": lambda: format_iso_date(today),
+        "plural (1)": lambda: ngettext("{n} photo", "{n} photos", 1).format(n=format_number(1)),
+        "plural (3)": lambda: ngettext("{n} photo", "{n} photos", 3).format(n=format_number(3)),
+        "months": lambda: ("، " if is_rtl() else ", ").join(_month_name(month) for month in range(12)),
+    }
+    for title, sample in samples.items():
+        cells = []
+        for language in LANGUAGES:
+            with use_locale(language):
+                cells.append(sample())
+        lines.append(_row(title, cells))
+    return [*lines, ""]
+
+
+def _month_name(month: int) -> str:
+    """The name format_date gives the month that starts `month` months after Nowruz 1405."""
+    return format_date(date(2026, 3, 25) + timedelta(days=30.5 * month)).split()[1]
+
+
+def _untranslated(catalog: Catalog) -> int:
+    return sum(1 for message in catalog if message.id and not all(_strings(message)))
+
+
+def render(today: date | None = None) -> str:
+    catalogs = {language: load_catalog(language) for language in LANGUAGES}
+    today = today or date.today()
+    missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != "en")
+    with use_locale("en"):
+        intro = _(
+            "Khabar takes incident reports from field teams and shares verified reports with coordinators."
+        )
+    lines = [
+        "# Khabar: translations side by side",
+        "",
+        intro,
+        "",
+        f"Catalogs in `locales/`; glossary in `locales/GLOSSARY.md`. Untranslated entries: **{missing}**. "
+        "⁅ ⁆ mark left-to-right isolates (FSI … PDI) the bot adds around references and Latin text.",
+        "",
+        *forms_section(catalogs),
+        *messages_section(catalogs),
+        *samples_section(today),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("-o", "--output", type=Path, default=Path("build/locale-preview.md"))
+    args = parser.parse_args(argv)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

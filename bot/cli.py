@@ -43,6 +43,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    from bot.runner import check_webhook_settings
+
+    try:
+        check_webhook_settings(settings)
+    except ConfigError as exc:
+        print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     setup_logging(settings.log_format, settings.log_level, secrets=(settings.token,))
     from telegram.error import InvalidToken
 
@@ -109,6 +116,34 @@ def _cmd_admin(args: argparse.Namespace) -> int:
 
     asyncio.run(go())
     print(f"user {args.telegram_id} is now {role}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.exports import ExportError, ExportStream, parse_filters, parse_format
+    from storage.db import Database
+
+    try:
+        fmt = parse_format(args.format)
+        filters = parse_filters(vars(args))
+    except ExportError as exc:
+        print(f"khabar export: {exc}", file=sys.stderr)
+        return 2
+
+    async def go() -> int:
+        db = Database(settings.database_url)
+        try:
+            stream = ExportStream(db, fmt, filters)
+            async for chunk in stream:
+                sys.stdout.buffer.write(chunk.encode("utf-8"))
+            sys.stdout.buffer.flush()
+            return stream.count
+        finally:
+            await db.dispose()
+
+    count = asyncio.run(go())
+    print(f"khabar export: {count} approved report(s)", file=sys.stderr)
     return 0
 
 
@@ -193,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--days", type=int, default=7, help="days until it expires (default 7)")
     create.add_argument("--bot", help="the bot's @username, to print a t.me link")
     create.set_defaults(func=_cmd_invite)
+
+    export = sub.add_parser("export", help="approved reports to stdout (csv, hxl, geojson or json)")
+    export.add_argument("--format", default="csv", choices=["csv", "hxl", "geojson", "json"])
+    export.add_argument("--since", help="occurred on or after this date (YYYY-MM-DD)")
+    export.add_argument("--until", help="occurred on or before this date (YYYY-MM-DD)")
+    export.add_argument("--province", help="province P-code(s), comma-separated (AF01,AF02)")
+    export.add_argument("--category", help="category code(s), comma-separated")
+    export.add_argument("--certainty", help="confirmed, probable and/or possible, comma-separated")
+    export.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -13,7 +13,7 @@ from storage.models import Outbox, Report
 
 async def reports_by_status(session: AsyncSession) -> dict[str, int]:
     result = await session.execute(select(col(Report.status), func.count()).group_by(col(Report.status)))
-    return {status: count for status, count in result.tuples()}
+    return {str(row[0]): int(row[1]) for row in result.all()}
 
 
 async def outbox_count(session: AsyncSession, statuses: Sequence[str]) -> int:

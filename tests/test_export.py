@@ -31,6 +31,7 @@ from tests.harness import BotHarness
 
 KABUL_DISTRICT = (34.5195, 69.1541)  # AF0101's representative point in the gazetteer
 KABUL_PROVINCE = (34.5547, 69.3347)  # AF01's
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def export_text(db: Database, fmt: ExportFormat, filters: ReportFilter | None = None, **kw: Any) -> str:
@@ -198,7 +199,7 @@ def test_bad_filters_are_named(params: dict[str, str], named: str) -> None:
 def test_format_and_period_validation() -> None:
     assert parse_format(None) is ExportFormat.CSV
     assert parse_format("GeoJSON") is ExportFormat.GEOJSON
-    with pytest.raises(ExportError, match="^format:"):
+    with pytest.raises(ExportError, match=r"^format:"):
         parse_format("xlsx")
     today = date(2026, 11, 25)
     assert period_filter("7", today).since == date(2026, 11, 18)
@@ -268,7 +269,7 @@ async def _khabar(db: Database, tmp_path: Path, *args: str) -> tuple[int, str, s
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args,
         cwd=tmp_path,  # no .env from the work tree
-        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env=env | {"PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

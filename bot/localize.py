@@ -12,6 +12,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 
 import jdatetime
+from babel.dates import get_timezone_location
 
 from bot.i18n import get_locale, is_rtl
 
@@ -206,6 +207,21 @@ _MONTH_WORDS = {
 _MONTH_PATTERN = re.compile(
     r"(\d{1,2})\s*(" + "|".join(sorted(map(re.escape, _MONTH_WORDS), key=len, reverse=True)) + r")\s*(\d{4})"
 )
+
+
+_CLDR_LOCALES = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
+
+
+def format_zone(zone: str, language: str | None = None) -> str:
+    """A time zone as people name it (Afghanistan Time, وقت افغانستان, د افغانستان په وخت), from
+    CLDR; the zone's own name, isolated, when CLDR has no city for it (UTC)."""
+    language = language or get_locale()
+    if zone not in ("UTC", "Etc/UTC"):
+        try:
+            return get_timezone_location(zone, locale=_CLDR_LOCALES.get(language, "en"))
+        except LookupError:
+            pass
+    return f"{FSI}{zone}{PDI}" if is_rtl(language) else zone
 
 
 def format_time(moment: time | datetime, language: str | None = None) -> str:

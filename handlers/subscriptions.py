@@ -15,7 +15,7 @@ from bot import subscriptions as service
 from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
 from bot.i18n import _, ngettext
-from bot.localize import format_number, isolate, local_digits, parse_int
+from bot.localize import format_number, format_zone, local_digits, parse_int
 from bot.places import load_places
 from bot.roles import Role
 from bot.scheduler import due_digests, scan_alerts, send_now
@@ -45,9 +45,11 @@ def _hour(hour: int) -> str:
 def schedule_text(sub: Subscription) -> str:
     if sub.frequency == "weekly":
         return _("Weekly on {weekday} at {time} ({zone})").format(
-            weekday=_(service.WEEKDAYS[sub.weekday or 0]), time=_hour(sub.hour), zone=isolate(sub.timezone)
+            weekday=_(service.WEEKDAYS[sub.weekday or 0]),
+            time=_hour(sub.hour),
+            zone=format_zone(sub.timezone),
         )
-    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=isolate(sub.timezone))
+    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
 
 
 def describe(sub: Subscription) -> str:
@@ -76,7 +78,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
             [Button(_(service.WEEKDAYS[d]), callback_data=f"sub:wd:{d}") for d in service.WEEK_ORDER], 4
         )
     elif step == "hour":
-        text = _("At what time? (local time, {zone})").format(zone=isolate(timezone))
+        text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
         rows = _rows([Button(_hour(h), callback_data=f"sub:h:{h}") for h in range(24)], 6)
     elif step == "provinces":
         text, rows = _provinces_view(data)
@@ -224,7 +226,8 @@ def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
 
 def _card(sub: Subscription) -> str:
     status = _("active") if sub.status == "active" else _("paused")
-    head = _("Subscription {number} ({status})").format(number=isolate(f"#{sub.id}"), status=status)
+    number = "#" + format_number(sub.id or 0)
+    head = _("Subscription {number} ({status})").format(number=number, status=status)
     return head + "\n" + describe(sub)
 
 

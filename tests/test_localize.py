@@ -189,3 +189,13 @@ def test_starts_rtl_follows_the_first_strong_character() -> None:
     assert starts_rtl(f"{RLM}{FSI}R-1{PDI} گزارش") is True
     assert starts_rtl("۱۲ — ۳۴") is None
     assert unicodedata.bidirectional(RLM) == "R"
+
+
+def test_time_zones_are_named_in_the_language() -> None:
+    from bot.localize import format_zone
+
+    assert format_zone("Asia/Kabul", "en") == "Afghanistan Time"
+    assert format_zone("Asia/Kabul", "fa_AF") == "وقت افغانستان"
+    assert format_zone("Asia/Kabul", "ps") == "د افغانستان په وخت"
+    assert format_zone("UTC", "fa_AF") == f"{FSI}UTC{PDI}"
+    assert format_zone("UTC", "en") == "UTC"

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from bot.commands import BY_NAME, commands_for
 from bot.i18n import _, use_locale
 from bot.languages import NATIVE_NAMES
-from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, rtl_safe
+from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
 from bot.sender import Sender
 from storage.db import Database
@@ -35,6 +35,7 @@ from storage.users import UserRepository
 from tests.delivery_support import make_bot
 from tests.harness import BotHarness
 from tests.i18n_check import assert_localized, assert_replies_localized, checked, problems
+from tests.moderation_support import make_report, notices
 from tests.report_helpers import (
     choose,
     draft_of,
@@ -499,3 +500,57 @@ def test_locale_preview_shows_every_form_and_message_side_by_side() -> None:
     assert MISSING not in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.count(" | ") >= 3]
     assert len(rows) > len(source_messages())
+
+
+def label(language: str, message: str) -> str:
+    with use_locale(language):
+        return _(message)
+
+
+async def test_moderation_in_dari_and_notices_in_pashto(paced: BotHarness) -> None:
+    bot = paced
+    descriptions = ["وسله والو د واکسین ټیم د کلینیک په دروازه کې ودراوه.", "دویم راپور د همدې پېښې په اړه."]
+    await bot.user(730, "Field", "ps", role="reporter", language="ps")
+    first = await make_report(bot.db, 730, description=descriptions[0])
+    second = await make_report(bot.db, 730, district="AF0102", description=descriptions[1])
+    moderator = checked(
+        await bot.user(731, "Mod", "fa", role="moderator", language="fa_AF"), "fa_AF", allowed=descriptions
+    )
+    await moderator.send("/help")
+    await moderator.send("/pending")
+    assert isolate_in("fa_AF", first.reference) in moderator.last_text
+    await moderator.press(label("fa_AF", "Approve"), exact=True)
+    await moderator.press(label("fa_AF", "Probable"), exact=True)
+    await moderator.press(label("fa_AF", "Urgent: alert subscribers now"), exact=True)
+    await moderator.press(label("fa_AF", "Next report"), exact=True)
+    assert isolate_in("fa_AF", second.reference) in moderator.last_text
+    await moderator.press(label("fa_AF", "Reject"), exact=True)
+    await moderator.press(label("fa_AF", "Sent by mistake or as a test"), exact=True)
+    await moderator.send("/pending")
+    assert moderator.last_text == translated("fa_AF", "No reports are waiting for review.")
+    assert moderator.checks >= 9
+    texts = [n.text for n in await notices(bot.db, 730)]
+    assert len(texts) == 2
+    for text in texts:  # as the outbox sender delivers them
+        assert looks_rtl(text)
+        assert_localized(rtl_safe(text, rtl=True), "ps")
+    assert label("ps", "Sent by mistake or as a test") in texts[1]
+
+
+async def test_subscription_wizard_in_pashto(paced: BotHarness) -> None:
+    bot = paced
+    user = checked(await bot.user(740, "Coord", "ps", role="coordinator", language="ps"), "ps")
+    await user.send("/subscribe")
+    await user.press(label("ps", "Weekly"), exact=True)
+    await user.press(label("ps", "Saturday"), exact=True)
+    await user.press("۰۷:۰۰")
+    await user.press(user.buttons[0])
+    await user.press(label("ps", "Done"), exact=True)
+    await user.press(label("ps", "Attack on health care"), exact=True)
+    await user.press(label("ps", "Done"), exact=True)
+    await user.press(label("ps", "Confirmed and probable"), exact=True)
+    await user.press(label("ps", "No"), exact=True)
+    await user.press(label("ps", "Yes"), exact=True)
+    assert translated("ps", "Subscription saved.") in user.last_text
+    await user.send("/subscriptions")
+    assert user.checks >= 11

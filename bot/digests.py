@@ -17,7 +17,7 @@ from bot.forms.engine import category_label
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, local_digits
 from bot.places import places
-from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matches
+from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matcher
 from storage.models import Report, Subscription
 
 MAX_MESSAGE = 4096
@@ -30,6 +30,17 @@ class RenderCache:
     """Report blocks already rendered, per language: thousands of subscribers share most reports."""
 
     blocks: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    headers: dict[tuple[str, datetime, datetime, str], str] = field(default_factory=dict)
+
+    def header(self, start: datetime, end: datetime, zone: str) -> str:
+        key = (get_locale(), start, end, zone)
+        if key not in self.headers:
+            period = _("{start} – {end}").format(
+                start=format_moment(start, zone), end=format_moment(end, zone)
+            )
+            self.headers[key] = _("Khabar digest, {period}").format(period=period)
+        return self.headers[key]
 
     def block(self, report: Report) -> str:
         assert report.id is not None
@@ -79,9 +90,7 @@ def report_block(report: Report) -> str:
         _("{ref} · {date} · {place}").format(
             ref=isolate(report.reference), date=when, place=place_text(report)
         ),
-        _("{category} · {certainty}").format(
-            category=category_label(report.category), certainty=certainty
-        ),
+        _("{category} · {certainty}").format(category=category_label(report.category), certainty=certainty),
         _("Killed: {killed} · Injured: {injured} · Corroborations: {corroborations}").format(
             killed=_withheld() if "killed" in hidden else _count(report.killed),
             injured=_withheld() if "injured" in hidden else _count(report.injured),
@@ -138,25 +147,30 @@ def render_digest(
     reports: Sequence[Report],
     previous: Sequence[ReportKey],
     cache: RenderCache | None = None,
+    *,
+    force: bool = False,
+    keys: Sequence[ReportKey] | None = None,
 ) -> list[str]:
     """The digest's message parts (empty when there is nothing to say and the subscriber said so).
 
     `reports` are the approved reports of [start, end) and `previous` the keys of those of the
-    period before, both unfiltered; this applies the subscription's filters. Call inside
+    period before (already narrowed to the subscription's provinces, or not); this applies the
+    subscription's filters. `force` gives a digest even when nothing is new; `keys`, the reports'
+    (category, province, certainty) when the caller has them. Call inside
     `use_locale(subscriber's language)`.
     """
     cache = cache or RenderCache()
-    mine = [r for r in reports if matches(sub, r.category, r.province_pcode, r.certainty)]
-    if not mine and not sub.send_empty:
+    match = matcher(sub)
+    if keys is None:
+        keys = [(r.category, r.province_pcode, r.certainty) for r in reports]
+    mine = [r for r, k in zip(reports, keys, strict=True) if match(*k)]
+    if not mine and not (sub.send_empty or force):
         return []
-    period = _("{start} – {end}").format(
-        start=format_moment(start, sub.timezone), end=format_moment(end, sub.timezone)
-    )
-    header = _("Khabar digest, {period}").format(period=period)
+    header = cache.header(start, end, sub.timezone)
     if not mine:
         return [header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + filters_text(sub)]
 
-    before = [k for k in previous if matches(sub, *k)]
+    before = [k for k in previous if match(*k)]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
     by_prov = Counter(r.province_pcode or "" for r in mine)
     prev_prov = Counter(k[1] or "" for k in before)

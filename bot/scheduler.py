@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.digests import RenderCache, ReportKey, render_alert, render_digest
 from bot.i18n import use_locale
@@ -21,7 +22,7 @@ from bot.places import load_places
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
 from storage.db import Database
 from storage.models import Report, Subscription
-from storage.outbox import enqueue
+from storage.outbox import enqueue, enqueue_many
 from storage.subscriptions import DigestReportRepository, SubscriptionRepository
 
 log = logging.getLogger(__name__)
@@ -42,27 +43,53 @@ class TickResult:
     alerts: int = 0
 
 
-PeriodReports = tuple[list[Report], list[ReportKey]]
-
-
 def _key(sub_id: int, end: datetime, part: int) -> str:
     return f"digest:{sub_id}:{end.isoformat(timespec='seconds')}:{part}"
 
 
+@dataclass
+class _Period:
+    """Approved reports of one period and the keys of those of the period before, indexed by
+    province so a subscriber of two provinces does not scan the whole country's reports."""
+
+    reports: list[Report]
+    previous: list[ReportKey]
+    by_province: dict[str | None, list[int]] = field(default_factory=dict)
+    previous_by_province: dict[str | None, list[ReportKey]] = field(default_factory=dict)
+
+    keys: list[ReportKey] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.keys = [(r.category, r.province_pcode, r.certainty) for r in self.reports]
+        for n, report in enumerate(self.reports):
+            self.by_province.setdefault(report.province_pcode, []).append(n)
+        for key in self.previous:
+            self.previous_by_province.setdefault(key[1], []).append(key)
+
+    def for_provinces(
+        self, provinces: Sequence[str]
+    ) -> tuple[list[Report], list[ReportKey], list[ReportKey]]:
+        """Reports, their keys and the previous period's keys, narrowed to `provinces` (all if empty)."""
+        if not provinces:
+            return self.reports, self.keys, self.previous
+        positions = sorted(n for p in provinces for n in self.by_province.get(p, ()))
+        previous = [k for p in provinces for k in self.previous_by_province.get(p, ())]
+        return [self.reports[n] for n in positions], [self.keys[n] for n in positions], previous
+
+
 class _PeriodData:
-    """Approved reports of one period and the keys of the period before, loaded once per period and
-    shared by every subscription with the same period (usually all of them)."""
+    """Periods loaded once and shared by every subscription with the same period (usually all)."""
 
     def __init__(self) -> None:
-        self.loaded: dict[tuple[datetime, datetime], PeriodReports] = {}
+        self.loaded: dict[tuple[datetime, datetime], _Period] = {}
 
-    async def get(self, db: Database, start: datetime, end: datetime) -> PeriodReports:
+    async def get(self, db: Database, start: datetime, end: datetime) -> _Period:
         if (start, end) not in self.loaded:
             async with db.session() as session:
                 repo = DigestReportRepository(session)
                 reports = await repo.approved_between(start, end)
                 previous = await repo.approved_keys_between(start - (end - start), start)
-            self.loaded[(start, end)] = (reports, previous)
+            self.loaded[(start, end)] = _Period(reports, previous)
         return self.loaded[(start, end)]
 
 
@@ -71,11 +98,28 @@ def _render(
     language: str | None,
     start: datetime,
     end: datetime,
-    data: PeriodReports,
+    period: _Period,
     cache: RenderCache,
+    *,
+    force: bool = False,
 ) -> list[str]:
+    reports, keys, previous = period.for_provinces(sub.provinces)
     with use_locale(language):
-        return render_digest(sub, start, end, data[0], data[1], cache)
+        return render_digest(sub, start, end, reports, previous, cache, force=force, keys=keys)
+
+
+def _messages(sub: Subscription, end: datetime, parts: list[str], prefix: str = "") -> list[dict[str, Any]]:
+    assert sub.id is not None
+    return [
+        {
+            "key": prefix + _key(sub.id, end, number),
+            "chat_id": sub.user_id,
+            "kind": "digest",
+            "text": text,
+            "subscription_id": sub.id,
+        }
+        for number, text in enumerate(parts, 1)
+    ]
 
 
 async def due_digests(db: Database, now: datetime) -> TickResult:
@@ -87,25 +131,24 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
     due = [(sub, lang, period) for sub, lang in candidates if (period := due_period(sub, now))]
     periods, cache = _PeriodData(), RenderCache()
     for offset in range(0, len(due), BATCH):
+        batch = due[offset : offset + BATCH]
+        groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+        for sub, _lang, period in batch:
+            assert sub.id is not None
+            groups[period].append(sub.id)
         async with db.session() as session:
             repo = SubscriptionRepository(session)
-            for sub, lang, (start, end) in due[offset : offset + BATCH]:
-                assert sub.id is not None
-                # Advance first: if another instance already closed this period, queue nothing.
-                if not await repo.advance(sub.id, sub.last_period_end, end):
-                    continue
-                parts = _render(sub, lang, start, end, await periods.get(db, start, end), cache)
-                for number, text in enumerate(parts, 1):
-                    added = await enqueue(
-                        session,
-                        key=_key(sub.id, end, number),
-                        chat_id=sub.user_id,
-                        kind="digest",
-                        text=text,
-                        subscription_id=sub.id,
-                    )
-                    result.messages += int(added)
-                result.digests += 1
+            # Advance first: a period another instance already closed is left out (queued once).
+            moved: set[int] = set()
+            for (start, end), ids in groups.items():
+                moved.update(await repo.advance_many(ids, start, end))
+            messages: list[dict[str, Any]] = []
+            for sub, lang, (start, end) in batch:
+                if sub.id in moved:
+                    parts = _render(sub, lang, start, end, await periods.get(db, start, end), cache)
+                    messages += _messages(sub, end, parts)
+            result.messages += await enqueue_many(session, messages)
+            result.digests += len(moved)
     if result.digests:
         log.info("digests queued: %s subscriptions, %s messages", result.digests, result.messages)
     return result
@@ -162,29 +205,15 @@ async def send_now(
             subscription_ids = [s.id for s in await repo.for_user(user_id, ("active",)) if s.id is not None]
         rows = await repo.active_with_language(SUBSCRIBER_ROLES, ids=subscription_ids)
     result, periods, cache = TickResult(), _PeriodData(), RenderCache()
-    by_start: dict[datetime, list[tuple[Subscription, str | None]]] = defaultdict(list)
+    messages: list[dict[str, Any]] = []
     for sub, lang in rows:
-        by_start[sub.last_period_end or now - timedelta(days=1)].append((sub, lang))
+        start = sub.last_period_end or now - timedelta(days=1)
+        # Forced: whoever asked for a digest now wants an answer even when nothing is new.
+        parts = _render(sub, lang, start, now, await periods.get(db, start, now), cache, force=True)
+        messages += _messages(sub, now, parts, prefix="now:")
+        result.digests += 1
     async with db.session() as session:
-        for start, group in by_start.items():
-            data = await periods.get(db, start, now)
-            for sub, lang in group:
-                assert sub.id is not None
-                # send_empty is forced: whoever asked for a digest now wants an answer even if empty.
-                sub.send_empty = True
-                parts = _render(sub, lang, start, now, data, cache)
-                for number, text in enumerate(parts, 1):
-                    result.messages += int(
-                        await enqueue(
-                            session,
-                            key="now:" + _key(sub.id, now, number),
-                            chat_id=sub.user_id,
-                            kind="digest",
-                            text=text,
-                            subscription_id=sub.id,
-                        )
-                    )
-                result.digests += 1
+        result.messages = await enqueue_many(session, messages)
     return result
 
 

@@ -7,6 +7,7 @@ subscription's time zone; periods end on those boundaries and are stored in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -56,13 +57,27 @@ def certainty_rank(value: str | None) -> int:
     return CERTAINTIES.index(value) if value in CERTAINTIES else len(CERTAINTIES) - 1
 
 
+def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
+    """The subscription's filters as a predicate on (category, province, certainty); empty province
+    or category lists mean all. Built once per subscription: it runs for every report of a period."""
+    categories_, provinces = frozenset(sub.categories), frozenset(sub.provinces)
+    admitted = frozenset(CERTAINTIES[: certainty_rank(sub.min_certainty) + 1])
+    # A report without a certainty counts as the least certain.
+    admitted_none = CERTAINTIES[-1] in admitted
+
+    def match(category: str, province: str | None, certainty: str | None) -> bool:
+        return (
+            (not categories_ or category in categories_)
+            and (not provinces or province in provinces)
+            and (certainty in admitted if certainty in CERTAINTIES else admitted_none)
+        )
+
+    return match
+
+
 def matches(sub: Subscription, category: str, province: str | None, certainty: str | None) -> bool:
-    """Whether a report passes the subscription's filters (empty province/category list = all)."""
-    if sub.categories and category not in sub.categories:
-        return False
-    if sub.provinces and province not in sub.provinces:
-        return False
-    return certainty_rank(certainty) <= certainty_rank(sub.min_certainty)
+    """Whether a report passes the subscription's filters."""
+    return matcher(sub)(category, province, certainty)
 
 
 # --- schedule --------------------------------------------------------------------------------------

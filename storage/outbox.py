@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from storage.models import Delivery, Outbox
+from storage.models import Delivery, Outbox, utcnow
 
 
 async def enqueue(
@@ -39,6 +41,32 @@ async def enqueue(
     stmt = insert(Outbox).values(**data).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, Any]]) -> int:
+    """`enqueue` for many messages (dicts of its keyword arguments) in few statements; returns how
+    many were new. Part of the caller's transaction."""
+    now = utcnow()
+    rows = [
+        {
+            "subscription_id": None,
+            "parse_mode": None,
+            **message,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for message in messages
+    ]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if not rows:
+        return 0
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    # One statement executed for many rows (SQLAlchemy batches them into multi-row INSERTs).
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    return len((await session.execute(stmt, rows)).all())
 
 
 class OutboxRepository:

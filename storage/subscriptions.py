@@ -84,6 +84,16 @@ class SubscriptionRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def advance_many(self, ids: Sequence[int], old_end: datetime, new_end: datetime) -> list[int]:
+        """`advance` for many subscriptions sharing one period; returns the ids this call moved."""
+        result = await self.session.execute(
+            update(Subscription)
+            .where(col(Subscription.id).in_(ids), col(Subscription.last_period_end) == old_end)
+            .values(last_period_end=new_end)
+            .returning(col(Subscription.id))
+        )
+        return [row[0] for row in result.all() if row[0] is not None]
+
     async def set_status(self, subscription_id: int, status: str) -> None:
         await self.session.execute(
             update(Subscription).where(col(Subscription.id) == subscription_id).values(status=status)

@@ -147,6 +147,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_digest_send_now(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.sender import send_now_and_deliver
+
+    digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
+    if args.subscription is not None and not digests:
+        print(f"khabar digest: no active subscription {args.subscription}", file=sys.stderr)
+        return 1
+    print(f"digests: {digests}, messages queued: {queued}, sent now: {sent}")
+    if queued and not settings.token:
+        print("BOT_TOKEN is not set: the running bot's sender will deliver them.", file=sys.stderr)
+    return 0
+
+
 def _cmd_invite(args: argparse.Namespace) -> int:
     settings = _settings()
     from datetime import UTC, datetime
@@ -237,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--category", help="category code(s), comma-separated")
     export.add_argument("--certainty", help="confirmed, probable and/or possible, comma-separated")
     export.set_defaults(func=_cmd_export)
+
+    digest = sub.add_parser("digest", help="digests")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    send_now = digest_sub.add_parser("send-now", help="send a digest of the period so far, now")
+    send_now.add_argument("--subscription", type=int, help="only this subscription (default: all active)")
+    send_now.set_defaults(func=_cmd_digest_send_now)
     return parser
 
 

@@ -12,7 +12,8 @@ Errors as Telegram gives them: 400 with a description (bad parameters, text over
 unparsable HTML, message not modified, message to edit not found), 403 for a user who blocked the
 bot, 429 with ``parameters.retry_after`` past 30 sends a second overall or past one a second to a
 private chat (a burst of three is tolerated, as Telegram does), 409 for getUpdates while a webhook
-is set.
+is set, 401 for a token in ``EmulatorServer.revoked_tokens`` (PTB raises ``InvalidToken``). Limits
+read ``state.clock`` (``time.monotonic``), which tests replace to step time without sleeping.
 
 Control API (JSON over HTTP, for the sandbox and outside tools; tests call the same methods on
 ``EmulatorServer.state`` directly):

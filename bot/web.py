@@ -22,13 +22,13 @@ from bot.context import KhabarApp
 from bot.exports import ExportError, ExportStream, parse_filters, parse_format
 from bot.metrics import OUTBOX_DEPTH, REPORTS
 from storage.db import Database
-from storage.stats import outbox_count, reports_by_status
+from storage.outbox import OutboxRepository
+from storage.stats import reports_by_status
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kilobytes; anything near this is not one.
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WAITING_STATUSES = ("pending", "sending")
 # Statuses always reported, so a gauge reads 0 rather than disappearing when its last report moves on.
 REPORT_STATUSES = ("pending", "needs_info", "approved", "rejected", "merged")
 
@@ -83,8 +83,9 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("not an update")
         update = Update.de_json(data, app.bot)
-    except (ValueError, TypeError, KeyError):
-        # Telegram never sends this; a probe or a broken proxy does. Nothing is queued.
+    except Exception:
+        # Telegram never sends this; a probe or a broken proxy does. PTB's decoder raises whatever
+        # the malformed shape provokes (KeyError, AttributeError …). Nothing is queued.
         log.warning("webhook call refused: not a Telegram update")
         return _error(400, "malformed update")
     await app.update_queue.put(update)
@@ -115,7 +116,7 @@ async def refresh_gauges(db: Database) -> None:
     try:
         async with db.session() as session:
             counts = await reports_by_status(session)
-            waiting = await outbox_count(session, WAITING_STATUSES)
+            waiting = await OutboxRepository(session).depth()
     except Exception:
         log.warning("metrics: database unreachable, gauges not refreshed")
         return
@@ -157,6 +158,9 @@ async def export_reports(request: web.Request) -> web.StreamResponse:
         filters = parse_filters(query)
     except ExportError as exc:
         return _error(400, str(exc))
+    if not await db.ping():
+        # Checked before the first byte: once streaming has begun, a failure can only cut it short.
+        return _error(503, "database unavailable, try again later")
     stream = ExportStream(db, fmt, filters)
     response = web.StreamResponse(headers={"Content-Type": fmt.media_type})
     await response.prepare(request)

@@ -174,8 +174,13 @@ async def test_webhook_refuses_bad_calls_and_processes_nothing(web_bot: BotHarne
             assert resp.status == 400
         async with http.post(url, headers=good, json=[1, 2]) as resp:
             assert resp.status == 400
-        async with http.post(url, headers=good, json={"message": {"text": "/help"}}) as resp:
-            assert resp.status == 400
+        for shape in (
+            {"message": {"text": "/help"}},
+            {"update_id": 9, "message": "x"},
+            {"update_id": 9, "message": {}},
+        ):
+            async with http.post(url, headers=good, json=shape) as resp:
+                assert resp.status == 400
         big = json.dumps(update_json(7004, 302, "x" * (1024 * 1024))).encode()
         async with http.post(url, headers=good | {"Content-Type": "application/json"}, data=big) as resp:
             assert resp.status == 413
@@ -215,6 +220,10 @@ async def test_health_and_readiness_tell_the_truth(web_bot: BotHarness, db: Data
                 assert await resp.json() == {"status": "not ready", "reasons": ["database unreachable"]}
             async with http.get(f"{base}/metrics") as resp:
                 assert resp.status == 200  # scrapes survive; the database gauges keep their values
+            auth = {"Authorization": f"Bearer {EXPORT_TOKEN}"}
+            async with http.get(f"{base}/api/v1/reports", headers=auth) as resp:
+                assert resp.status == 503  # said before streaming, not a truncated file
+                assert (await resp.json())["error"].startswith("database unavailable")
     finally:
         await down.dispose()
 

@@ -71,11 +71,11 @@ async def populate(db: Database, subscribers: int, reports: int, days: int, rng:
         n = range(start, min(start + CHUNK, subscribers))
         async with db.session() as session:
             await session.execute(
-                insert(User),
+                insert(User.__table__),  # type: ignore[attr-defined]
                 [{"id": FIRST_USER + i, "role": "coordinator", "language": rng.choice(("en", "fa_AF", "ps"))} for i in n],
             )
             await session.execute(
-                insert(Subscription),
+                insert(Subscription.__table__),  # type: ignore[attr-defined]
                 [
                     {
                         "user_id": FIRST_USER + i,
@@ -122,7 +122,7 @@ async def populate(db: Database, subscribers: int, reports: int, days: int, rng:
                 }
             )
         async with db.session() as session:
-            await session.execute(insert(Report), rows)
+            await session.execute(insert(Report.__table__), rows)  # type: ignore[attr-defined]
 
 
 async def reset_digests(db: Database) -> None:

@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import update
 from telegram import Bot
 
+from bot.application import SANDBOX_TOKEN
 from bot.emulator import Limits
 from bot.scheduler import due_digests
-from bot.sender import Sender
+from bot.sender import Sender, send_now_and_deliver
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import enqueue
@@ -215,3 +217,16 @@ async def test_application_runs_tick_and_sender_and_restart_sends_nothing_twice(
         assert row.status == "sent"
     finally:
         await bot.close()
+
+
+async def test_cli_send_now_queues_and_delivers(bot: BotHarness) -> None:
+    """`khabar digest send-now --subscription N`: the period so far, delivered through the sender."""
+    subs = await add_subscribers(bot, 2, last_period_end=LAST)
+    await add_report(bot.db, approved_at=LAST + hours(1))
+    settings = bot.settings.model_copy(update={"bot_token": SecretStr(SANDBOX_TOKEN)})
+    assert await send_now_and_deliver(settings, subs[0].id) == (1, 1, 1)
+    [message] = bot.emulator.state.bot_messages(subs[0].user_id)
+    assert "R-2026-" in (message.text or "")
+    assert bot.emulator.state.bot_messages(subs[1].user_id) == []
+    # The schedule is untouched by an on-demand digest.
+    assert (await get_sub(bot.db, subs[0].id or 0)).last_period_end == LAST

@@ -57,7 +57,7 @@ RLM = "\u200f"
 _ISOLATE_INITIATORS = "\u2066\u2067\u2068"  # LRI, RLI, FSI
 # A left-to-right run: a command, reference, P-code, URL, Latin name or several Latin words in a row
 # (one isolate for the whole phrase: isolated words side by side would be laid out right to left).
-_LTR_RUN = re.compile(r"(?<![A-Za-z0-9])/?[A-Za-z0-9](?:[A-Za-z0-9_\-./:@#+'’&?=%]|[ ,](?=/?[A-Za-z0-9]))*")
+_LTR_RUN = re.compile(r"(?<![A-Za-z0-9])/?[A-Za-z0-9](?:[A-Za-z0-9_\-./:@#+'’&?=%|]|[ ,](?=/?[A-Za-z0-9]))*")
 _TRAILING = ".,:;-/'’?&"
 _ISOLATED = re.compile("[\u2066-\u2068][^\u2069]*\u2069")
 _MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")

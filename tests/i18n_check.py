@@ -35,6 +35,7 @@ _NEUTRAL_TOKENS = re.compile(
     r"|\bAF\d{2,4}\b"  # P-codes
     r"|\bBCP-[A-Z]{3}-[A-Z]{3}\b"  # border crossing codes
 )
+_ISOLATED_COMMAND = re.compile("\u2068/[^\u2069]*\u2069")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _ISOLATED = re.compile("[\u2066-\u2068][^\u2069]*\u2069")
 _LATIN_RUN = re.compile(r"/?[A-Za-z][A-Za-z0-9_\-./:@#+]*")
@@ -45,6 +46,7 @@ def untranslated_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     for value in sorted(allowed, key=len, reverse=True):
         if value:
             text = text.replace(value, " ")
+    text = _ISOLATED_COMMAND.sub(" ", text)  # a command with its arguments (/invite reporter 5)
     text = _NEUTRAL_TOKENS.sub(" ", text)
     return _LATIN_WORD.findall(text)
 

@@ -554,3 +554,31 @@ async def test_subscription_wizard_in_pashto(paced: BotHarness) -> None:
     assert translated("ps", "Subscription saved.") in user.last_text
     await user.send("/subscriptions")
     assert user.checks >= 11
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+async def test_settings_search_and_admin_commands_in_the_language(paced: BotHarness, language: str) -> None:
+    """The other commands people meet, in Dari and Pashto: settings and wipe, search, users,
+    invites, export. Format names (HXL, CSV, GeoJSON, JSON) are names and stay Latin."""
+    bot = paced
+    reporter = checked(await bot.user(750, "Field", "en", role="reporter", language=language), language)
+    await reporter.send("/settings")
+    await reporter.press(reporter.buttons[0])
+    await reporter.send("/wipe")
+    coordinator = checked(await bot.user(751, "Coord", "en", role="coordinator", language=language), language)
+    await coordinator.send("/search")
+    await coordinator.send("/search کابل")
+    await coordinator.send("/subscriptions")
+    admin = checked(
+        await bot.user(752, "Admin", "en", role="admin", language=language),
+        language,
+        allowed=["Field", "Coord", "Admin", "HXL", "CSV", "GeoJSON", "JSON"],
+    )
+    await admin.send("/users")
+    await admin.send("/invite")
+    await admin.send("/invites")
+    await admin.send("/export")
+    await admin.press(admin.buttons[0])
+    await admin.send("/pending")
+    await admin.send("/history")
+    assert admin.checks == 7 and coordinator.checks == 3 and reporter.checks == 3

@@ -102,6 +102,10 @@ async def run_sandbox(settings: Settings, *, port: int = 8081, script: str | Non
             "telegram_base_url": url,
             "admin_ids": tuple({*settings.admin_ids, 1}),
             "bot_token": None,
+            # Always polling the emulator, and the HTTP endpoints on any free port, so a configured
+            # webhook or a bot already serving HTTP_PORT does not stop the sandbox.
+            "webhook_url": None,
+            "http_port": 0,
         }
     )
     chat = TerminalChat(emulator)

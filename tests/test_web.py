@@ -25,6 +25,7 @@ from bot.runner import running_bot
 from bot.web import WebServer
 from storage.db import Database
 from storage.outbox import enqueue
+from tests.botproc import BotProcess
 from tests.export_helpers import REPORTER_ID, add_report
 from tests.harness import BotHarness
 
@@ -131,6 +132,40 @@ async def test_webhook_mode_through_the_emulator(db: Database) -> None:
             assert "/help" in user.last_text
     finally:
         await emulator.stop()
+
+
+async def test_khabar_run_in_webhook_mode(db: Database, tmp_path: Path) -> None:
+    """`khabar run` as a real process: registers the webhook, answers through it, serves /readyz."""
+    emulator = EmulatorServer()
+    await emulator.start()
+    port = free_port()
+    # `db` is requested so the tables are emptied afterwards on PostgreSQL, where the bot shares them.
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    bot = BotProcess(
+        emulator,
+        tmp_path,
+        url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/hook/khabar",
+        WEBHOOK_SECRET=SECRET,
+    )
+    bot.env["HTTP_PORT"] = str(port)  # the port the webhook URL names
+    state = emulator.state
+    state.add_user(304, "Proc", "en")
+    bot.start()
+    try:
+        await bot.until(lambda: bool(state.webhook.get("url")), "the webhook registration")
+        assert state.webhook["secret_token"] == SECRET
+        [welcome] = await bot.send(304, "/start")
+        assert welcome.text == "Welcome to Khabar. Choose your language:"
+        assert state.counters["webhook_deliveries"] == 1
+        assert "getupdates" not in emulator.api_calls
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/readyz") as resp:
+            assert resp.status == 200
+        assert await bot.stop() == 0
+    finally:
+        bot.kill()
+        await emulator.stop()
+    assert SECRET not in bot.output()
 
 
 async def test_webhook_mode_needs_a_secret(db: Database) -> None:

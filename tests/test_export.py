@@ -28,6 +28,7 @@ from storage.db import Database
 from storage.exports import ReportFilter
 from tests.export_helpers import REPORTER_ID, REPORTER_NAME, SECRET_TEXT, add_report, health_answers
 from tests.harness import BotHarness
+from tests.i18n_check import assert_replies_localized
 
 KABUL_DISTRICT = (34.5195, 69.1541)  # AF0101's representative point in the gazetteer
 KABUL_PROVINCE = (34.5547, 69.3347)  # AF01's
@@ -240,6 +241,21 @@ async def test_admin_exports_in_chat(bot: BotHarness) -> None:
     assert [r["#meta+id"] for r in rows] == [report.reference]
     assert old.reference not in content
     assert str(REPORTER_ID) not in content
+
+
+async def test_export_in_chat_speaks_dari(bot: BotHarness) -> None:
+    await add_report(bot.db, occurred=datetime.now(bot.settings.tz).date() - timedelta(days=2))
+    await add_report(bot.db, occurred=datetime.now(bot.settings.tz).date() - timedelta(days=3))
+    admin = await bot.user(13, "Admin", "fa", role="admin", language="fa_AF")
+    await admin.send("/export")
+    await admin.press("۳۰")
+    reply = await admin.press("GeoJSON")
+    assert reply is not None and reply.document is not None
+    assert reply.caption is not None and "۲" in reply.caption  # the count in Persian digits
+    data = json.loads(bot.emulator.state.files[reply.document["file_id"]])
+    assert len(data["features"]) == 2
+    assert data["features"][0]["properties"]["province_name"] == "Kabul"  # exports stay English
+    assert assert_replies_localized(admin, "fa_AF", allowed=["HXL", "CSV", "GeoJSON", "JSON"]) >= 2
 
 
 async def test_export_in_chat_is_for_admins_only(bot: BotHarness) -> None:

@@ -33,6 +33,8 @@ from storage.models import Report, ReportEvent
 log = logging.getLogger(__name__)
 
 PROMPT_MARK = "✍️"
+# Right-to-left sending may put direction marks before the prompt mark (handlers.common.send).
+BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 ALERT_EVERY_SECONDS = 60
 # Buttons that only navigate (back to the card, skip, next); every other action is in `_STEPS`.
 NAVIGATION = frozenset({"cd", "sk", "nx"})
@@ -203,11 +205,31 @@ async def history_command(update: Update, context: KhabarContext) -> None:
     await send(update, context, "\n".join(lines))
 
 
+CHANGE_KEYS = {"status": N_("Status"), "certainty": N_("Certainty"), "urgent": N_("Urgent")}
+
+
+def _change_key(key: str) -> str:
+    return _(CHANGE_KEYS[key]) if key in CHANGE_KEYS else isolate(key)
+
+
+def _change_value(key: str, value: object) -> str:
+    """An audited value as the reader says it; codes with no label stay as stored, isolated."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "status":
+        return status_label(str(value))
+    if key == "certainty" and str(value) in CERTAINTY_LABELS:
+        return _(CERTAINTY_LABELS[str(value)])
+    return isolate(str(value))
+
+
 def _history_line(context: KhabarContext, event: ReportEvent) -> str:
     when = event.at.astimezone(context.services.settings.tz)
     label = ACTION_LABELS.get(event.action)
     changes = [
-        f"{key}: {isolate(str(event.before.get(key, '—')))} → {isolate(str(value))}"
+        f"{_change_key(key)}: {_change_value(key, event.before.get(key))} → {_change_value(key, value)}"
         for key, value in event.after.items()
         if key not in ("approved_at",)
     ]
@@ -596,7 +618,7 @@ class _PromptReply(filters.MessageFilter):
             replied is not None
             and replied.from_user is not None
             and replied.from_user.is_bot
-            and (replied.text or "").startswith(PROMPT_MARK)
+            and (replied.text or "").lstrip(BIDI_MARKS).startswith(PROMPT_MARK)
         )
 
 

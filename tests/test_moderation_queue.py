@@ -77,7 +77,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
     await admin.send(f"/history {report.reference}")
     lines = admin.last_text.splitlines()
     assert lines[0] == f"History of report {report.reference}:"
-    assert "submitted" in lines[1] and "approved" in lines[2] and "probable" in lines[2]
+    assert "submitted" in lines[1] and "approved" in lines[2] and "Certainty: — → Probable" in lines[2]
     await moderator.send(f"/history {report.reference}")
     assert moderator.last_text == "You don't have permission to do that."
 
@@ -263,6 +263,6 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     lines = admin.last_text.splitlines()
     assert len(lines) == 3
     assert "user 106: submitted" in lines[1]
-    assert f"user {MODERATOR_ID}: approved" in lines[2] and "status: pending → approved" in lines[2]
+    assert f"user {MODERATOR_ID}: approved" in lines[2] and "Status: pending review → approved" in lines[2]
     [notice] = await notices(bot.db, field.id)
     assert report.reference in notice.text

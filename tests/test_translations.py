@@ -529,6 +529,9 @@ async def test_moderation_in_dari_and_notices_in_pashto(paced: BotHarness) -> No
     await moderator.send("/pending")
     assert moderator.last_text == translated("fa_AF", "No reports are waiting for review.")
     assert moderator.checks >= 9
+    admin = checked(await bot.user(732, "Admin", "fa", role="admin", language="fa_AF"), "fa_AF")
+    await admin.send(f"/history {first.reference}")
+    assert label("fa_AF", "Probable") in admin.last_text and label("fa_AF", "Certainty") in admin.last_text
     texts = [n.text for n in await notices(bot.db, 730)]
     assert len(texts) == 2
     for text in texts:  # as the outbox sender delivers them

@@ -7,9 +7,11 @@ queue; `Application.start()` processes the queue as it does for polling.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +21,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.context import KhabarApp
-from bot.exports import ExportError, ExportStream, parse_filters, parse_format
+from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
 from bot.metrics import OUTBOX_DEPTH, REPORTS
 from storage.db import Database
 from storage.outbox import OutboxRepository
@@ -28,6 +30,8 @@ from storage.stats import reports_by_status
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kilobytes; anything near this is not one.
+# A database that drops packets (rather than refusing) must not hang the orchestrator's probe.
+PING_TIMEOUT = 5.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Statuses always reported, so a gauge reads 0 rather than disappearing when its last report moves on.
 REPORT_STATUSES = ("pending", "needs_info", "approved", "rejected", "merged")
@@ -102,13 +106,20 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     app, db = request.app[APP_KEY], request.app[DB_KEY]
     problems = []
-    if not await db.ping():
+    if not await database_answers(db):
         problems.append("database unreachable")
     if not app.running:  # set by Application.start(), which needs initialize() first
         problems.append("bot not running")
     if problems:
         return web.json_response({"status": "not ready", "reasons": problems}, status=503)
     return web.json_response({"status": "ready"})
+
+
+async def database_answers(db: Database) -> bool:
+    try:
+        return await asyncio.wait_for(db.ping(), PING_TIMEOUT)
+    except TimeoutError:
+        return False
 
 
 async def refresh_gauges(db: Database) -> None:
@@ -158,11 +169,14 @@ async def export_reports(request: web.Request) -> web.StreamResponse:
         filters = parse_filters(query)
     except ExportError as exc:
         return _error(400, str(exc))
-    if not await db.ping():
+    if not await database_answers(db):
         # Checked before the first byte: once streaming has begun, a failure can only cut it short.
         return _error(503, "database unavailable, try again later")
     stream = ExportStream(db, fmt, filters)
-    response = web.StreamResponse(headers={"Content-Type": fmt.media_type})
+    disposition = f'attachment; filename="{filename(fmt, datetime.now(UTC))}"'
+    response = web.StreamResponse(
+        headers={"Content-Type": fmt.media_type, "Content-Disposition": disposition}
+    )
     await response.prepare(request)
     async for chunk in stream:
         await response.write(chunk.encode("utf-8"))

@@ -364,6 +364,7 @@ async def test_export_api_streams_each_format(web_bot: BotHarness) -> None:
             assert resp.status == 200
             assert resp.headers["Content-Type"] == "application/geo+json"
             assert resp.headers.get("Transfer-Encoding") == "chunked"  # streamed, not buffered
+            assert resp.headers["Content-Disposition"].endswith('.geojson"')
             data = json.loads(await resp.text())
         assert data["type"] == "FeatureCollection"
         [feature] = data["features"]

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from bot.emulator import Limits
 from bot.forms.engine import report_facts
+from handlers.moderation import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
 from storage.reports import ReportRepository
@@ -34,7 +35,9 @@ async def relaxed_bot(db: Database) -> AsyncIterator[BotHarness]:
 async def reply(user: SimUser, text: str) -> None:
     """Reply to the newest prompt (✍️ message), as a Telegram client does under ForceReply."""
     state = user.state
-    prompt = next(m for m in reversed(user.replies) if (m.text or "").startswith("✍️"))
+    prompt = next(
+        m for m in reversed(user.replies) if (m.text or "").lstrip(BIDI_MARKS).startswith(PROMPT_MARK)
+    )
     message = state._user_message(user.id, text=text)
     message["reply_to_message"] = state.message_json(prompt)
     await user.bot.process(state.push_update({"message": message}))

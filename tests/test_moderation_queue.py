@@ -266,3 +266,28 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     assert f"user {MODERATOR_ID}: approved" in lines[2] and "Status: pending review → approved" in lines[2]
     [notice] = await notices(bot.db, field.id)
     assert report.reference in notice.text
+
+
+async def test_needs_info_round_trip_in_dari_and_pashto(bot: BotHarness) -> None:
+    """The prompts are recognised whatever direction marks right-to-left sending adds."""
+    reporter = await bot.user(REPORTER_ID, "Field", "ps", role="reporter", language="ps")
+    report = await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(MODERATOR_ID, "Mod", "fa", role="moderator", language="fa_AF")
+    await moderator.send("/pending")
+    data, message_id = next(
+        (b["callback_data"], m.message_id)
+        for m in reversed(moderator.replies)
+        for row in m.buttons
+        for b in row
+        if b["callback_data"].startswith("mod:ni:")
+    )
+    await moderator.press_data(data, message_id)
+    await reply(moderator, "آیا کسی زخمی شد؟")
+    assert (await load_report(bot.db, report.id)).status == "needs_info"
+    [notice] = await notices(bot.db, REPORTER_ID)
+    assert "آیا کسی زخمی شد؟" in notice.text and "\u2068" in notice.text  # rendered for Pashto
+    await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    await reply(reporter, "هو، دوه کسان.")
+    stored = await load_report(bot.db, report.id)
+    assert stored.status == "pending"
+    assert (await events_of(bot.db, report.id))[-1].note == "هو، دوه کسان."

@@ -28,11 +28,12 @@ from bot.i18n import _, use_locale
 from bot.languages import NATIVE_NAMES
 from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
+from bot.scheduler import due_digests
 from bot.sender import Sender
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository
-from tests.delivery_support import make_bot
+from tests.delivery_support import add_report, add_subscribers, make_bot, utc
 from tests.harness import BotHarness
 from tests.i18n_check import assert_localized, assert_replies_localized, checked, problems
 from tests.moderation_support import make_report, notices
@@ -585,3 +586,30 @@ async def test_settings_search_and_admin_commands_in_the_language(paced: BotHarn
     await admin.send("/pending")
     await admin.send("/history")
     assert admin.checks == 7 and coordinator.checks == 3 and reporter.checks == 3
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+async def test_digest_and_alert_delivered_in_the_language(
+    db: Database, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """A daily digest (and an urgent alert) as the coordinator receives it, through the outbox."""
+    harness = await make_bot(db, monkeypatch)
+    try:
+        description = {"fa_AF": "یک کلینیک آسیب دید.", "ps": "یو کلینیک زیانمن شو."}[language]
+        await add_subscribers(
+            harness, 1, first_id=760, language=language, last_period_end=utc(2026, 3, 9, 2, 30)
+        )
+        await add_report(harness.db, approved_at=utc(2026, 3, 9, 5), description=description)
+        await add_report(
+            harness.db, approved_at=utc(2026, 3, 9, 6), description=description, category="displacement"
+        )
+        assert (await due_digests(harness.db, utc(2026, 3, 10, 3))).messages == 1
+        assert harness.app is not None
+        assert await Sender(harness.db, harness.app.bot, rate=harness.settings.send_rate).drain() == 1
+        [digest] = harness.emulator.state.bot_messages(760)
+        assert digest.text is not None
+        assert_localized(digest.text, language, allowed=[description], html=digest.parse_mode == "HTML")
+        with use_locale(language):
+            assert format_date(date(2026, 3, 1)) in digest.text
+    finally:
+        await harness.close()

@@ -419,8 +419,16 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send(typed[1])
     await pick(user, "health_attack", "services_interrupted", "yes")
     await pick(user, "health_attack", "perpetrator", "unknown")
+    # Wrong input gets a localized answer and the question again.
+    await user.send("دوازده")
+    assert translated(language, "Please type a number, for example 3.") in user.last_text
+    await user.send_photo()
     await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
     await choose(user, "u", "injured")
+    await user.send("ا" * 5000)
+    assert translated(language, "That message is too long. Please keep it under {limit} characters.").split()[
+        0
+    ] in (user.last_text)
     await user.send(typed[2])
     await pick(user, "health_attack", "source_type", "witness")
     await choose(user, "s", "photos")

@@ -621,3 +621,16 @@ async def test_digest_and_alert_delivered_in_the_language(
             assert format_date(date(2026, 3, 1)) in digest.text
     finally:
         await harness.close()
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_fit_where_the_english_fits(language: str) -> None:
+    """A button alert holds 200 characters and a menu description 256: a translation of a message
+    that fits must fit too (Dari and Pashto run longer than English)."""
+    too_long = [
+        (msgid_of(m), len(s))
+        for m in messages(language)
+        for s in strings_of(m)
+        if len(msgid_of(m)) <= 200 and len(s) > 200
+    ]
+    assert not too_long, too_long

@@ -247,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="csv", choices=["csv", "hxl", "geojson", "json"])
     export.add_argument("--since", help="occurred on or after this date (YYYY-MM-DD)")
     export.add_argument("--until", help="occurred on or before this date (YYYY-MM-DD)")
+    export.add_argument("--approved-since", help="approved on or after this date, UTC (YYYY-MM-DD)")
     export.add_argument("--province", help="province P-code(s), comma-separated (AF01,AF02)")
     export.add_argument("--category", help="category code(s), comma-separated")
     export.add_argument("--certainty", help="confirmed, probable and/or possible, comma-separated")

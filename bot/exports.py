@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -127,6 +127,11 @@ def _date(name: str, value: str) -> date:
         raise ExportError(f"{name}: not a date of the form YYYY-MM-DD") from None
 
 
+def _optional_date(params: Mapping[str, str | None], name: str) -> date | None:
+    value = params.get(name)
+    return _date(name, value) if value else None
+
+
 def _values(name: str, value: str | None, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
     """A comma-separated list of codes, each checked against `allowed` (or the P-code shape)."""
     if value is None:
@@ -151,12 +156,13 @@ def parse_format(value: str | None) -> ExportFormat:
 
 def parse_filters(params: Mapping[str, str | None]) -> ReportFilter:
     """The filters of an API query string or CLI arguments; ExportError names the bad one."""
-    since = _date("since", params["since"] or "") if params.get("since") else None
-    until = _date("until", params["until"] or "") if params.get("until") else None
+    since, until = _optional_date(params, "since"), _optional_date(params, "until")
     if since and until and since > until:
         raise ExportError("since: must not be after until")
+    approved = _optional_date(params, "approved_since")
     province = params.get("province")
     return ReportFilter(
+        approved_since=datetime.combine(approved, time(0), UTC) if approved else None,
         since=since,
         until=until,
         provinces=_values("province", province.upper() if province else None),

@@ -18,13 +18,14 @@ from storage.models import District, Province, Report
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """Empty tuples mean "any"; dates are inclusive and compare with the occurred date."""
+    """Empty tuples mean "any"; `since`/`until` are inclusive and compare with the occurred date."""
 
     since: date | None = None
     until: date | None = None
     provinces: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     certainties: tuple[str, ...] = ()
+    approved_since: datetime | None = None  # for partners pulling what was approved since their last pull
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ async def report_page(
         stmt = stmt.where(col(Report.occurred_on) >= filters.since)
     if filters.until is not None:
         stmt = stmt.where(col(Report.occurred_on) <= filters.until)
+    if filters.approved_since is not None:
+        stmt = stmt.where(col(Report.approved_at) >= filters.approved_since)
     if filters.provinces:
         stmt = stmt.where(col(Report.province_pcode).in_(filters.provinces))
     if filters.categories:

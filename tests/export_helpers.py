@@ -55,6 +55,7 @@ async def add_report(
     certainty: str | None = "confirmed",
     sensitive: Sequence[str] = (),
     reporter_id: int = REPORTER_ID,
+    approved_at: datetime = datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
 ) -> Report:
     n = next(_numbers)
     answers = health_answers() if answers is None else answers
@@ -79,7 +80,7 @@ async def add_report(
             status=status,
             certainty=certainty,
             sensitive_fields=list(sensitive),
-            approved_at=datetime(2026, 11, 21, 8, 0, tzinfo=UTC) if status == "approved" else None,
+            approved_at=approved_at if status == "approved" else None,
         )
         session.add(report)
         await session.flush()

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +162,11 @@ async def test_filters_select_reports(db: Database) -> None:
     late = await add_report(db, occurred=date(2026, 11, 20), certainty="possible")
     elsewhere = await add_report(db, province="AF02", district=None, occurred=date(2026, 11, 21))
     other_kind = await add_report(
-        db, category="other_security", answers={"incident_type": "other"}, occurred=date(2026, 11, 22)
+        db,
+        category="other_security",
+        answers={"incident_type": "other"},
+        occurred=date(2026, 11, 22),
+        approved_at=datetime(2026, 11, 24, 23, 59, tzinfo=UTC),
     )
 
     async def ids(**params: str) -> set[str]:
@@ -175,6 +179,8 @@ async def test_filters_select_reports(db: Database) -> None:
     assert await ids(province="af02") == {elsewhere.reference}
     assert await ids(category="other_security") == {other_kind.reference}
     assert await ids(certainty="possible") == {late.reference}
+    assert await ids(approved_since="2026-11-24") == {other_kind.reference}
+    assert await ids(approved_since="2026-11-25") == set()
     assert await ids(certainty="confirmed", province="AF01,AF02", category="health_attack") == {
         early.reference,
         elsewhere.reference,
@@ -190,6 +196,7 @@ async def test_filters_select_reports(db: Database) -> None:
         ({"province": "Kabul"}, "province"),
         ({"category": "gossip"}, "category"),
         ({"certainty": "sure"}, "certainty"),
+        ({"approved_since": "24/11/2026"}, "approved_since"),
     ],
 )
 def test_bad_filters_are_named(params: dict[str, str], named: str) -> None:

@@ -51,6 +51,7 @@ EDITABLE = ("pending", "needs_info", "approved")
 EDITABLE_TYPES = ("text", "integer", "date", "choice")
 DUPLICATE_WINDOW = timedelta(hours=48)
 ALERT_INTERVAL = timedelta(minutes=5)
+PROMPT_TTL = timedelta(days=7)
 REVIEWER_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
 MAX_NOTE = 2000
 ANSWER_PREFIX = "answer-"
@@ -508,6 +509,11 @@ async def remember_prompt(
 
 async def take_prompt(session: AsyncSession, *, chat_id: int, message_id: int) -> PendingInput | None:
     return await ReviewRepository(session).take_prompt(chat_id, message_id)
+
+
+async def expire_prompts(session: AsyncSession, now: datetime) -> int:
+    """Forget prompts nobody answered within `PROMPT_TTL`; a late reply is then told it closed."""
+    return await ReviewRepository(session).drop_prompts_before(now - PROMPT_TTL)
 
 
 # --- audit --------------------------------------------------------------------------------------

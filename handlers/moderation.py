@@ -774,8 +774,10 @@ async def _answer_reply(update: Update, context: KhabarContext, report: Report, 
 
 
 async def announce_job(context: KhabarContext) -> None:
+    now = datetime.now(UTC)
     async with context.services.db.session() as session:
-        queued = await moderation.announce_new_reports(session, datetime.now(UTC))
+        queued = await moderation.announce_new_reports(session, now)
+        await moderation.expire_prompts(session, now)
     if queued:
         log.info("queued %s new-report alerts for moderators", queued)
 

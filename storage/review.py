@@ -123,6 +123,10 @@ class ReviewRepository:
             await self.session.execute(delete(PendingInput).where(col(PendingInput.id) == prompt.id))
         return prompt
 
+    async def drop_prompts_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(delete(PendingInput).where(col(PendingInput.created_at) < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     # --- moderators' alerts ---------------------------------------------------------------------
 
     async def active_reviewers(self, roles: tuple[str, ...]) -> list[User]:

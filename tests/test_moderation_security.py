@@ -16,6 +16,7 @@ from tests.moderation_support import (
     make_report,
     notices,
     relaxed_bot,  # noqa: F401  (the `bot` fixture, unthrottled)
+    reply,
 )
 
 REPORTER_ID = 10
@@ -208,3 +209,16 @@ async def test_moderator_alerts_are_batched(bot: BotHarness) -> None:
         -1
     ].text == "1 new report is waiting for review. Send /pending to see it."
     assert await announce(t0 + timedelta(minutes=11)) == 0  # nothing new since
+
+
+async def test_unanswered_prompts_expire(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    await make_report(bot.db, REPORTER_ID)
+    moderator = await bot.user(2, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Needs info")
+    async with bot.db.session() as session:
+        assert await moderation.expire_prompts(session, datetime.now(UTC)) == 0
+        assert await moderation.expire_prompts(session, datetime.now(UTC) + moderation.PROMPT_TTL) == 1
+    await reply(moderator, "Too late?")
+    assert "already answered or has closed" in moderator.last_text

@@ -20,6 +20,7 @@ from storage.chat_log import ChatLogRepository
 
 log = logging.getLogger(__name__)
 
+MAX_TEXT, MAX_ALERT = 4096, 200  # Telegram's limits for a message and a button alert
 Callback = Callable[[Update, KhabarContext], Coroutine[Any, Any, Any]]
 
 
@@ -36,7 +37,7 @@ async def send(
     if chat is None:
         return None
     message = await context.bot.send_message(
-        chat.id, rtl_safe(text, html=html), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+        chat.id, _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
     )
     if chat.type == "private":
         async with context.services.db.session() as session:
@@ -57,7 +58,7 @@ async def edit_or_send(
     if query is not None and isinstance(query.message, Message):
         try:
             result = await query.message.edit_text(
-                rtl_safe(text, html=html), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+                _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
             )
             return result if isinstance(result, Message) else None
         except BadRequest as exc:
@@ -73,12 +74,14 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(_fit_alert(text), show_alert=alert)
 
 
+def _fit(text: str, html: bool, limit: int) -> str:
+    """Right-to-left marks for a Dari or Pashto text, unless they would push it past `limit`."""
+    marked = rtl_safe(text, html=html)
+    return marked if len(marked) <= limit else text
+
+
 def _fit_alert(text: str | None) -> str | None:
-    """Bidi marks for an alert, unless they would push it past Telegram's 200 characters."""
-    if text is None:
-        return None
-    marked = rtl_safe(text)
-    return marked if len(marked) <= 200 else text
+    return None if text is None else _fit(text, False, MAX_ALERT)
 
 
 def requires(role: Role) -> Callable[[Callback], Callback]:

@@ -224,6 +224,12 @@ def format_zone(zone: str, language: str | None = None) -> str:
     return f"{FSI}{zone}{PDI}" if is_rtl(language) else zone
 
 
+def fold_letters(text: str) -> str:
+    """One spelling for the letters Dari, Pashto and Arabic keyboards type differently (ي/ی, ك/ک,
+    ې/ۍ/ئ, ة/ه, zero-width non-joiner), for matching what people type against what is stored."""
+    return text.translate(_FOLD)
+
+
 def format_time(moment: time | datetime, language: str | None = None) -> str:
     """Hours and minutes, 24-hour clock, in the digits of `language` (default: the current locale)."""
     return local_digits(f"{moment.hour:02d}:{moment.minute:02d}", language)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import LANGUAGES
 from bot.digests import report_block
 from bot.i18n import use_locale
-from bot.localize import to_ascii_digits
+from bot.localize import fold_letters, to_ascii_digits
 from storage.models import Report
 from storage.review import ReviewRepository
 
@@ -24,7 +24,7 @@ MAX_RESULTS = 8  # eight digest blocks stay well under Telegram's 4096 character
 
 
 def _normalize(text: str) -> str:
-    return to_ascii_digits(text).casefold()
+    return fold_letters(to_ascii_digits(text)).casefold()
 
 
 def searchable_text(report: Report) -> str:

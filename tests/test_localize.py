@@ -199,3 +199,11 @@ def test_time_zones_are_named_in_the_language() -> None:
     assert format_zone("Asia/Kabul", "ps") == "د افغانستان په وخت"
     assert format_zone("UTC", "fa_AF") == f"{FSI}UTC{PDI}"
     assert format_zone("UTC", "en") == "UTC"
+
+
+def test_fold_letters_unifies_keyboard_variants() -> None:
+    from bot.localize import fold_letters
+
+    assert fold_letters("كابل") == fold_letters("کابل")
+    assert fold_letters("ولسوالي") == fold_letters("ولسوالی") == fold_letters("ولسوالۍ")
+    assert fold_letters("گزارش‌ها") == fold_letters("گزارشها")

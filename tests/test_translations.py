@@ -634,3 +634,16 @@ def test_translations_fit_where_the_english_fits(language: str) -> None:
         if len(msgid_of(m)) <= 200 and len(s) > 200
     ]
     assert not too_long, too_long
+
+
+async def test_search_in_dari_matches_arabic_keyboard_spelling(paced: BotHarness) -> None:
+    await add_report(
+        paced.db, approved_at=datetime.now(UTC) - timedelta(days=1), description="کلینیک آسیب دید."
+    )
+    coordinator = checked(
+        await paced.user(770, "Coord", "fa", role="coordinator", language="fa_AF"),
+        "fa_AF",
+        ["کلینیک آسیب دید."],
+    )
+    await coordinator.send("/search كابل")  # Arabic kaf, as an Arabic keyboard types it
+    assert "\u2068R-2026-" in coordinator.last_text

@@ -35,6 +35,8 @@ _NEUTRAL_TOKENS = re.compile(
     r"|\bAF\d{2,4}\b"  # P-codes
     r"|\bBCP-[A-Z]{3}-[A-Z]{3}\b"  # border crossing codes
 )
+# Solar Hijri month names only Iran uses (دی, تیر and مهر are also ordinary words, so not listed).
+IRANIAN_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "مرداد", "شهریور", "آبان", "آذر", "بهمن", "اسفند")
 _ISOLATED_COMMAND = re.compile("\u2068/[^\u2069]*\u2069")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _ISOLATED = re.compile("[\u2066-\u2068][^\u2069]*\u2069")
@@ -63,6 +65,9 @@ def problems(text: str, language: str, allowed: Iterable[str] = (), *, html: boo
     words = untranslated_words(text, allowed)
     if words:
         found.append(f"untranslated words {words}")
+    iranian = [m for m in IRANIAN_MONTHS if re.search(rf"\b{m}\b", text)]
+    if iranian:
+        found.append(f"Iranian month names {iranian} (Afghanistan uses حمل … حوت, وری … کب)")
     outside = _ISOLATED.sub(" ", text)
     for value in allowed:
         outside = outside.replace(value, " ")

@@ -250,6 +250,7 @@ def test_month_names_are_afghan() -> None:
 def test_checker_catches_untranslated_fallbacks() -> None:
     """The flow checker itself: what it must flag and what it must let through."""
     assert problems("Choose your language:", "fa_AF")
+    assert problems("تاریخ: ۳ آذر ۱۴۰۵", "fa_AF")  # Iranian month name
     assert problems("گزارش شما 12 مورد دارد.", "fa_AF")  # ASCII digits
     assert not problems("Choose your language:", "en")
     with use_locale("fa_AF"):

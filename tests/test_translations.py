@@ -648,3 +648,26 @@ async def test_search_in_dari_matches_arabic_keyboard_spelling(paced: BotHarness
     )
     await coordinator.send("/search كابل")  # Arabic kaf, as an Arabic keyboard types it
     assert "\u2068R-2026-" in coordinator.last_text
+
+
+def _typed_dates(day: date) -> list[str]:
+    hijri = jdatetime.date.fromgregorian(date=day)
+    return [
+        f"{hijri.day} {MONTHS_PRS[hijri.month - 1]} {hijri.year}",
+        local_digits(f"{hijri.day} {MONTHS_PS[hijri.month - 1]} {hijri.year}", "ps"),
+        local_digits(f"{hijri.year}/{hijri.month:02d}/{hijri.day:02d}", "fa_AF"),
+        f"{hijri.year}/{hijri.month}/{hijri.day}".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+        day.isoformat(),
+        f"{day.day}/{day.month}/{day.year}",
+    ]
+
+
+@pytest.mark.parametrize("which", range(6))
+async def test_typed_dates_in_either_calendar_and_any_digits(paced: BotHarness, which: int) -> None:
+    day = kabul_day(2)
+    typed = _typed_dates(day)[which]
+    user = checked(await reporter(paced, 712, language="ps"), "ps", allowed=[typed])
+    await start_report(user, "border_crossing")
+    await user.send(typed)
+    draft = await draft_of(paced, user.id)
+    assert draft is not None and draft.answers["occurred_on"] == day.isoformat()

@@ -41,7 +41,7 @@ from bot.application import SANDBOX_TOKEN  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.emulator import EmulatorServer  # noqa: E402
 from bot.scheduler import due_digests  # noqa: E402
-from bot.sender import Sender  # noqa: E402
+from bot.sender import Sender, sender_request  # noqa: E402
 from bot.subscriptions import CERTAINTIES, categories  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -168,7 +168,7 @@ async def main(args: argparse.Namespace) -> None:
         emulator.state.add_user(FIRST_USER + i, "Coordinator", "en")
     settings = load_settings(_env_file=None)
     rate = args.rate or settings.send_rate
-    bot = Bot(SANDBOX_TOKEN, base_url=f"{base}/bot")
+    bot = Bot(SANDBOX_TOKEN, base_url=f"{base}/bot", request=sender_request())
     total = await outbox_count(db)
     async with bot:
         sender = Sender(db, bot, rate=rate)

@@ -30,11 +30,14 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
@@ -52,6 +55,9 @@ MAX_ATTEMPTS = 10
 # requests arrive at Telegram less than a second apart.
 CHAT_INTERVAL = 1.05
 BATCH = 200
+# The queue is topped up when it falls below this, at most every REFILL_EVERY seconds.
+REFILL_BELOW = 100
+REFILL_EVERY = 0.25
 # `drain()` also waits for rows coming due this soon (a 429's retry), not for network backoffs.
 DRAIN_HORIZON = timedelta(seconds=5)
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -93,6 +99,16 @@ class Sender:
         self._deferred_chats: set[int] = set()  # chats whose row was put back in this batch
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_recover = 0.0
+        self._db_lock = asyncio.Lock()
+        self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in id order
+        self._last_refill = 0.0
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        # One unit of work at a time: up to `max_in_flight` deliveries would otherwise commit
+        # concurrently, and on SQLite the losers sleep in the busy handler (up to 100 ms a try).
+        async with self._db_lock, self.db.session() as session:
+            yield session
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -107,9 +123,10 @@ class Sender:
         try:
             while keep_running():
                 await self._recover()
-                rows = await self._fetch()
-                if rows:
-                    await self._dispatch(rows, keep_running)
+                if len(self._queue) < REFILL_BELOW:
+                    await self._refill()
+                if self._queue:
+                    await self._dispatch(keep_running)
                     continue
                 if self._in_flight:
                     await asyncio.wait(list(self._in_flight.values()), timeout=self.poll)
@@ -123,7 +140,7 @@ class Sender:
 
     async def _retry_soon(self) -> bool:
         """Whether a pending row comes due within DRAIN_HORIZON (a 429's retry, typically)."""
-        async with self.db.session() as session:
+        async with self._session() as session:
             due = await OutboxRepository(session).next_attempt_at()
         return due is not None and due - self.clock() <= DRAIN_HORIZON
 
@@ -145,46 +162,67 @@ class Sender:
         if now - self._last_recover < 30 and self._last_recover:
             return
         self._last_recover = now
-        async with self.db.session() as session:
+        async with self._session() as session:
             released = await OutboxRepository(session).release_stale(self.clock() - self.lease)
         if released:
             log.warning("outbox: %s rows left in sending by a dead sender are pending again", released)
 
-    async def _fetch(self) -> list[Outbox]:
-        async with self.db.session() as session:
+    async def _refill(self) -> None:
+        """Top the queue up with due rows (one per chat, oldest first) not already queued or sent."""
+        self._last_refill = time.monotonic()
+        async with self._session() as session:
             repo = OutboxRepository(session)
             rows = await repo.due(self.clock(), BATCH)
             OUTBOX_DEPTH.set(await repo.depth())
         self._deferred_chats.clear()
-        return [r for r in rows if r.id not in self._in_flight]
+        known = {r.id for r in self._queue} | set(self._in_flight)
+        self._queue = sorted([*self._queue, *(r for r in rows if r.id not in known)], key=lambda r: r.id or 0)
 
-    async def _dispatch(self, rows: list[Outbox], keep_running: Callable[[], bool]) -> None:
-        """Start the rows' deliveries in order, each as soon as its chat may receive again."""
-        queue = list(rows)
-        while queue and keep_running():
+    async def _dispatch(self, keep_running: Callable[[], bool]) -> None:
+        """Start the queued rows' deliveries in order, each as soon as its chat may receive again;
+        return when the queue runs low (to refill it while sending goes on) or empty.
+
+        Rows are claimed a few at a time (one UPDATE for a fraction of a second's worth of sends):
+        a claim per message would make the database, not Telegram, the limit.
+        """
+        group = max(1, min(self.max_in_flight, round(1 / self.interval / 4)))
+        while self._queue and keep_running():
+            if len(self._queue) < REFILL_BELOW and time.monotonic() - self._last_refill > REFILL_EVERY:
+                return
             now = time.monotonic()
-            queue = [r for r in queue if r.chat_id not in self._deferred_chats]
-            # The first row (in id order) whose chat may receive now; an earlier row of the same chat
-            # always comes first, so one chat's digest parts go out in order.
-            ready = next(
-                (
-                    r
-                    for r in queue
-                    if r.chat_id not in self._busy_chats and self._chat_ready.get(r.chat_id, 0.0) <= now
-                ),
-                None,
-            )
-            if ready is None or len(self._in_flight) >= self.max_in_flight:
-                waits = [self._chat_ready.get(r.chat_id, 0.0) - now for r in queue]
-                await asyncio.sleep(min(max(min(waits, default=0.05), 0.01), 0.2))
-                continue
             if self._paused_until > now:
                 await asyncio.sleep(self._paused_until - now)
                 continue
-            queue.remove(ready)
-            assert ready.id is not None
-            self._busy_chats.add(ready.chat_id)
-            self._in_flight[ready.id] = asyncio.create_task(self._deliver(ready))
+            self._queue = [r for r in self._queue if r.chat_id not in self._deferred_chats]
+            # Rows (in id order) whose chat may receive now, one per chat: an earlier row of a chat
+            # always comes first, so one chat's digest parts go out in order.
+            ready: dict[int, Outbox] = {}
+            room = min(group, self.max_in_flight - len(self._in_flight))
+            for row in self._queue:
+                if len(ready) >= room:
+                    break
+                chat = row.chat_id
+                if (
+                    chat not in ready
+                    and chat not in self._busy_chats
+                    and self._chat_ready.get(chat, 0.0) <= now
+                ):
+                    ready[chat] = row
+            if not ready:
+                waits = [self._chat_ready.get(r.chat_id, 0.0) - now for r in self._queue]
+                await asyncio.sleep(min(max(min(waits, default=0.05), 0.01), 0.2))
+                continue
+            picked = list(ready.values())
+            for row in picked:
+                self._queue.remove(row)
+            async with self._session() as session:
+                claimed = set(
+                    await OutboxRepository(session).claim_many([r.id for r in picked if r.id], self.clock())
+                )
+            for row in picked:
+                if row.id in claimed:  # the others were taken by another sender meanwhile
+                    self._busy_chats.add(row.chat_id)
+                    self._in_flight[row.id] = asyncio.create_task(self._deliver(row))
 
     async def _pace(self) -> None:
         """Wait until this request may go: `interval` after the previous request, and not during a
@@ -205,12 +243,10 @@ class Sender:
     # --- one message -----------------------------------------------------------------------------
 
     async def _deliver(self, row: Outbox) -> None:
+        """Send one claimed row and record the outcome."""
         assert row.id is not None
         try:
-            async with self.db.session() as session:
-                if not await OutboxRepository(session).claim(row.id, self.clock()):
-                    return  # another sender took it, or it was cancelled meanwhile
-            attempts = row.attempts + 1
+            attempts = row.attempts + 1  # the claim counted this attempt
             await self._pace()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
@@ -245,7 +281,7 @@ class Sender:
         detail: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        async with self.db.session() as session:
+        async with self._session() as session:
             await OutboxRepository(session).finish(
                 row,
                 status=status,
@@ -272,7 +308,7 @@ class Sender:
         )
 
     async def _blocked(self, row: Outbox, detail: str) -> None:
-        async with self.db.session() as session:
+        async with self._session() as session:
             await OutboxRepository(session).finish(
                 row, status="failed", outcome="blocked", now=self.clock(), detail=detail
             )
@@ -306,6 +342,12 @@ async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) ->
             await asyncio.sleep(5)
 
 
+def sender_request() -> HTTPXRequest:
+    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
+    the requests that the sender keeps in flight."""
+    return HTTPXRequest(connection_pool_size=64)
+
+
 async def send_now_and_deliver(
     settings: Settings, subscription_id: int | None = None
 ) -> tuple[int, int, int]:
@@ -321,7 +363,7 @@ async def send_now_and_deliver(
         result = await send_now(db, utcnow(), subscription_ids=ids)
         sent = 0
         if settings.token and result.messages:
-            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot")
+            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())
             async with bot:
                 sent = await Sender(db, bot, rate=settings.send_rate).drain()
         return result.digests, result.messages, sent

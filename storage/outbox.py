@@ -77,16 +77,16 @@ class OutboxRepository:
         self.session = session
 
     async def due(self, now: datetime, limit: int) -> list[Outbox]:
-        """Pending rows due at `now`, oldest first, leaving out any row whose chat has an older row
-        still waiting for its retry (a chat's messages go out in the order they were queued)."""
+        """Pending rows due at `now`, oldest first, at most one per chat: the chat's oldest unsent
+        row. A chat's messages thus go out in the order they were queued (a later part never
+        overtakes one waiting for its retry), and a batch spans as many chats as it has rows."""
         earlier = aliased(Outbox)
         waiting = (
             select(col(earlier.id))
             .where(
                 col(earlier.chat_id) == col(Outbox.chat_id),
                 col(earlier.id) < col(Outbox.id),
-                col(earlier.status) == "pending",
-                col(earlier.next_attempt_at) > now,
+                col(earlier.status).in_(("pending", "sending")),
             )
             .exists()
         )
@@ -116,6 +116,18 @@ class OutboxRepository:
             .values(status="sending", claimed_at=now, attempts=col(Outbox.attempts) + 1)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def claim_many(self, ids: Sequence[int], now: datetime) -> list[int]:
+        """Claim the rows that are still pending; returns the ids this call claimed."""
+        if not ids:
+            return []
+        result = await self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
+            .values(status="sending", claimed_at=now, attempts=col(Outbox.attempts) + 1)
+            .returning(col(Outbox.id))
+        )
+        return [row[0] for row in result.all() if row[0] is not None]
 
     async def release_stale(self, claimed_before: datetime) -> int:
         """Back to pending: rows left in `sending` by a sender that died before recording the result."""

@@ -10,7 +10,7 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -84,9 +84,10 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_base_url", "webhook_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value in (None, ""):
-            return None
+            # No base URL means the real API, never "None/bot…".
+            return "https://api.telegram.org" if info.field_name == "telegram_base_url" else None
         assert value is not None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")

@@ -123,6 +123,7 @@ def test_valid_values_are_normalised() -> None:
     assert set(settings.export_tokens) == {"hdx", "ocha"}
     assert settings.log_level == "DEBUG"
     assert settings.telegram_base_url == "http://127.0.0.1:8081"
+    assert load_settings(_env_file=None, telegram_base_url="").telegram_base_url == "https://api.telegram.org"
     assert TOKEN not in repr(settings)
 
 

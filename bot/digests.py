@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.forms.engine import category_label
 from bot.i18n import _, get_locale, ngettext
-from bot.localize import format_date, format_number, isolate, local_digits
+from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
 from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matcher
 from storage.models import Report, Subscription
@@ -133,8 +133,8 @@ def _totals(
 
 def filters_text(sub: Subscription) -> str:
     gaz = places()
-    provinces = ", ".join(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
-    cats = ", ".join(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
+    provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
+    cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
     return _("Provinces: {provinces}\nCategories: {categories}\nCertainty: {certainty}").format(
         provinces=provinces, categories=cats, certainty=_(MIN_CERTAINTY_LABELS[sub.min_certainty])
     )

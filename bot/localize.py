@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import jdatetime
@@ -222,6 +223,11 @@ def format_zone(zone: str, language: str | None = None) -> str:
         except LookupError:
             pass
     return f"{FSI}{zone}{PDI}" if is_rtl(language) else zone
+
+
+def join_items(items: Iterable[str]) -> str:
+    """A list inside a sentence, with the comma of the current language (، in Dari and Pashto)."""
+    return ("، " if is_rtl() else ", ").join(items)
 
 
 def fold_letters(text: str) -> str:

@@ -24,7 +24,7 @@ from bot import moderation
 from bot.context import KhabarApp, KhabarContext
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
 from bot.i18n import N_, _, ngettext
-from bot.localize import format_date, format_number, format_time, isolate
+from bot.localize import format_date, format_number, format_time, isolate, join_items
 from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
 from bot.roles import Role
 from handlers.common import answer, edit_or_send, requires, send
@@ -115,7 +115,7 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
     if report.sensitive_fields:
         form = get_form(report.category)
         names = [field_title(f) for f in form.fields if f.name in report.sensitive_fields]
-        lines += ["", _("Withheld from digests and exports: {fields}").format(fields=", ".join(names))]
+        lines += ["", _("Withheld from digests and exports: {fields}").format(fields=join_items(names))]
     for exchange in card.exchanges:
         lines += ["", _("Question to the reporter: {text}").format(text=exchange.question)]
         lines.append(
@@ -124,7 +124,7 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             else _("No answer yet.")
         )
     if card.duplicates:
-        refs = ", ".join(isolate(d.reference) for d in card.duplicates)
+        refs = join_items(isolate(d.reference) for d in card.duplicates)
         lines += [
             "",
             _("Possible duplicates (same district and category within 48 hours): {refs}").format(refs=refs),

@@ -207,3 +207,12 @@ def test_fold_letters_unifies_keyboard_variants() -> None:
     assert fold_letters("كابل") == fold_letters("کابل")
     assert fold_letters("ولسوالي") == fold_letters("ولسوالی") == fold_letters("ولسوالۍ")
     assert fold_letters("گزارش‌ها") == fold_letters("گزارشها")
+
+
+def test_lists_use_the_comma_of_the_language() -> None:
+    from bot.localize import join_items
+
+    with use_locale("fa_AF"):
+        assert join_items(["کابل", "هرات"]) == "کابل، هرات"
+    with use_locale("en"):
+        assert join_items(["Kabul", "Herat"]) == "Kabul, Herat"

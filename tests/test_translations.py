@@ -669,3 +669,16 @@ async def test_typed_dates_in_either_calendar_and_any_digits(paced: BotHarness, 
     await user.send(typed)
     draft = await draft_of(paced, user.id)
     assert draft is not None and draft.answers["occurred_on"] == day.isoformat()
+
+
+async def test_invited_newcomer_in_pashto_gets_the_reporter_menu(paced: BotHarness) -> None:
+    bot = paced
+    admin = await bot.user(780, "Admin", "en", role="admin")
+    await admin.send("/invite reporter")
+    match = re.search(r"/start (\S+)", admin.last_text)
+    assert match
+    newcomer = checked(await bot.user(781, "Newcomer", "ps"), "ps")
+    await newcomer.send(f"/start {match.group(1)}")
+    assert any(m.text == translated("ps", "Welcome to Khabar. Choose your language:") for m in newcomer.replies)
+    reporter_menu = [c.name for c in commands_for(Role.REPORTER) if c.in_menu]
+    assert menu(bot, f"chat:{newcomer.id}:") == menu_in("ps", reporter_menu)

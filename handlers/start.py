@@ -90,7 +90,7 @@ async def language_command(update: Update, context: KhabarContext) -> None:
         update,
         context,
         _("Choose your language:"),
-        language_keyboard(account.language if account else None),
+        language_keyboard((account.language if account else None) or get_locale()),
     )
 
 

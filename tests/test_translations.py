@@ -682,3 +682,10 @@ async def test_invited_newcomer_in_pashto_gets_the_reporter_menu(paced: BotHarne
     assert any(m.text == translated("ps", "Welcome to Khabar. Choose your language:") for m in newcomer.replies)
     reporter_menu = [c.name for c in commands_for(Role.REPORTER) if c.in_menu]
     assert menu(bot, f"chat:{newcomer.id}:") == menu_in("ps", reporter_menu)
+
+
+async def test_language_command_before_start_ticks_the_guess(paced: BotHarness) -> None:
+    user = await paced.user(782, "Stranger", "prs")
+    await user.send("/language")
+    assert user.last_text == translated("fa_AF", "Choose your language:")
+    assert user.buttons == ["English", "✓ دری", "پښتو"]

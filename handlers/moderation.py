@@ -33,6 +33,9 @@ from storage.models import Report, ReportEvent
 log = logging.getLogger(__name__)
 
 PROMPT_MARK = "✍️"
+CARD_LIMIT = 3800  # under Telegram's 4096, leaving room for the direction marks of RTL sending
+MAX_EXCHANGES = 3
+EXCHANGE_CHARS = 500
 # Right-to-left sending may put direction marks before the prompt mark (handlers.common.send).
 BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 ALERT_EVERY_SECONDS = 60
@@ -116,20 +119,26 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
         form = get_form(report.category)
         names = [field_title(f) for f in form.fields if f.name in report.sensitive_fields]
         lines += ["", _("Withheld from digests and exports: {fields}").format(fields=join_items(names))]
-    for exchange in card.exchanges:
-        lines += ["", _("Question to the reporter: {text}").format(text=exchange.question)]
-        lines.append(
-            _("Reporter's answer: {text}").format(text=exchange.answer)
-            if exchange.answer is not None
-            else _("No answer yet.")
-        )
     if card.duplicates:
         refs = join_items(isolate(d.reference) for d in card.duplicates)
         lines += [
             "",
             _("Possible duplicates (same district and category within 48 hours): {refs}").format(refs=refs),
         ]
-    return "\n".join(lines)
+    # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
+    for exchange in card.exchanges[-MAX_EXCHANGES:]:
+        lines += ["", _("Question to the reporter: {text}").format(text=_clip(exchange.question))]
+        lines.append(
+            _("Reporter's answer: {text}").format(text=_clip(exchange.answer))
+            if exchange.answer is not None
+            else _("No answer yet.")
+        )
+    text = "\n".join(lines)
+    return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1] + "…"
+
+
+def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def card_keyboard(report: Report) -> InlineKeyboardMarkup:

@@ -291,3 +291,37 @@ async def test_needs_info_round_trip_in_dari_and_pashto(bot: BotHarness) -> None
     stored = await load_report(bot.db, report.id)
     assert stored.status == "pending"
     assert (await events_of(bot.db, report.id))[-1].note == "هو، دوه کسان."
+
+
+async def test_card_stays_under_telegrams_limit(bot: BotHarness) -> None:
+    from datetime import UTC, datetime
+
+    from bot import moderation
+
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID, description="d" * 2000)
+    assert report.id is not None
+    for n in range(4):
+        async with bot.db.session() as session:
+            asked = await moderation.ask_info(
+                session,
+                report_id=report.id,
+                version=2 * n,
+                actor_id=MODERATOR_ID,
+                question="q" * 2000,
+                bot_username="khabar_sandbox_bot",
+                now=datetime.now(UTC),
+            )
+            assert asked.done
+            answered = await moderation.answer_info(
+                session,
+                report_id=report.id,
+                reporter_id=REPORTER_ID,
+                answer="a" * 2000,
+                now=datetime.now(UTC),
+            )
+            assert answered.done
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    assert moderator.last_text.startswith(f"Report {report.reference}") and len(moderator.last_text) <= 4096
+    assert "Approve" in moderator.buttons

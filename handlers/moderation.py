@@ -211,7 +211,14 @@ async def history_command(update: Update, context: KhabarContext) -> None:
         return
     lines = [_("History of report {ref}:").format(ref=isolate(report.reference))]
     lines += [_history_line(context, event) for event in events]
-    await send(update, context, "\n".join(lines))
+    # A long trail goes out in several messages, each under Telegram's limit, none of it dropped.
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > CARD_LIMIT:
+            await send(update, context, "\n".join(chunk))
+            chunk = []
+        chunk.append(line)
+    await send(update, context, "\n".join(chunk))
 
 
 CHANGE_KEYS = {"status": N_("Status"), "certainty": N_("Certainty"), "urgent": N_("Urgent")}
@@ -251,7 +258,7 @@ def _history_line(context: KhabarContext, event: ReportEvent) -> str:
     if changes:
         line += " (" + "; ".join(changes) + ")"
     if event.note:
-        line += " — " + event.note
+        line += " — " + _clip(event.note)
     return line
 
 

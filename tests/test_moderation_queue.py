@@ -325,3 +325,37 @@ async def test_card_stays_under_telegrams_limit(bot: BotHarness) -> None:
     await moderator.send("/pending")
     assert moderator.last_text.startswith(f"Report {report.reference}") and len(moderator.last_text) <= 4096
     assert "Approve" in moderator.buttons
+
+
+async def test_long_history_is_split_not_cut(bot: BotHarness) -> None:
+    from datetime import UTC, datetime
+
+    from bot import moderation
+
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID)
+    assert report.id is not None
+    for n in range(12):
+        async with bot.db.session() as session:
+            await moderation.ask_info(
+                session,
+                report_id=report.id,
+                version=2 * n,
+                actor_id=MODERATOR_ID,
+                question=f"question {n} " + "q" * 1500,
+                bot_username="khabar_sandbox_bot",
+                now=datetime.now(UTC),
+            )
+            await moderation.answer_info(
+                session,
+                report_id=report.id,
+                reporter_id=REPORTER_ID,
+                answer="a" * 1500,
+                now=datetime.now(UTC),
+            )
+    admin = await bot.user(1, "Admin", role="admin")
+    await admin.send(f"/history {report.reference}")
+    texts = [m.text or "" for m in admin.replies]
+    assert len(texts) > 1 and all(len(t) <= 4096 for t in texts)
+    assert sum(t.count("question to the reporter") for t in texts) == 12
+    assert "question 11" in texts[-1]

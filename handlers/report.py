@@ -103,8 +103,8 @@ async def report_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
     _fresh(context, context.account.id)
-    data, query_id = query.data or "", query.id
-    await _run(update, context, lambda intake: intake.on_button(data, query_id))
+    data = query.data or ""
+    await _run(update, context, lambda intake: intake.on_button(data))
 
 
 @requires(Role.REPORTER)

@@ -230,11 +230,11 @@ async def test_intake_service_without_telegram(db: Database) -> None:
         intake = Intake(session, account, places(), now=now, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
         outcome = await intake.begin(message_id=None)
         code = outcome.screens[0].rows[0][0].data
-        outcome = await intake.on_button(code, "q1")
+        outcome = await intake.on_button(code)
         date_button = next(
             b.data for row in outcome.screens[0].rows for b in row if b.data.startswith("rep:y:")
         )
-        await intake.on_button(date_button, "q2")
+        await intake.on_button(date_button)
         outcome = await intake.on_text(10, "2026-03-02", fresh=False)  # tomorrow: refused
         assert outcome.screens and "⚠️" in outcome.screens[0].text
 
@@ -254,3 +254,55 @@ async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     await finish(user, "other_security")
     [report] = await reports_of(bot, user.id)
     assert report.killed is None and report.answers["killed"] == "unknown"
+
+
+async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> None:
+    """Two bot instances (two sessions) handling Submit of the same draft at once."""
+    from zoneinfo import ZoneInfo
+
+    from storage.drafts import DraftRepository
+    from storage.models import Report
+
+    answers = {
+        "occurred_on": "2026-03-01",
+        "province": "AF01",
+        "district": "AF0102",
+        "incident_type": "crime",
+        "aid_workers_affected": "no",
+        "killed": 0,
+        "injured": 0,
+        "description": "x",
+        "source_type": "media",
+    }
+    async with db.session() as session:
+        account = User(id=315, role="reporter", language="en")
+        session.add(account)
+        await session.flush()
+        drafts = DraftRepository(session)
+        draft = await drafts.start(315, "other_security", "ab" * 16, "@summary")
+        await drafts.save(draft, answers, {}, "@summary")
+
+    async def submit() -> None:
+        async with db.session() as session:
+            intake = Intake(
+                session,
+                account,
+                places(),
+                now=datetime(2026, 3, 2, tzinfo=UTC),
+                tz=ZoneInfo("Asia/Kabul"),
+                wipe_default=False,
+            )
+            await intake.on_button("rep:ok:abababab")
+
+    await asyncio.gather(submit(), submit())
+    async with db.session() as session:
+        reports = list((await session.execute(select(Report))).scalars())
+    assert [r.reference for r in reports] == ["R-2026-000001"]
+    assert await draft_of_db(db, 315) is None
+
+
+async def draft_of_db(db: Database, user_id: int) -> object:
+    from storage.drafts import DraftRepository
+
+    async with db.session() as session:
+        return await DraftRepository(session).get(user_id)

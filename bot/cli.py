@@ -98,10 +98,12 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_admin(args: argparse.Namespace) -> int:
     settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import users
     from bot.roles import Role
     from storage.db import Database
     from storage.migrate import upgrade
-    from storage.users import UserRepository
 
     role = args.role if args.action == "grant" else Role.STRANGER.value
 
@@ -110,7 +112,7 @@ def _cmd_admin(args: argparse.Namespace) -> int:
         try:
             await upgrade(db)
             async with db.session() as session:
-                await UserRepository(session).set_role(args.telegram_id, role)
+                await users.grant(session, user_id=args.telegram_id, role=Role(role), now=datetime.now(UTC))
         finally:
             await db.dispose()
 

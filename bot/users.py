@@ -80,6 +80,26 @@ async def set_role(
     return UserChange(Change.DONE, user)
 
 
+async def grant(session: AsyncSession, *, user_id: int, role: Role, now: datetime) -> User:
+    """An operator's `khabar admin grant|revoke`: no actor in the bot, no refusals, still audited.
+    Works before the person has ever written to the bot (their account is made now)."""
+    users = UserRepository(session)
+    user = await users.get_or_create(user_id)
+    before = user.role
+    user.role = role.value
+    await users.save(user)
+    await admin_events.record(
+        session,
+        actor_id=None,
+        action="role_changed",
+        target=f"user:{user_id}",
+        before={"role": before},
+        after={"role": role.value},
+        at=now,
+    )
+    return user
+
+
 async def set_blocked(
     session: AsyncSession,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot import invites
@@ -169,3 +170,42 @@ async def test_already_member_keeps_role_and_invite_use(bot: BotHarness) -> None
     assert await role_of(bot.db, 800) == "coordinator"
     async with bot.db.session() as session:
         assert (await session.execute(select(Invite))).scalars().one().uses == 0
+
+
+def test_cli_invite_create_and_admin_grant_are_audited(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from bot.cli import main
+
+    url = f"sqlite+aiosqlite:///{Path(str(tmp_path)) / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert (
+        main(["invite", "create", "--role", "coordinator", "--uses", "3", "--days", "2", "--bot", "@k_bot"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "https://t.me/k_bot?start=" in out and "3 use(s)" in out
+    code = code_from(out)
+    assert main(["invite", "create", "--uses", "0"]) == 2
+    assert main(["admin", "grant", "42", "moderator"]) == 0
+
+    async def check() -> None:
+        db = Database(url)
+        try:
+            async with db.session() as session:
+                invite = (await session.execute(select(Invite))).scalars().one()
+                assert invite.code_hash == invites.hash_code(code) and invite.role == "coordinator"
+                events = list((await session.execute(select(AdminEvent))).scalars())
+                assert [(e.action, e.actor_id) for e in events] == [
+                    ("invite_created", None),
+                    ("role_changed", None),
+                ]
+                account = await UserRepository(session).get(42)
+                assert account is not None and account.role == "moderator"
+        finally:
+            await db.dispose()
+
+    asyncio.run(check())

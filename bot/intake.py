@@ -111,7 +111,7 @@ class Intake:
         draft = await self._load()
         if draft is not None and (draft.category or draft.answers):
             return Outcome([self._resume_prompt(draft)])
-        draft = await self.drafts.start(self.user.id, None, new_token(), CATEGORY_STEP)
+        draft = await self.drafts.start(self.user.id, None, new_token(), CATEGORY_STEP, self.now)
         await self._save(draft, {}, {"first_msg": message_id} if message_id else {}, CATEGORY_STEP)
         return Outcome([self._category_menu(draft)])
 
@@ -270,7 +270,7 @@ class Intake:
     async def _save(
         self, draft: Draft, answers: Mapping[str, Any], state: Mapping[str, Any], step: str | None
     ) -> None:
-        await self.drafts.save(draft, dict(answers), dict(state), step)
+        await self.drafts.save(draft, dict(answers), dict(state), step, self.now)
 
     @staticmethod
     def _replayed(draft: Draft, message_id: int) -> bool:
@@ -448,7 +448,7 @@ class Intake:
                 return Outcome(
                     [self._resume_prompt(draft)], alert=_("You already have a report in progress.")
                 )
-            draft = await self.drafts.start(self.user.id, code, new_token(), None)
+            draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
         form = engine.get_form(code)
         first = engine.next_field(form, {})
         draft.category = code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,23 +24,40 @@ class DraftRepository:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalars().first()
 
-    async def start(self, user_id: int, category: str | None, token: str, step: str | None) -> Draft:
+    async def start(
+        self, user_id: int, category: str | None, token: str, step: str | None, now: datetime | None = None
+    ) -> Draft:
         """A fresh draft, replacing any earlier one of the same user."""
         await self.delete(user_id)
-        draft = Draft(user_id=user_id, category=category, token=token, step=step, answers={}, state={})
+        now = now or utcnow()
+        draft = Draft(
+            user_id=user_id,
+            category=category,
+            token=token,
+            step=step,
+            answers={},
+            state={},
+            started_at=now,
+            updated_at=now,
+        )
         self.session.add(draft)
         await self.session.flush()
         return draft
 
     async def save(
-        self, draft: Draft, answers: dict[str, Any], state: dict[str, Any], step: str | None
+        self,
+        draft: Draft,
+        answers: dict[str, Any],
+        state: dict[str, Any],
+        step: str | None,
+        now: datetime | None = None,
     ) -> None:
         # New dict objects and flag_modified: JSON columns are not change-tracked in place.
         draft.answers, draft.state, draft.step = dict(answers), dict(state), step
         flag_modified(draft, "answers")
         flag_modified(draft, "state")
         draft.version += 1
-        draft.updated_at = utcnow()
+        draft.updated_at = now or utcnow()
         self.session.add(draft)
         await self.session.flush()
 

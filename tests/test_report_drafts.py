@@ -306,3 +306,31 @@ async def draft_of_db(db: Database, user_id: int) -> object:
 
     async with db.session() as session:
         return await DraftRepository(session).get(user_id)
+
+
+async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from storage.drafts import DraftRepository
+
+    start = datetime.now(UTC)
+    async with db.session() as session:
+        account = User(id=316, role="reporter", language="en")
+        session.add(account)
+        await session.flush()
+        drafts = DraftRepository(session)
+        draft = await drafts.start(316, "other_security", "cd" * 16, "killed")
+        await drafts.save(draft, {"occurred_on": start.date().isoformat()}, {}, "killed")
+
+    async def text(at: datetime, message_id: int, body: str) -> None:
+        async with db.session() as session:
+            intake = Intake(session, account, places(), now=at, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
+            await intake.on_text(message_id, body, fresh=False)
+
+    await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
+    draft = await draft_of_db(db, 316)
+    assert draft is not None and "killed" not in draft.answers  # type: ignore[attr-defined]
+    await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
+    draft = await draft_of_db(db, 316)
+    assert draft is not None and draft.answers["killed"] == 3  # type: ignore[attr-defined]

@@ -102,6 +102,7 @@ class Sender:
         self._db_lock = asyncio.Lock()
         self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in id order
         self._last_refill = 0.0
+        self._claiming: asyncio.Future[None] | None = None
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -135,6 +136,9 @@ class Sender:
                     break
                 await self._idle(keep_running)
         finally:
+            if self._claiming is not None:
+                await asyncio.shield(asyncio.gather(self._claiming, return_exceptions=True))
+                self._claiming = None
             if self._in_flight:
                 await asyncio.shield(asyncio.gather(*self._in_flight.values(), return_exceptions=True))
 
@@ -215,14 +219,21 @@ class Sender:
             picked = list(ready.values())
             for row in picked:
                 self._queue.remove(row)
-            async with self._session() as session:
-                claimed = set(
-                    await OutboxRepository(session).claim_many([r.id for r in picked if r.id], self.clock())
-                )
-            for row in picked:
-                if row.id in claimed:  # the others were taken by another sender meanwhile
-                    self._busy_chats.add(row.chat_id)
-                    self._in_flight[row.id] = asyncio.create_task(self._deliver(row))
+            # Shielded: a cancel between the claim's commit and the start of the deliveries would
+            # leave claimed rows that nobody sends until their lease runs out.
+            self._claiming = asyncio.ensure_future(self._claim_and_start(picked))
+            await asyncio.shield(self._claiming)
+            self._claiming = None
+
+    async def _claim_and_start(self, picked: list[Outbox]) -> None:
+        async with self._session() as session:
+            claimed = set(
+                await OutboxRepository(session).claim_many([r.id for r in picked if r.id], self.clock())
+            )
+        for row in picked:
+            if row.id in claimed:  # the others were taken by another sender meanwhile
+                self._busy_chats.add(row.chat_id)
+                self._in_flight[row.id] = asyncio.create_task(self._deliver(row))
 
     async def _pace(self) -> None:
         """Wait until this request may go: `interval` after the previous request, and not during a

@@ -65,9 +65,11 @@ async def role_command(update: Update, context: KhabarContext) -> None:
             now=datetime.now(UTC),
         )
     if change.outcome is Change.UNCHANGED:
-        await send(update, context, _("User {id} is already a {role}.").format(
-            id=isolate(str(user_id)), role=role_label(role)
-        ))
+        await send(
+            update,
+            context,
+            _("User {id} is already a {role}.").format(id=isolate(str(user_id)), role=role_label(role)),
+        )
         return
     if change.outcome is not Change.DONE or change.user is None:
         await send(update, context, _refusal(change, user_id))
@@ -75,9 +77,10 @@ async def role_command(update: Update, context: KhabarContext) -> None:
     target = change.user
     # Their command menu should show what they may now do (or no longer do).
     await sync_chat_menu(context.bot, target.id, role, target.language or settings.default_language)
-    await send(update, context, _("User {id} is now a {role}.").format(
-        id=isolate(str(user_id)), role=role_label(role)
-    ))
+    text = (
+        _("User {id} no longer has access.") if role is Role.STRANGER else _("User {id} is now a {role}.")
+    ).format(id=isolate(str(user_id)), role=role_label(role))
+    await send(update, context, text)
 
 
 async def _set_blocked(update: Update, context: KhabarContext, blocked: bool) -> None:

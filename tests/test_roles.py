@@ -66,7 +66,7 @@ async def test_role_change_is_audited_and_refreshes_the_menu(bot: BotHarness) ->
     await admin.send("/role 50 emperor")
     assert admin.last_text.startswith("Usage: /role")
     await admin.send("/role 50 none")
-    assert admin.last_text == "User 50 is now a no access."
+    assert admin.last_text == "User 50 no longer has access."
     await person.send("/report")
     assert person.last_text.startswith(NO_ACCESS) or "این ربات" in person.last_text
 

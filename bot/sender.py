@@ -18,10 +18,16 @@ which a message can be sent twice is between Telegram accepting the message and 
 the row sent (see `_deliver`): if the process dies there, the row stays `sending`, and when its claim
 is older than `lease` it is put back to pending and sent again. We chose resending (at-least-once in
 that window) over leaving the row stuck (at-most-once), because a coordinator missing a digest is
-worse than seeing one twice. The window is one HTTP response plus one small UPDATE. The same holds
-for a request that times out after Telegram accepted it (`TimedOut` is retried). Cancelling the
-sender (shutdown, `task.cancel()`) does not open the window: requests in flight are finished and
-recorded before it stops.
+worse than seeing one twice. The window is one HTTP response plus one small UPDATE and INSERT (and
+the wait for the sender's database lock, a few milliseconds). The same holds for a request that
+times out after Telegram accepted it (`TimedOut` is retried). Rows are claimed a few at a time
+just before their requests; a crash after a claim but before the request only delays those rows by
+the lease (they were never sent, so resending them is no duplicate). Cancelling the sender
+(shutdown, `task.cancel()`) does not open the window: claims already made and requests in flight are
+finished and recorded before it stops.
+
+Order: a chat's rows go out in the order they were queued — only each chat's oldest unsent row is
+ever due (`OutboxRepository.due`), so a digest's later part never overtakes one waiting for a retry.
 """
 
 from __future__ import annotations

@@ -34,18 +34,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, func, insert, select, text, update  # noqa: E402
-from telegram import Bot  # noqa: E402
+from sqlalchemy import delete, func, insert, select, text, update
+from telegram import Bot
 
-from bot.application import SANDBOX_TOKEN  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from bot.emulator import EmulatorServer  # noqa: E402
-from bot.scheduler import due_digests  # noqa: E402
-from bot.sender import Sender, sender_request  # noqa: E402
-from bot.subscriptions import CERTAINTIES, categories  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Delivery, Outbox, Province, Report, Subscription, User  # noqa: E402
+from bot.application import SANDBOX_TOKEN
+from bot.config import load_settings
+from bot.emulator import EmulatorServer
+from bot.scheduler import due_digests
+from bot.sender import Sender, sender_request
+from bot.subscriptions import CERTAINTIES, categories
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Delivery, Outbox, Province, Report, Subscription, User
 
 LAST = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)  # 07:00 in Kabul
 DUE = LAST + timedelta(days=1, minutes=1)
@@ -72,7 +72,14 @@ async def populate(db: Database, subscribers: int, reports: int, days: int, rng:
         async with db.session() as session:
             await session.execute(
                 insert(User.__table__),  # type: ignore[attr-defined]
-                [{"id": FIRST_USER + i, "role": "coordinator", "language": rng.choice(("en", "fa_AF", "ps"))} for i in n],
+                [
+                    {
+                        "id": FIRST_USER + i,
+                        "role": "coordinator",
+                        "language": rng.choice(("en", "fa_AF", "ps")),
+                    }
+                    for i in n
+                ],
             )
             await session.execute(
                 insert(Subscription.__table__),  # type: ignore[attr-defined]
@@ -151,7 +158,9 @@ async def main(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     result = await due_digests(db, DUE)
     build = time.perf_counter() - t0
-    print(f"  build all digests:   {build:8.1f} s  ({result.digests:,} digests, {result.messages:,} messages)")
+    print(
+        f"  build all digests:   {build:8.1f} s  ({result.digests:,} digests, {result.messages:,} messages)"
+    )
 
     await reset_digests(db)
     tracemalloc.start()
@@ -178,17 +187,23 @@ async def main(args: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - t0
     await emulator.stop()
     measured = sender.sent / elapsed if elapsed else 0.0
-    print(f"  delivery:            {sender.sent:,} sent in {elapsed:.1f} s = {measured:.1f} msg/s "
-          f"= {measured / 30:.0%} of the 30 msg/s cap (sender set to {rate:g}/s)")
+    print(
+        f"  delivery:            {sender.sent:,} sent in {elapsed:.1f} s = {measured:.1f} msg/s "
+        f"= {measured / 30:.0%} of the 30 msg/s cap (sender set to {rate:g}/s)"
+    )
     print(f"  429s from emulator:  {emulator.state.counters['429']}")
     if sender.sent < total and measured:
-        print(f"  whole outbox:        {total:,} messages -> ~{total / measured / 60:.1f} min at this rate "
-              "(extrapolated)")
+        print(
+            f"  whole outbox:        {total:,} messages -> ~{total / measured / 60:.1f} min at this rate "
+            "(extrapolated)"
+        )
     await db.dispose()
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", help="default: a new SQLite file; PostgreSQL: a scratch database")
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--reports", type=int, default=100_000)

@@ -98,8 +98,11 @@ def assert_replies_localized(
         html = (message.parse_mode or "").upper() == "HTML"
         assert_localized(message.text or message.caption or "", language, allowed, html=html)
         for label in message.button_labels:
-            words = untranslated_words(label, allowed) if language in RTL else []
-            assert not words, f"button {label!r} in {language} has untranslated words {words}"
+            if language in RTL:
+                words = untranslated_words(label, allowed)
+                assert not words, f"button {label!r} in {language} has untranslated words {words}"
+                bare = _ISOLATED.sub("", _NEUTRAL_TOKENS.sub("", label))
+                assert not re.search("[0-9]", bare), f"button {label!r} in {language} has ASCII digits"
     if language in RTL:
         for query in user.state.callback_queries.values():
             if query["user_id"] == user.id and query.get("text"):

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=30)
     wipe_after_submit: bool = True
+    # Digest scheduler, alert scan, moderator alerts and outbox sender run in this process.
+    background_jobs: bool = True
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -804,7 +804,7 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("pending", pending_command))
     app.add_handler(CommandHandler("history", history_command))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^mod:"))
-    if app.job_queue is not None:
+    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
         app.job_queue.run_repeating(
             announce_job, interval=ALERT_EVERY_SECONDS, first=ALERT_EVERY_SECONDS, name="moderation-alerts"
         )

@@ -25,8 +25,6 @@ from storage.models import Subscription, SubscriptionDraft, utcnow
 
 log = logging.getLogger(__name__)
 
-# Tests drive the tick and the sender themselves, with their own clock; they turn these off.
-BACKGROUND = True
 DIGEST_TICK_SECONDS = 30
 ALERT_TICK_SECONDS = 5
 PROVINCES_PER_PAGE = 10
@@ -370,7 +368,7 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("digest_now", digest_now))
     app.add_handler(CallbackQueryHandler(manage_press, pattern=r"^sub:(edit|pause|resume|del|delok|keep):"))
     app.add_handler(CallbackQueryHandler(wizard_press, pattern=r"^sub:"))
-    if BACKGROUND and app.job_queue is not None:
+    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
         app.job_queue.run_repeating(digest_tick, interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
         app.job_queue.run_repeating(alert_tick, interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
         app.job_queue.run_once(sender_job, when=0, name="outbox-sender")

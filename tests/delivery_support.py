@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import handlers.subscriptions as subscription_handlers
 from bot.emulator import Limits
 from storage.db import Database
 from storage.models import Delivery, Outbox, Report, Subscription, User
@@ -21,9 +20,8 @@ KABUL = "Asia/Kabul"
 _refs = itertools.count(1)
 
 
-async def make_bot(db: Database, monkeypatch: pytest.MonkeyPatch, limits: Limits | None = None) -> BotHarness:
-    monkeypatch.setattr(subscription_handlers, "BACKGROUND", False)
-    return await BotHarness.create(db, limits=limits, admin_ids="")
+async def make_bot(db: Database, limits: Limits | None = None) -> BotHarness:
+    return await BotHarness.create(db, limits=limits, admin_ids="", background_jobs=False)
 
 
 # For chat-driven tests that send many commands in one chat quickly; the sender tests keep the
@@ -32,8 +30,8 @@ RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=
 
 
 @pytest.fixture(name="bot")
-async def quiet_bot(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotHarness]:
-    harness = await make_bot(db, monkeypatch, RELAXED)
+async def quiet_bot(db: Database) -> AsyncIterator[BotHarness]:
+    harness = await make_bot(db, RELAXED)
     yield harness
     await harness.close()
 

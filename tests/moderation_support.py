@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-import handlers.subscriptions as subscription_handlers
 from bot.emulator import Limits
 from bot.forms.engine import report_facts
 from handlers.moderation import BIDI_MARKS, PROMPT_MARK
@@ -27,11 +26,10 @@ RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=
 
 
 @pytest.fixture(name="bot")
-async def relaxed_bot(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotHarness]:
+async def relaxed_bot(db: Database) -> AsyncIterator[BotHarness]:
     # The outbox sender stays off: notices are asserted as outbox rows, and a notice delivered
     # mid-test would race with assertions on a chat's last message.
-    monkeypatch.setattr(subscription_handlers, "BACKGROUND", False)
-    harness = await BotHarness.create(db, limits=RELAXED, admin_ids="")
+    harness = await BotHarness.create(db, limits=RELAXED, admin_ids="", background_jobs=False)
     yield harness
     await harness.close()
 

@@ -38,9 +38,9 @@ DUE = utc(2026, 3, 10, 3)
 
 
 @pytest.fixture(name="bot")
-async def limited_bot(db: Database, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotHarness]:
+async def limited_bot(db: Database) -> AsyncIterator[BotHarness]:
     """The emulator with Telegram's real limits (30/s overall, 1/s per chat); tick and sender off."""
-    harness = await make_bot(db, monkeypatch)
+    harness = await make_bot(db)
     yield harness
     await harness.close()
 
@@ -170,10 +170,10 @@ async def test_network_error_retried_with_backoff(db: Database) -> None:
 
 
 async def test_429_waits_exactly_retry_after_then_continues(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database
 ) -> None:
     # A chat that may receive one message every two seconds: the second part gets a 429.
-    bot = await make_bot(db, monkeypatch, Limits(chat_burst=1, chat_per_second=0.5))
+    bot = await make_bot(db, Limits(chat_burst=1, chat_per_second=0.5))
     try:
         [chat] = [s.user_id for s in await add_subscribers(bot, 1)]
         async with db.session() as session:

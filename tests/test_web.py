@@ -84,6 +84,8 @@ async def web_bot(db: Database) -> AsyncIterator[BotHarness]:
         webhook_url="https://khabar.example.org/telegram/webhook",
         webhook_secret=SECRET,
         export_tokens=f"ocha:{EXPORT_TOKEN}, who:{OTHER_TOKEN}",
+        # The outbox sender stays off so the outbox depth read by /metrics is what the test wrote.
+        background_jobs=False,
     )
     yield harness
     await harness.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
@@ -14,13 +15,21 @@ from handlers.common import answer, send
 log = logging.getLogger(__name__)
 
 
+def describe_error(error: BaseException) -> str:
+    """The exception's type and stack, without its message: a message may quote what a user typed
+    (``invalid literal for int(): '…'``), and logs must never carry message text."""
+    frames = traceback.extract_tb(error.__traceback__)
+    stack = " <- ".join(f"{f.name} ({f.filename.rsplit('/', 1)[-1]}:{f.lineno})" for f in reversed(frames))
+    return f"{type(error).__module__}.{type(error).__qualname__} at {stack or 'unknown'}"
+
+
 async def on_error(update: object, context: KhabarContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, Forbidden | RetryAfter | NetworkError):
         log.warning("telegram error on update %s: %s", update_id, type(error).__name__)
         return
-    log.error("unhandled error on update %s", update_id, exc_info=error)
+    log.error("unhandled error on update %s: %s", update_id, describe_error(error) if error else "unknown")
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     text = _("Sorry, something went wrong on our side. Your answers so far are saved; please try again.")

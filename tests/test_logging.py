@@ -144,3 +144,17 @@ def test_redact_tokens_in_bot_api_urls_arguments_and_tracebacks() -> None:
         assert "RuntimeError: The token `[token]` was rejected" in (
             json.loads(text)["exc"] if isinstance(formatter, JsonFormatter) else text
         )
+
+
+def test_error_log_line_names_the_failure_but_not_the_users_words() -> None:
+    from handlers.errors import describe_error
+
+    def parse_killed(text: str) -> int:
+        return int(text)
+
+    try:
+        parse_killed("my neighbour's phone is 0700123456")
+    except ValueError as exc:
+        line = describe_error(exc)
+    assert line.startswith("builtins.ValueError at parse_killed (test_logging.py:")
+    assert "0700123456" not in line and "neighbour" not in line

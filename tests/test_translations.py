@@ -679,7 +679,8 @@ async def test_invited_newcomer_in_pashto_gets_the_reporter_menu(paced: BotHarne
     assert match
     newcomer = checked(await bot.user(781, "Newcomer", "ps"), "ps")
     await newcomer.send(f"/start {match.group(1)}")
-    assert any(m.text == translated("ps", "Welcome to Khabar. Choose your language:") for m in newcomer.replies)
+    welcome = translated("ps", "Welcome to Khabar. Choose your language:")
+    assert any(m.text == welcome for m in newcomer.replies)
     reporter_menu = [c.name for c in commands_for(Role.REPORTER) if c.in_menu]
     assert menu(bot, f"chat:{newcomer.id}:") == menu_in("ps", reporter_menu)
 

@@ -1,3 +1,4 @@
+from storage.db import Database
 from tests.harness import BotHarness
 
 
@@ -5,3 +6,22 @@ async def test_stranger_start_offers_languages(bot: BotHarness) -> None:
     user = await bot.user(500, "Stranger", "fa")
     await user.send("/start")
     assert user.buttons == ["English", "✓ دری", "پښتو"]
+
+
+# The outbox sender is a run-once job that starts at once and keeps running, so it leaves the
+# schedule immediately; the repeating ticks stay listed.
+BACKGROUND = {"digest-tick", "alert-tick", "moderation-alerts"}
+
+
+async def test_background_jobs_run_with_the_application(bot: BotHarness) -> None:
+    assert bot.app is not None and bot.app.job_queue is not None
+    assert {job.name for job in bot.app.job_queue.jobs()} >= BACKGROUND
+
+
+async def test_background_jobs_can_be_left_to_another_instance(db: Database) -> None:
+    harness = await BotHarness.create(db, admin_ids="", background_jobs=False)
+    try:
+        assert harness.app is not None and harness.app.job_queue is not None
+        assert not {job.name for job in harness.app.job_queue.jobs()} & BACKGROUND
+    finally:
+        await harness.close()

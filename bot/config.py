@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     def _db_scheme(cls, value: str) -> str:
         if "://" not in value:
             # Not echoed: a misplaced password is as likely here as a typo.
-            raise ValueError("not a database URL; use sqlite+aiosqlite:///path or postgresql+asyncpg://host/db")
+            raise ValueError(
+                "not a database URL; use sqlite+aiosqlite:///path or postgresql+asyncpg://host/db"
+            )
         scheme = value.split("://", 1)[0]
         if scheme in ("postgresql", "postgres"):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]

@@ -12,4 +12,3 @@ from storage.models import Report
 async def reports_by_status(session: AsyncSession) -> dict[str, int]:
     result = await session.execute(select(col(Report.status), func.count()).group_by(col(Report.status)))
     return {str(row[0]): int(row[1]) for row in result.all()}
-

@@ -169,9 +169,7 @@ async def test_network_error_retried_with_backoff(db: Database) -> None:
     assert attempt.outcome == "network"
 
 
-async def test_429_waits_exactly_retry_after_then_continues(
-    db: Database
-) -> None:
+async def test_429_waits_exactly_retry_after_then_continues(db: Database) -> None:
     # A chat that may receive one message every two seconds: the second part gets a 429.
     bot = await make_bot(db, Limits(chat_burst=1, chat_per_second=0.5))
     try:

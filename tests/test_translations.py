@@ -462,9 +462,7 @@ async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, type
     assert draft is not None and draft.answers["people_crossing"] == 1500
 
 
-async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_english(
-    db: Database
-) -> None:
+async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_english(db: Database) -> None:
     """Digests, alerts and notices are rendered earlier in the recipient's language and sent from
     the outbox: the sender marks the Dari and Pashto ones (a line starting with a reference)."""
     harness = await make_bot(db)
@@ -596,9 +594,7 @@ async def test_settings_search_and_admin_commands_in_the_language(paced: BotHarn
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-async def test_digest_and_alert_delivered_in_the_language(
-    db: Database, language: str
-) -> None:
+async def test_digest_and_alert_delivered_in_the_language(db: Database, language: str) -> None:
     """A daily digest (and an urgent alert) as the coordinator receives it, through the outbox."""
     harness = await make_bot(db)
     try:

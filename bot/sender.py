@@ -69,7 +69,7 @@ DRAIN_HORIZON = timedelta(seconds=5)
 MAX_TEXT = 4096  # Telegram's limit for one message
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
     # PTB 22 warns that `retry_after` will become a timedelta; either way we want seconds.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -271,7 +271,7 @@ class Sender:
             try:
                 message = await self.bot.send_message(row.chat_id, _bidi(row), parse_mode=row.parse_mode)
             except RetryAfter as exc:
-                await self._retry_after(row, _retry_seconds(exc))
+                await self._retry_after(row, retry_seconds(exc))
             except Forbidden as exc:
                 await self._blocked(row, str(exc))
             except BadRequest as exc:

@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from bot.context import KhabarContext
 from bot.i18n import _
 from bot.localize import rtl_safe
 from bot.roles import Role
+from bot.sender import retry_seconds
 from storage.chat_log import ChatLogRepository
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT, MAX_ALERT = 4096, 200  # Telegram's limits for a message and a button alert
 Callback = Callable[[Update, KhabarContext], Coroutine[Any, Any, Any]]
+T = TypeVar("T")
+# A reply someone is waiting for is worth a short wait when Telegram says "too many requests" (a
+# burst to one chat); a longer flood wait is not, as updates are handled one at a time.
+PATIENCE, MAX_WAIT = 3, 5.0
+
+
+async def patiently(call: Callable[[], Awaitable[T]]) -> T:
+    """Make a Bot API call, waiting exactly `retry_after` and trying again on a short 429."""
+    for attempt in range(PATIENCE):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            if attempt == PATIENCE - 1 or wait > MAX_WAIT:
+                raise
+            log.info("reply held back %.1f s by Telegram's flood control", wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 async def send(
@@ -36,8 +56,11 @@ async def send(
     chat = update.effective_chat
     if chat is None:
         return None
-    message = await context.bot.send_message(
-        chat.id, _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+    parse_mode = ParseMode.HTML if html else None
+    message = await patiently(
+        lambda: context.bot.send_message(
+            chat.id, _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=parse_mode
+        )
     )
     if chat.type == "private":
         async with context.services.db.session() as session:
@@ -56,9 +79,13 @@ async def edit_or_send(
     """Edit the message whose button was pressed; send a new one when it cannot be edited."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
+        message = query.message
         try:
-            result = await query.message.edit_text(
-                _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=ParseMode.HTML if html else None
+            parse_mode = ParseMode.HTML if html else None
+            result = await patiently(
+                lambda: message.edit_text(
+                    _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=parse_mode
+                )
             )
             return result if isinstance(result, Message) else None
         except BadRequest as exc:

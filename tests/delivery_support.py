@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.emulator import Limits
 from storage.db import Database
 from storage.models import Delivery, Outbox, Report, Subscription, User
-from tests.harness import BotHarness
+from tests.harness import RELAXED, BotHarness
 
 KABUL = "Asia/Kabul"
 _refs = itertools.count(1)
@@ -22,11 +22,6 @@ _refs = itertools.count(1)
 
 async def make_bot(db: Database, limits: Limits | None = None) -> BotHarness:
     return await BotHarness.create(db, limits=limits, admin_ids="", background_jobs=False)
-
-
-# For chat-driven tests that send many commands in one chat quickly; the sender tests keep the
-# emulator's real limits.
-RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
 
 
 @pytest.fixture(name="bot")

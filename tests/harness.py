@@ -87,6 +87,11 @@ class SimUser:
         return answered[-1]["text"] if answered else None
 
 
+# For chat-driven tests that send many commands in one chat at machine speed (a reply held back by
+# a 429 would only slow them); the sender's and the burst tests keep the emulator's real limits.
+RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
+
+
 @dataclass
 class BotHarness:
     db: Database

@@ -13,16 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import Limits
 from bot.forms.engine import report_facts
 from handlers.moderation import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
 from storage.reports import ReportRepository
 from storage.review import ReviewRepository
-from tests.harness import BotHarness, SimUser
-
-RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
+from tests.harness import RELAXED, BotHarness, SimUser
 
 
 @pytest.fixture(name="bot")

@@ -25,3 +25,14 @@ async def test_background_jobs_can_be_left_to_another_instance(db: Database) -> 
         assert not {job.name for job in harness.app.job_queue.jobs()} & BACKGROUND
     finally:
         await harness.close()
+
+
+async def test_a_burst_in_one_chat_is_answered_in_full(bot: BotHarness) -> None:
+    """Telegram holds back a fast run of replies to one chat (429); each reply waits its turn."""
+    user = await bot.user(501, "Quick", "en", role="reporter")
+    burst = bot.emulator.state.limits.chat_burst
+    for _ in range(burst + 2):
+        await user.send("/help")
+        assert "/report" in user.last_text
+    assert len(bot.emulator.state.bot_messages(501)) == burst + 2
+    assert bot.emulator.state.counters["429"] >= 1

@@ -31,6 +31,7 @@ run: all
 
 lint: all
 	$(BIN)/ruff check bot handlers storage tests benchmarks
+	$(BIN)/ruff format --check bot handlers storage tests benchmarks
 	$(BIN)/mypy
 
 test: lint test-sqlite test-pg

@@ -151,20 +151,22 @@ async def _apply(
     note: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> tuple[Result, ReportEvent | None]:
-    """One versioned change plus its audit row. `version=None` means "whatever is current" (the
-    reporter's answer), still guarded, so a moderator acting at the same moment wins cleanly."""
+    notice: Callable[[str], str] | None = None,
+) -> Result:
+    """One versioned change plus its audit row and, given `notice` (the text for a reference), the
+    reporter's notice. `version=None` means "whatever is current" (the reporter's answer), still
+    guarded, so a moderator acting at the same moment wins cleanly."""
     repo = ReviewRepository(session)
     report = await repo.get(report_id)
     if report is None or report.id is None:
-        return Result(Outcome.NOT_FOUND), None
+        return Result(Outcome.NOT_FOUND)
     seen = report.version if version is None else version
     if report.version != seen or report.status not in allowed:
-        return Result(Outcome.STALE, report), None
+        return Result(Outcome.STALE, report)
     if before is None:
         before = {k: _jsonable(getattr(report, k)) for k in values}
     if not await repo.change(report.id, seen, {**values, "updated_at": now}):
-        return Result(Outcome.STALE, await repo.get(report.id)), None
+        return Result(Outcome.STALE, await repo.get(report.id))
     event = await repo.add_event(
         ReportEvent(
             report_id=report.id,
@@ -176,11 +178,14 @@ async def _apply(
             at=now,
         )
     )
-    return Result(Outcome.DONE, await repo.get(report.id)), event
+    changed = await repo.get(report.id)
+    if notice is not None and changed is not None:
+        await _notify_reporter(session, changed, event, notice)
+    return Result(Outcome.DONE, changed)
 
 
 async def _notify_reporter(
-    session: AsyncSession, report: Report, event: ReportEvent, render: Callable[[], str]
+    session: AsyncSession, report: Report, event: ReportEvent, notice: Callable[[str], str]
 ) -> None:
     """Queue a notice to the reporter in their language; it never names the moderator."""
     if report.reporter_id is None:
@@ -188,7 +193,7 @@ async def _notify_reporter(
     reporter = await UserRepository(session).get(report.reporter_id)
     language = reporter.language if reporter is not None and reporter.language else report.language
     with use_locale(language):
-        text = render()
+        text = notice(report.reference)
     await outbox.enqueue(
         session, key=f"notice:{report.id}:{event.id}", chat_id=report.reporter_id, kind="notice", text=text
     )
@@ -206,7 +211,7 @@ async def approve(
 ) -> Result:
     if certainty not in CERTAINTIES:
         return Result(Outcome.INVALID)
-    result, event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -215,18 +220,10 @@ async def approve(
         allowed=DECIDABLE,
         values={"status": "approved", "certainty": certainty, "urgent": urgent, "approved_at": now},
         now=now,
+        notice=lambda ref: _(
+            "Thank you. Your report {ref} was verified and will be shared with coordinators."
+        ).format(ref=isolate(ref)),
     )
-    if result.report is not None and event is not None:
-        ref = result.report.reference
-        await _notify_reporter(
-            session,
-            result.report,
-            event,
-            lambda: _(
-                "Thank you. Your report {ref} was verified and will be shared with coordinators."
-            ).format(ref=isolate(ref)),
-        )
-    return result
 
 
 def reason_text(reason: str) -> str:
@@ -238,9 +235,9 @@ async def reject(
     session: AsyncSession, *, report_id: int, version: int, actor_id: int, reason: str, now: datetime
 ) -> Result:
     reason = reason.strip()
-    if not reason or len(reason) > MAX_NOTE:
+    if not _fits_note(reason):
         return Result(Outcome.INVALID, error=_note_error())
-    result, event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -250,18 +247,14 @@ async def reject(
         values={"status": "rejected"},
         now=now,
         note=reason,
+        notice=lambda ref: _("Your report {ref} was not accepted. Reason: {reason}").format(
+            ref=isolate(ref), reason=reason_text(reason)
+        ),
     )
-    if result.report is not None and event is not None:
-        ref = result.report.reference
-        await _notify_reporter(
-            session,
-            result.report,
-            event,
-            lambda: _("Your report {ref} was not accepted. Reason: {reason}").format(
-                ref=isolate(ref), reason=reason_text(reason)
-            ),
-        )
-    return result
+
+
+def _fits_note(text: str) -> bool:
+    return 0 < len(text) <= MAX_NOTE
 
 
 def _note_error() -> str:
@@ -283,9 +276,9 @@ async def ask_info(
     now: datetime,
 ) -> Result:
     question = question.strip()
-    if not question or len(question) > MAX_NOTE:
+    if not _fits_note(question):
         return Result(Outcome.INVALID, error=_note_error())
-    result, event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -295,20 +288,11 @@ async def ask_info(
         values={"status": "needs_info"},
         now=now,
         note=question,
+        notice=lambda ref: _(
+            "A reviewer has a question about your report {ref}:\n\n{question}\n\n"
+            "To answer, open {link} and reply to the question."
+        ).format(ref=isolate(ref), question=question, link=isolate(answer_link(bot_username, ref))),
     )
-    if result.report is not None and event is not None:
-        ref = result.report.reference
-        link = answer_link(bot_username, ref)
-        await _notify_reporter(
-            session,
-            result.report,
-            event,
-            lambda: _(
-                "A reviewer has a question about your report {ref}:\n\n{question}\n\n"
-                "To answer, open {link} and reply to the question."
-            ).format(ref=isolate(ref), question=question, link=isolate(link)),
-        )
-    return result
 
 
 async def open_question(session: AsyncSession, *, reporter_id: int, reference: str) -> tuple[Result, str]:
@@ -329,12 +313,12 @@ async def answer_info(
 ) -> Result:
     """The reporter's answer: appended to the audit trail, and the report goes back to the queue."""
     answer = answer.strip()
-    if not answer or len(answer) > MAX_NOTE:
+    if not _fits_note(answer):
         return Result(Outcome.INVALID, error=_note_error())
     report = await ReviewRepository(session).get(report_id)
     if report is None or report.reporter_id != reporter_id:
         return Result(Outcome.NOT_FOUND)
-    result, _event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=None,
@@ -345,7 +329,6 @@ async def answer_info(
         now=now,
         note=answer,
     )
-    return result
 
 
 async def merge(
@@ -374,7 +357,7 @@ async def merge(
                 ref=isolate(target.reference)
             ),
         )
-    result, event = await _apply(
+    result = await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -384,8 +367,12 @@ async def merge(
         values={"status": "merged", "merged_into_id": target.id},
         now=now,
         after={"status": "merged", "merged_into": target.reference},
+        notice=lambda ref: _(
+            "Your report {ref} describes an incident that was already reported, so it was added to "
+            "that report as corroboration. Thank you."
+        ).format(ref=isolate(ref)),
     )
-    if result.report is None or event is None:
+    if not result.done or result.report is None:
         return result
     await repo.add_corroboration(target.id)
     await repo.add_event(
@@ -398,16 +385,6 @@ async def merge(
             note=result.report.reference,
             at=now,
         )
-    )
-    ref = result.report.reference
-    await _notify_reporter(
-        session,
-        result.report,
-        event,
-        lambda: _(
-            "Your report {ref} describes an incident that was already reported, so it was added to "
-            "that report as corroboration. Thank you."
-        ).format(ref=isolate(ref)),
     )
     return result
 
@@ -438,7 +415,7 @@ async def edit_answer(
     old = answers.get(field_name)
     answers[field_name] = verdict.value
     facts = report_facts(report.category, answers)
-    result, _event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -455,7 +432,6 @@ async def edit_answer(
         before={field_name: old},
         after={field_name: verdict.value},
     )
-    return result
 
 
 async def toggle_sensitive(
@@ -469,7 +445,7 @@ async def toggle_sensitive(
         return Result(Outcome.INVALID, report)
     chosen = list(report.sensitive_fields)
     chosen = [n for n in chosen if n != field_name] if field_name in chosen else [*chosen, field_name]
-    result, _event = await _apply(
+    return await _apply(
         session,
         report_id=report_id,
         version=version,
@@ -479,7 +455,6 @@ async def toggle_sensitive(
         values={"sensitive_fields": chosen},
         now=now,
     )
-    return result
 
 
 # --- reply prompts ------------------------------------------------------------------------------

@@ -46,6 +46,32 @@ class UserChange:
     user: User | None = None
 
 
+async def _change(
+    session: AsyncSession,
+    users: UserRepository,
+    user: User,
+    attribute: str,
+    value: str,
+    *,
+    action: str,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Change one attribute of a user and record who did it, with the value before and after."""
+    before = getattr(user, attribute)
+    setattr(user, attribute, value)
+    await users.save(user)
+    await admin_events.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        target=f"user:{user.id}",
+        before={attribute: before},
+        after={attribute: value},
+        at=now,
+    )
+
+
 async def set_role(
     session: AsyncSession,
     *,
@@ -65,18 +91,7 @@ async def set_role(
         return UserChange(Change.SELF, user)
     if user_id in config_admins and role is not Role.ADMIN:
         return UserChange(Change.CONFIG_ADMIN, user)
-    before = user.role
-    user.role = role.value
-    await users.save(user)
-    await admin_events.record(
-        session,
-        actor_id=actor_id,
-        action="role_changed",
-        target=f"user:{user_id}",
-        before={"role": before},
-        after={"role": role.value},
-        at=now,
-    )
+    await _change(session, users, user, "role", role.value, action="role_changed", actor_id=actor_id, now=now)
     return UserChange(Change.DONE, user)
 
 
@@ -85,18 +100,7 @@ async def grant(session: AsyncSession, *, user_id: int, role: Role, now: datetim
     Works before the person has ever written to the bot (their account is made now)."""
     users = UserRepository(session)
     user = await users.get_or_create(user_id)
-    before = user.role
-    user.role = role.value
-    await users.save(user)
-    await admin_events.record(
-        session,
-        actor_id=None,
-        action="role_changed",
-        target=f"user:{user_id}",
-        before={"role": before},
-        after={"role": role.value},
-        at=now,
-    )
+    await _change(session, users, user, "role", role.value, action="role_changed", actor_id=None, now=now)
     return user
 
 
@@ -120,18 +124,8 @@ async def set_blocked(
         return UserChange(Change.SELF, user)
     if blocked and user_id in config_admins:
         return UserChange(Change.CONFIG_ADMIN, user)
-    before = user.status
-    user.status = status
-    await users.save(user)
-    await admin_events.record(
-        session,
-        actor_id=actor_id,
-        action="user_blocked" if blocked else "user_unblocked",
-        target=f"user:{user_id}",
-        before={"status": before},
-        after={"status": status},
-        at=now,
-    )
+    action = "user_blocked" if blocked else "user_unblocked"
+    await _change(session, users, user, "status", status, action=action, actor_id=actor_id, now=now)
     return UserChange(Change.DONE, user)
 
 

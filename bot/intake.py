@@ -115,7 +115,9 @@ class Intake:
         await self._save(draft, {}, {"first_msg": message_id} if message_id else {}, CATEGORY_STEP)
         return Outcome([self._category_menu(draft)])
 
-    async def on_text(self, message_id: int, text: str, *, fresh: bool) -> Outcome:
+    async def _receive(self, message_id: int, *, fresh: bool) -> tuple[Draft, dict[str, Any]] | Outcome:
+        """What every message from the reporter meets first: is there a draft, is the message new,
+        and is the reporter back after a while (then ask before applying it to the draft)."""
         draft = await self._load()
         if draft is None:
             return Outcome(no_draft=True)
@@ -125,6 +127,13 @@ class Intake:
         if fresh or self.now - draft.updated_at > IDLE_RESUME:
             await self._save(draft, draft.answers, state, draft.step)
             return Outcome([self._resume_prompt(draft)])
+        return draft, state
+
+    async def on_text(self, message_id: int, text: str, *, fresh: bool) -> Outcome:
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
         refused = engine.too_long(text)
         form, current = self._current(draft)
         if refused is not None or form is None or current is None:
@@ -137,15 +146,10 @@ class Intake:
         return await self._apply(draft, form, current, state, verdict)
 
     async def on_photo(self, message_id: int, file_id: str, *, fresh: bool) -> Outcome:
-        draft = await self._load()
-        if draft is None:
-            return Outcome(no_draft=True)
-        if self._replayed(draft, message_id):
-            return Outcome()
-        state = self._mark(draft, message_id)
-        if fresh or self.now - draft.updated_at > IDLE_RESUME:
-            await self._save(draft, draft.answers, state, draft.step)
-            return Outcome([self._resume_prompt(draft)])
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
         form, current = self._current(draft)
         if form is None or current is None or current.type != "photo":
             await self._save(draft, draft.answers, state, draft.step)
@@ -164,15 +168,10 @@ class Intake:
         return Outcome([Screen(text, [[self._button(_("Done"), "d", draft, current.name)]])])
 
     async def on_location(self, message_id: int, lat: float, lon: float, *, fresh: bool) -> Outcome:
-        draft = await self._load()
-        if draft is None:
-            return Outcome(no_draft=True)
-        if self._replayed(draft, message_id):
-            return Outcome()
-        state = self._mark(draft, message_id)
-        if fresh or self.now - draft.updated_at > IDLE_RESUME:
-            await self._save(draft, draft.answers, state, draft.step)
-            return Outcome([self._resume_prompt(draft)])
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
         form, current = self._current(draft)
         point = {"lat": round(lat, 6), "lon": round(lon, 6)}
         if form is not None and current is not None and current.type == "location":

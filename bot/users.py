@@ -129,7 +129,29 @@ async def set_blocked(
     return UserChange(Change.DONE, user)
 
 
-async def list_users(session: AsyncSession, limit: int = 50) -> list[User]:
-    """Everyone with a role (strangers who only pressed /start are left out)."""
+PAGE_SIZE = 25
+# What `/users` can narrow the list to: one role, or the blocked.
+FILTERS = ("reporter", "coordinator", "moderator", "admin", "blocked")
+
+
+@dataclass(frozen=True)
+class UserPage:
+    people: list[User]
+    total: int
+    offset: int  # of the first person shown, within `total`
+
+
+async def list_users(session: AsyncSession, *, only: str | None = None, offset: int = 0) -> UserPage:
+    """Everyone with a role (strangers who only pressed /start are left out), a page at a time,
+    oldest first; `only` is one of FILTERS. An offset past the end shows the last page."""
     roles = [r.value for r in ASSIGNABLE if r is not Role.STRANGER]
-    return await UserRepository(session).list(roles=roles, limit=limit)
+    status = None
+    if only == "blocked":
+        status = "blocked"
+    elif only is not None:
+        roles = [only]
+    repo = UserRepository(session)
+    total = await repo.count(roles=roles, status=status)
+    offset = min(max(offset, 0), max(total - 1, 0) // PAGE_SIZE * PAGE_SIZE)
+    people = await repo.list(roles=roles, status=status, limit=PAGE_SIZE, offset=offset)
+    return UserPage(people, total, offset)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime
 
-from telegram import Update
-from telegram.ext import CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import users
 from bot.context import KhabarApp, KhabarContext
@@ -13,8 +15,11 @@ from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
 from bot.roles import Role
 from bot.users import Change, UserChange, role_label
-from handlers.common import requires, send
+from handlers.common import answer, edit_or_send, requires, send
 from handlers.start import sync_chat_menu
+
+log = logging.getLogger(__name__)
+_PAGE_DATA = re.compile(r"usr:(?P<only>all|" + "|".join(users.FILTERS) + r"):(?P<offset>\d{1,6})")
 
 
 def _role_usage() -> str:
@@ -122,15 +127,12 @@ async def unblock_command(update: Update, context: KhabarContext) -> None:
     await _set_blocked(update, context, False)
 
 
-@requires(Role.ADMIN)
-async def users_command(update: Update, context: KhabarContext) -> None:
-    async with context.services.db.session() as session:
-        people = await users.list_users(session)
-    if not people:
-        await send(update, context, _("No users yet. Invite people with /invite."))
-        return
+def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not page.people:
+        text = _("No users found.") if only else _("No users yet. Invite people with /invite.")
+        return text, None
     lines = [_("Users (Telegram id, name, role):")]
-    for person in people:
+    for person in page.people:
         line = _("{id} {name}: {role}").format(
             id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
         )
@@ -138,12 +140,57 @@ async def users_command(update: Update, context: KhabarContext) -> None:
             line += " " + _("(blocked)")
         lines.append(line)
     lines.append("")
-    lines.append(_("{n} shown. Change a role with /role <id> <role>.").format(n=format_number(len(people))))
-    await send(update, context, "\n".join(lines))
+    lines.append(
+        _("{first}–{last} of {total}. Change a role with /role <id> <role>.").format(
+            first=format_number(page.offset + 1),
+            last=format_number(page.offset + len(page.people)),
+            total=format_number(page.total),
+        )
+    )
+    paging = []
+    if page.offset > 0:
+        paging.append(_page_button(_("‹ Previous"), only, page.offset - users.PAGE_SIZE))
+    if page.offset + len(page.people) < page.total:
+        paging.append(_page_button(_("Next ›"), only, page.offset + users.PAGE_SIZE))
+    return "\n".join(lines), InlineKeyboardMarkup([paging]) if paging else None
+
+
+def _page_button(label: str, only: str | None, offset: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"usr:{only or 'all'}:{offset}")
+
+
+@requires(Role.ADMIN)
+async def users_command(update: Update, context: KhabarContext) -> None:
+    args = [a.lower() for a in context.args or []]
+    only = args[0] if args else None
+    if len(args) > 1 or (only is not None and only not in users.FILTERS):
+        await send(update, context, _("Usage: /users [reporter|coordinator|moderator|admin|blocked]"))
+        return
+    async with context.services.db.session() as session:
+        page = await users.list_users(session, only=only)
+    await send(update, context, *_users_page(page, only))
+
+
+@requires(Role.ADMIN)
+async def users_page_button(update: Update, context: KhabarContext) -> None:
+    """ "Next" or "Previous" under a /users list; the data is checked as strictly as typed input."""
+    query = update.callback_query
+    assert query is not None
+    match = _PAGE_DATA.fullmatch(query.data or "")
+    if match is None:
+        log.warning("malformed users callback from user %s", context.account and context.account.id)
+        await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
+        return
+    only = None if match["only"] == "all" else match["only"]
+    async with context.services.db.session() as session:
+        page = await users.list_users(session, only=only, offset=int(match["offset"]))
+    await answer(update)
+    await edit_or_send(update, context, *_users_page(page, only))
 
 
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("role", role_command))
     app.add_handler(CommandHandler("users", users_command))
+    app.add_handler(CallbackQueryHandler(users_page_button, pattern=r"^usr:"))
     app.add_handler(CommandHandler("block", block_command))
     app.add_handler(CommandHandler("unblock", unblock_command))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -37,8 +38,25 @@ class UserRepository:
         self.session.add(user)
         await self.session.flush()
 
-    async def list(self, roles: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> list[User]:
-        stmt = select(User).order_by(col(User.created_at)).limit(limit).offset(offset)
-        if roles:
-            stmt = stmt.where(col(User.role).in_(roles))
+    async def list(
+        self,
+        roles: Sequence[str] | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[User]:
+        stmt = _where(select(User), roles, status)
+        stmt = stmt.order_by(col(User.created_at), col(User.id)).limit(limit).offset(offset)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def count(self, roles: Sequence[str] | None = None, status: str | None = None) -> int:
+        stmt = _where(select(func.count()).select_from(User), roles, status)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+
+def _where(stmt: Select[Any], roles: Sequence[str] | None, status: str | None) -> Select[Any]:
+    if roles:
+        stmt = stmt.where(col(User.role).in_(roles))
+    if status:
+        stmt = stmt.where(col(User.status) == status)
+    return stmt

@@ -127,3 +127,52 @@ async def test_users_lists_people_with_roles(bot: BotHarness) -> None:
     moderator = await bot.user(2, "Mod", role="moderator")
     await moderator.send("/users")
     assert moderator.last_text == DENIED
+
+
+async def test_users_pages_and_filters(bot: BotHarness) -> None:
+    admin = await bot.user(1, "Admin", role="admin")
+    for uid in range(100, 130):
+        await bot.user(uid, f"Reporter{uid}", role="reporter")
+    await bot.user(200, "Coordinator", role="coordinator")
+    await admin.send("/block 129")
+
+    first = await admin.send("/users")
+    assert first is not None
+    assert first.text is not None and first.text.endswith("1–25 of 32. Change a role with /role <id> <role>.")
+    assert first.text.count("Reporter") == 24 and "Coordinator" not in first.text
+    assert first.button_labels == ["Next ›"]
+    # The page is edited in place; the last page has no "Next".
+    await admin.press("Next ›")
+    page = bot.emulator.state.find_message(1, first.message_id)
+    assert page is not None and page.edited and page.text is not None
+    assert "26–32 of 32" in page.text and "200 Coordinator: coordinator" in page.text
+    assert page.button_labels == ["‹ Previous"]
+
+    await admin.send("/users coordinator")
+    assert "200 Coordinator" in admin.last_text and "Reporter" not in admin.last_text
+    assert "1–1 of 1" in admin.last_text
+    await admin.send("/users blocked")
+    assert "129 Reporter129: reporter (blocked)" in admin.last_text and "1–1 of 1" in admin.last_text
+    await admin.send("/users nobody")
+    assert admin.last_text == "Usage: /users [reporter|coordinator|moderator|admin|blocked]"
+    await bot.user(300, "Stranger", "en")
+    await admin.send("/users moderator")
+    assert admin.last_text == "No users found."
+
+    # The page buttons are checked like typed input, and like every button, by role.
+    await admin.press_data("usr:all:many")
+    assert admin.last_alert == "This button is no longer valid. Send /help to start again."
+    await admin.press_data("usr:all:9999")  # past the end: the last page
+    assert "26–32 of 32" in admin.last_text
+    moderator = await bot.user(2, "Mod", role="moderator")
+    await moderator.press_data("usr:all:0")
+    assert moderator.last_alert == DENIED
+
+
+async def test_users_list_in_dari(bot: BotHarness) -> None:
+    admin = await bot.user(1, "Admin", "fa", role="admin", language="fa_AF")
+    for uid in range(100, 127):
+        await bot.user(uid, "Gul", role="reporter")
+    await admin.send("/users")
+    assert "۱–۲۵ از ۲۸" in admin.last_text
+    assert admin.buttons == ["بعدی ›"]

@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -44,7 +43,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
@@ -70,10 +68,7 @@ MAX_TEXT = 4096  # Telegram's limit for one message
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    # PTB 22 warns that `retry_after` will become a timedelta; either way we want seconds.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    value = exc.retry_after  # a timedelta (PTB_TIMEDELTA, see bot/__init__.py), or seconds if not
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

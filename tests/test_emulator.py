@@ -4,7 +4,6 @@ webhooks, files, and the HTTP control API."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryA
 
 from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer, EmulatorState
+from bot.sender import retry_seconds
 
 ALICE, BOB = 1001, 1002
 PHOTO = b"\xff\xd8\xff\xe0emulated-jpeg-bytes\xff\xd9"
@@ -55,10 +55,6 @@ def clock(emulator: EmulatorServer) -> Clock:
     return fake
 
 
-def seconds(retry_after: int | dtm.timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) else float(retry_after)
-
-
 # --- limits -------------------------------------------------------------------------------------
 
 
@@ -72,7 +68,7 @@ async def test_more_than_30_sends_a_second_overall_is_429(
         await bot.send_message(user_id, "alert")
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(users[30], "alert")
-    assert seconds(caught.value.retry_after) == 1
+    assert retry_seconds(caught.value) == 1
     assert emulator.state.counters["429"] == 1
     assert emulator.state.counters["sent"] == 30
     assert len(emulator.state.bot_messages(users[30])) == 0  # refused means not delivered
@@ -90,10 +86,10 @@ async def test_a_burst_to_one_private_chat_is_429_then_one_a_second(
         await bot.send_message(ALICE, f"message {n}")
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(ALICE, "one too many")
-    assert seconds(caught.value.retry_after) == 1
+    assert retry_seconds(caught.value) == 1
     await bot.send_message(BOB, "another chat is not limited by Alice's")
 
-    clock.now += seconds(caught.value.retry_after)
+    clock.now += retry_seconds(caught.value)
     await bot.send_message(ALICE, "after waiting")
     with pytest.raises(RetryAfter):
         await bot.send_message(ALICE, "again too soon")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.engine import FormField, check_choice, check_text, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
+from bot.places import OTHER, places
 from bot.roles import Role
 from storage import outbox
 from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent
@@ -48,7 +49,7 @@ STATUS_LABELS = {
 }
 DECIDABLE = ("pending", "needs_info")
 EDITABLE = ("pending", "needs_info", "approved")
-EDITABLE_TYPES = ("text", "integer", "date", "choice")
+EDITABLE_TYPES = ("text", "integer", "date", "choice", "admin_area")
 DUPLICATE_WINDOW = timedelta(hours=48)
 ALERT_INTERVAL = timedelta(minutes=5)
 PROMPT_TTL = timedelta(days=7)
@@ -56,6 +57,7 @@ REVIEWER_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
 MAX_NOTE = 2000
 ANSWER_PREFIX = "answer-"
 _REFERENCE = re.compile(r"R-\d{4}-\d{6}")
+_PCODE = re.compile(r"AF\d{2,6}")
 
 
 class Outcome(StrEnum):
@@ -400,7 +402,8 @@ async def edit_answer(
     today: date,
     now: datetime,
 ) -> Result:
-    """Change one answer, validated exactly as the reporter's answer was (typed text or a choice code)."""
+    """Change one answer, validated exactly as the reporter's answer was (typed text or a choice code);
+    a place is typed as a name in any of the three languages or as a P-code."""
     report = await ReviewRepository(session).get(report_id)
     if report is None:
         return Result(Outcome.NOT_FOUND)
@@ -408,12 +411,14 @@ async def edit_answer(
     target = fields.get(field_name)
     if target is None:
         return Result(Outcome.INVALID, report, error=_("That answer cannot be edited here."))
-    verdict = check_choice(target, value) if target.type == "choice" else check_text(target, value, today)
-    if not verdict.ok:
-        return Result(Outcome.INVALID, report, error=verdict.error)
-    answers = dict(report.answers)
-    old = answers.get(field_name)
-    answers[field_name] = verdict.value
+    if target.type == "admin_area":
+        changes, error = _place_changes(report, target, value)
+    else:
+        verdict = check_choice(target, value) if target.type == "choice" else check_text(target, value, today)
+        changes, error = ({field_name: verdict.value}, None) if verdict.ok else ({}, verdict.error)
+    if error is not None:
+        return Result(Outcome.INVALID, report, error=error)
+    answers = {**report.answers, **changes}
     facts = report_facts(report.category, answers)
     return await _apply(
         session,
@@ -422,16 +427,43 @@ async def edit_answer(
         actor_id=actor_id,
         action="edited",
         allowed=EDITABLE,
-        values={
-            "answers": answers,
-            "occurred_on": facts.occurred_on,
-            "killed": facts.killed,
-            "injured": facts.injured,
-        },
+        values={"answers": answers, **facts.columns()},
         now=now,
-        before={field_name: old},
-        after={field_name: verdict.value},
+        before={name: report.answers.get(name) for name in changes},
+        after=changes,
     )
+
+
+def _place_changes(report: Report, target: FormField, text: str) -> tuple[dict[str, Any], str | None]:
+    """The answers a typed place changes: a district brings its province along; a province may not
+    leave the report's district in another province."""
+    gazetteer = places()
+    code = to_ascii_digits(text.strip()).upper()
+    if _PCODE.fullmatch(code):
+        place = gazetteer.get(code)
+        found = [place] if place is not None else []
+    else:
+        found = gazetteer.match(text, level=target.level)
+    found = [p for p in found if p.is_district == (target.level == "district")]
+    if not found:
+        return {}, _("No place of that name was found. Try another spelling, or type its P-code.")
+    if len(found) > 1:
+        listed = "\n".join(f"{gazetteer.label(p.pcode)} {isolate(p.pcode)}" for p in found)
+        return {}, _("Several places match:\n{places}\nType the P-code of the one you mean.").format(
+            places=listed
+        )
+    place = found[0]
+    if target.level == "district":
+        return {target.parent: place.province_pcode, target.name: place.pcode}, None
+    for child in get_form(report.category).fields:
+        district = report.answers.get(child.name)
+        if child.parent != target.name or district in (None, OTHER):
+            continue
+        if gazetteer.province_of(str(district)) != place:
+            return {}, _(
+                "{district} is not in {province}. Change the district instead: its province follows."
+            ).format(district=gazetteer.label(str(district)), province=place.name())
+    return {target.name: place.pcode}, None
 
 
 async def toggle_sensitive(

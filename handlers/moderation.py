@@ -517,7 +517,11 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         )
         await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
         return
-    text = _("{field} is now: {value}. Type the new answer.").format(field=field_title(target), value=current)
+    text = (
+        _("{field} is now: {value}. Type the place name or its P-code.")
+        if target.type == "admin_area"
+        else _("{field} is now: {value}. Type the new answer.")
+    ).format(field=field_title(target), value=current)
     await _send_prompt(update, context, text, "edit", report, target.name)
 
 

@@ -74,11 +74,7 @@ async def make_report(
             reporter_id=reporter_id,
             answers=answers,
             language="en",
-            occurred_on=facts.occurred_on,
-            province_pcode=facts.province_pcode,
-            district_pcode=facts.district_pcode,
-            killed=facts.killed,
-            injured=facts.injured,
+            **facts.columns(),
             created_at=now,
             updated_at=now,
         )

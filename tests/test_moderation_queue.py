@@ -217,6 +217,48 @@ async def test_edit_answer_uses_the_form_validation(bot: BotHarness) -> None:
     assert (await load_report(bot.db, report.id)).answers["source_type"] == "official"
 
 
+async def test_edit_place_by_name_or_p_code(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    report = await make_report(bot.db, REPORTER_ID, district="AF0101")
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Edit an answer")
+    await moderator.press("District", exact=True)
+    assert moderator.last_text.endswith("District is now: Kabul (Kabul). Type the place name or its P-code.")
+    await reply(moderator, "Jani Khail")  # two districts of that name, in a common spelling
+    assert moderator.replies[-2].text == (
+        "Several places match:\nJani Khel (Paktika) AF1209\nJani Khel (Paktya) AF1309\n"
+        "Type the P-code of the one you mean."
+    )
+    await reply(moderator, "af1309")
+    stored = await load_report(bot.db, report.id)
+    # The province follows the district, in the answers and in the columns digests and exports read.
+    assert (stored.answers["province"], stored.answers["district"]) == ("AF13", "AF1309")
+    assert (stored.province_pcode, stored.district_pcode) == ("AF13", "AF1309")
+    edit = (await events_of(bot.db, report.id))[-1]
+    assert (edit.before, edit.after) == (
+        {"province": "AF01", "district": "AF0101"},
+        {"province": "AF13", "district": "AF1309"},
+    )
+
+    await moderator.press("Edit an answer")
+    await moderator.press("Province", exact=True)
+    await reply(moderator, "Kabul")
+    assert moderator.replies[-2].text == (
+        "Jani Khel (Paktya) is not in Kabul. Change the district instead: its province follows."
+    )
+    await reply(moderator, "Atlantis")
+    assert moderator.replies[-2].text == (
+        "No place of that name was found. Try another spelling, or type its P-code."
+    )
+    assert (await load_report(bot.db, report.id)).province_pcode == "AF13"
+
+    await moderator.press("District", exact=True)  # the menu of answers is still there
+    await reply(moderator, "پغمان")  # names match in Dari and Pashto too
+    stored = await load_report(bot.db, report.id)
+    assert (stored.province_pcode, stored.district_pcode) == ("AF01", "AF0102")
+
+
 async def test_mark_sensitive(bot: BotHarness) -> None:
     await bot.user(REPORTER_ID, "Field", role="reporter")
     report = await make_report(bot.db, REPORTER_ID)

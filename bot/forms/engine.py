@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -481,6 +481,10 @@ class ReportFacts:
     lon: float | None
     killed: int | None  # None: unknown or not asked
     injured: int | None
+
+    def columns(self) -> dict[str, Any]:
+        """As the report's columns of the same names: one mapping for submission and for edits."""
+        return asdict(self)
 
 
 def report_facts(category: str, answers: Mapping[str, Any]) -> ReportFacts:

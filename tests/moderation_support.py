@@ -49,9 +49,12 @@ async def make_report(
     district: str = "AF0101",
     created_at: datetime | None = None,
     description: str = "Armed men stopped the vaccination team at the clinic gate.",
+    category: str = "other_security",
+    answers: dict[str, Any] | None = None,
 ) -> Report:
-    """A submitted, pending report as the intake would store it (with its "submitted" audit row)."""
-    answers: dict[str, Any] = {
+    """A submitted, pending report as the intake would store it (with its "submitted" audit row);
+    `answers` for another category than the default."""
+    answers = answers or {
         "occurred_on": "2026-11-20",
         "province": district[:4],
         "district": district,
@@ -63,14 +66,14 @@ async def make_report(
         "source_type": "witnessed",
     }
     now = created_at or datetime.now(UTC)
-    facts = report_facts("other_security", answers)
+    facts = report_facts(category, answers)
     async with db.session() as session:
         reports = ReportRepository(session)
         number = await reports.next_number(now.year)
         report = Report(
             reference=f"R-{now.year}-{number:06d}",
             draft_token=secrets.token_hex(16),
-            category="other_security",
+            category=category,
             reporter_id=reporter_id,
             answers=answers,
             language="en",

@@ -259,6 +259,30 @@ async def test_edit_place_by_name_or_p_code(bot: BotHarness) -> None:
     assert (stored.province_pcode, stored.district_pcode) == ("AF01", "AF0102")
 
 
+async def test_edit_crossing_moves_the_report_with_it(bot: BotHarness) -> None:
+    await bot.user(REPORTER_ID, "Field", role="reporter")
+    answers = {
+        "occurred_on": "2026-11-20",
+        "crossing": "BCP-PAK-TKH",
+        "status": "closed",
+        "direction": "both",
+        "goods_blocked": "goods",
+        "killed": 0,
+        "injured": 0,
+        "source_type": "official",
+    }
+    report = await make_report(bot.db, REPORTER_ID, category="border_crossing", answers=answers)
+    assert (report.province_pcode, report.district_pcode) == ("AF06", "AF0617")
+    moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Edit an answer")
+    await moderator.press("Crossing", exact=True)
+    await moderator.press("Spin Boldak")
+    stored = await load_report(bot.db, report.id)
+    # Digests and exports filter on these columns: they follow the crossing's place.
+    assert (stored.province_pcode, stored.district_pcode) == ("AF27", "AF2711")
+
+
 async def test_mark_sensitive(bot: BotHarness) -> None:
     await bot.user(REPORTER_ID, "Field", role="reporter")
     report = await make_report(bot.db, REPORTER_ID)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from telegram import Bot
 
 from bot.application import SANDBOX_TOKEN
@@ -44,7 +44,7 @@ from bot.scheduler import due_digests
 from bot.sender import Sender, sender_request
 from bot.subscriptions import CERTAINTIES, categories
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import upgrade_from_empty
 from storage.models import Delivery, Outbox, Province, Report, Subscription, User
 
 LAST = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)  # 07:00 in Kabul
@@ -55,11 +55,7 @@ CHUNK = 5_000
 
 async def fresh_database(url: str) -> Database:
     db = Database(url)
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await upgrade(db)
+    await upgrade_from_empty(db)
     return db
 
 

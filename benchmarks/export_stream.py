@@ -27,13 +27,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from bot.application import SANDBOX_TOKEN, build_application
 from bot.config import load_settings
 from bot.web import WebServer
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import upgrade_from_empty
 from storage.models import District, Report
 
 TOKEN = "benchmark-token-0123456789"
@@ -99,11 +99,7 @@ async def main() -> None:
     args = parser.parse_args()
     url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     db = Database(url)
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await upgrade(db)
+    await upgrade_from_empty(db)
     began = time.perf_counter()
     await fill(db, args.reports)
     print(

@@ -37,3 +37,13 @@ async def upgrade(db: Database) -> None:
     async with db.engine.begin() as conn:
         await conn.run_sync(_upgrade)
     await load_gazetteer(db)
+
+
+async def upgrade_from_empty(db: Database) -> None:
+    """Drop every table and build the schema anew: for tests and benchmarks on a scratch database.
+    On PostgreSQL the public schema goes with all it holds; SQLite callers pass a new file."""
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(db)

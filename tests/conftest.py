@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.db import Database
-from storage.migrate import upgrade
+from storage.migrate import upgrade_from_empty
 from storage.models import ALL_TABLES
 from tests.harness import BotHarness
 
@@ -36,11 +36,7 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 async def session_db(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await upgrade(db)
+    await upgrade_from_empty(db)
     yield db
     await db.dispose()
 

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.roles import Role, role_of
+from bot.send_budget import SendBudget
 from storage.db import Database
 from storage.models import User
 
@@ -22,6 +23,7 @@ class Services:
 
     settings: Settings
     db: Database
+    budget: SendBudget = field(default_factory=SendBudget)  # new messages a second, replies and sender
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -47,6 +48,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
 from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
+from bot.send_budget import SendBudget
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import OutboxRepository
@@ -83,10 +85,14 @@ class Sender:
         poll: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
         max_in_flight: int = 30,
+        budget: SendBudget | None = None,
     ) -> None:
         self.db = db
         self.bot = bot
         self.interval = 1.0 / min(rate, 30.0)
+        # Shared with the replies of the same process; what `rate` leaves of it is theirs.
+        self.budget = budget or SendBudget()
+        self.reserve = max(0, self.budget.per_second - math.ceil(min(rate, 30.0)))
         self.lease = lease
         self.poll = poll
         self.clock = clock
@@ -237,8 +243,8 @@ class Sender:
                 self._in_flight[row.id] = asyncio.create_task(self._deliver(row))
 
     async def _pace(self) -> None:
-        """Wait until this request may go: `interval` after the previous request, and not during a
-        429 pause.
+        """Wait until this request may go: `interval` after the previous request, not during a 429
+        pause, and with a slot in the process's send budget.
 
         Measured when the request is about to leave (after the claim's commit) and never by
         reserving slots ahead, so a slow commit or a busy event loop cannot bunch requests up and
@@ -248,8 +254,10 @@ class Sender:
             now = time.monotonic()
             wait = max(self._paused_until - now, self._last_send + self.interval - now)
             if wait <= 0:
-                self._last_send = now
-                return
+                wait = self.budget.try_take(self.reserve)
+                if wait <= 0:
+                    self._last_send = now
+                    return
             await asyncio.sleep(wait)
 
     # --- one message -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
@@ -52,16 +52,29 @@ async def send(
     *,
     html: bool = False,
 ) -> Message | None:
-    """Reply in the update's chat and remember the message id for /wipe."""
+    """Reply in the update's chat."""
     chat = update.effective_chat
     if chat is None:
         return None
     parse_mode = ParseMode.HTML if html else None
-    message = await patiently(
+    return await post(
+        context,
+        chat,
         lambda: context.bot.send_message(
             chat.id, _fit(text, html, MAX_TEXT), reply_markup=markup, parse_mode=parse_mode
-        )
+        ),
     )
+
+
+async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[Message]]) -> Message:
+    """Put a new message in `chat`: with a slot of the process's send budget, waiting out a short
+    429, and remembering its id for /wipe."""
+
+    async def attempt() -> Message:
+        await context.services.budget.take()
+        return await call()
+
+    message = await patiently(attempt)
     if chat.type == "private":
         async with context.services.db.session() as session:
             await ChatLogRepository(session).record(chat.id, message.message_id, from_bot=True)

@@ -18,8 +18,7 @@ from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filena
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
-from handlers.common import answer, edit_or_send, requires, send
-from storage.chat_log import ChatLogRepository
+from handlers.common import answer, edit_or_send, post, requires, send
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +102,13 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
     caption = ngettext("{count} approved report", "{count} approved reports", stream.count).format(
         count=format_number(stream.count)
     )
-    message = await context.bot.send_document(
-        chat.id, content.getvalue(), filename=filename(fmt, now), caption=caption
+    await post(
+        context,
+        chat,
+        lambda: context.bot.send_document(
+            chat.id, content.getvalue(), filename=filename(fmt, now), caption=caption
+        ),
     )
-    if chat.type == "private":
-        async with context.services.db.session() as session:
-            await ChatLogRepository(session).record(chat.id, message.message_id, from_bot=True)
     await edit_or_send(update, context, _("Export ready."))
 
 

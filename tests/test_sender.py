@@ -79,6 +79,23 @@ async def test_thousand_subscribers_served_once_without_429(bot: BotHarness) -> 
     assert await _sender(bot).drain() == 0
 
 
+async def test_replies_and_digests_share_one_budget_without_429(bot: BotHarness) -> None:
+    """People writing to the bot while a digest run is under way: the replies take slots of the
+    same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429."""
+    assert bot.app is not None
+    services = bot.app.bot_data["services"]
+    chats = await _queue_digests(bot, 150)
+    sender = _sender(bot, budget=services.budget)
+    delivery = asyncio.create_task(sender.drain())
+    await asyncio.sleep(1.0)  # the run is at full rate
+    people = [await bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]
+    await asyncio.gather(*(person.send("/help") for person in people))
+    assert await delivery == 150
+    assert all("/report" in person.last_text for person in people)
+    assert set(_received(bot, chats).values()) == {1}
+    assert bot.emulator.state.counters["429"] == 0
+
+
 async def test_sender_killed_midway_and_restarted_sends_the_rest_once(bot: BotHarness) -> None:
     chats = await _queue_digests(bot, 90)
     state = bot.emulator.state

@@ -173,7 +173,7 @@ async def users_command(update: Update, context: KhabarContext) -> None:
 
 @requires(Role.ADMIN)
 async def users_page_button(update: Update, context: KhabarContext) -> None:
-    """ "Next" or "Previous" under a /users list; the data is checked as strictly as typed input."""
+    """The Next or Previous button under a /users list; its data is checked as strictly as typed input."""
     query = update.callback_query
     assert query is not None
     match = _PAGE_DATA.fullmatch(query.data or "")

@@ -36,7 +36,7 @@ from storage.users import UserRepository
 from tests.delivery_support import add_report, add_subscribers, make_bot, utc
 from tests.harness import BotHarness
 from tests.i18n_check import assert_localized, assert_replies_localized, checked, problems
-from tests.moderation_support import make_report, notices
+from tests.moderation_support import load_report, make_report, notices, reply
 from tests.report_helpers import (
     choose,
     draft_of,
@@ -544,6 +544,26 @@ async def test_moderation_in_dari_and_notices_in_pashto(paced: BotHarness) -> No
         assert looks_rtl(text)
         assert_localized(rtl_safe(text, rtl=True), "ps")
     assert label("ps", "Sent by mistake or as a test") in texts[1]
+
+
+async def test_moderator_edits_a_place_in_dari(paced: BotHarness) -> None:
+    bot = paced
+    await bot.user(733, "Field", "fa", role="reporter", language="fa_AF")
+    description = "افراد مسلح تیم واکسین را در دروازهٔ کلینیک متوقف کردند."
+    report = await make_report(bot.db, 733, district="AF0101", description=description)
+    moderator = checked(
+        await bot.user(734, "Mod", "fa", role="moderator", language="fa_AF"), "fa_AF", allowed=[description]
+    )
+    await moderator.send("/pending")
+    await moderator.press(label("fa_AF", "Edit an answer"), exact=True)
+    await moderator.press(label("fa_AF", "District"), exact=True)
+    await reply(moderator, "جانی خیل")  # two districts of that name: the P-codes tell them apart
+    await reply(moderator, "۱۳۰۹".join(["AF", ""]))  # a P-code typed with Persian digits
+    await moderator.send("/pending")  # every reply above is checked with this action
+    texts = [m.text or "" for m in moderator.replies]
+    assert any(isolate_in("fa_AF", "AF1209") in t and isolate_in("fa_AF", "AF1309") in t for t in texts)
+    assert translated("fa_AF", "Answer changed.") in texts
+    assert (await load_report(bot.db, report.id)).district_pcode == "AF1309"
 
 
 async def test_subscription_wizard_in_pashto(paced: BotHarness) -> None:

@@ -558,7 +558,7 @@ async def test_moderator_edits_a_place_in_dari(paced: BotHarness) -> None:
     await moderator.press(label("fa_AF", "Edit an answer"), exact=True)
     await moderator.press(label("fa_AF", "District"), exact=True)
     await reply(moderator, "جانی خیل")  # two districts of that name: the P-codes tell them apart
-    await reply(moderator, "۱۳۰۹".join(["AF", ""]))  # a P-code typed with Persian digits
+    await reply(moderator, "AF۱۳۰۹")  # a P-code typed with Persian digits
     await moderator.send("/pending")  # every reply above is checked with this action
     texts = [m.text or "" for m in moderator.replies]
     assert any(isolate_in("fa_AF", "AF1209") in t and isolate_in("fa_AF", "AF1309") in t for t in texts)

@@ -1,8 +1,8 @@
 """The outbox sender: the only code that sends outbox rows to Telegram.
 
 It drains due `pending` rows in id order within Telegram's limits — at most `rate` messages a second
-overall (settings.send_rate, ≤ 30) and one a second per chat — and records every attempt in
-`deliveries` with the message id. Outcomes:
+overall (settings.send_rate, ≤ 30), inside the process's `SendBudget` that replies share, and one a
+second per chat — and records every attempt in `deliveries` with the message id. Outcomes:
 
 * 429 `RetryAfter`: the whole sender waits exactly `retry_after`, the row goes back to pending due
   `retry_after` later, then sending continues.

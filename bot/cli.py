@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -75,7 +76,16 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.sandbox import run_sandbox
 
-    asyncio.run(run_sandbox(settings, port=args.port, script=args.script))
+    try:
+        asyncio.run(run_sandbox(settings, port=args.port, script=args.script))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"khabar: port {args.port} is already in use; choose another, or --port 0 for any free one",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -215,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=_cmd_run
     )
     sandbox = sub.add_parser("sandbox", help="the bot against a local Telegram emulator, in this terminal")
-    sandbox.add_argument("--port", type=int, default=8081, help="emulator port (default 8081)")
+    sandbox.add_argument(
+        "--port", type=int, help="emulator port (default 8081, or any free port when 8081 is taken)"
+    )
     sandbox.add_argument("--script", help="read chat input from this file instead of the terminal")
     sandbox.set_defaults(func=_cmd_sandbox)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,7 +48,15 @@ async def running_bot(
         if app.post_init:
             await app.post_init(app)
         # Listening before the webhook is registered, so Telegram's first delivery finds us.
-        await server.start(settings.http_host, settings.http_port)
+        try:
+            await server.start(settings.http_host, settings.http_port)
+        except OSError as exc:
+            variable = "HTTP_PORT" if exc.errno == errno.EADDRINUSE else "HTTP_HOST"
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ConfigError(
+                f"{variable}: cannot listen on {settings.http_host}:{settings.http_port} ({reason}); "
+                "choose another, or HTTP_PORT=0 for any free port"
+            ) from None
         await app.start()
         if settings.webhook_url:
             assert settings.webhook_secret is not None

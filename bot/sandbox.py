@@ -8,6 +8,7 @@ numbered: `#2` presses the second. `:user 2` switches user (1 admin, 2 reporter,
 from __future__ import annotations
 
 import asyncio
+import errno
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.runner import running_bot
 from storage.users import UserRepository
 
 USERS = {1: ("Admin", "admin"), 2: ("Reporter", "reporter"), 3: ("Stranger", None)}
+DEFAULT_PORT = 8081
 _PHOTO = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
 
@@ -91,10 +93,19 @@ class TerminalChat:
         return True
 
 
-async def run_sandbox(settings: Settings, *, port: int = 8081, script: str | None = None) -> None:
+async def run_sandbox(settings: Settings, *, port: int | None = None, script: str | None = None) -> None:
+    """`port` None: DEFAULT_PORT, or any free port when that one is taken. A port asked for that
+    is taken raises OSError (EADDRINUSE)."""
     setup_logging(settings.log_format, settings.log_level)
     emulator = EmulatorServer()
-    url = await emulator.start(port=port)
+    try:
+        url = await emulator.start(port=DEFAULT_PORT if port is None else port)
+    except OSError as exc:
+        if port is not None or exc.errno != errno.EADDRINUSE:
+            raise
+        emulator = EmulatorServer()
+        url = await emulator.start(port=0)
+        print(f"Port {DEFAULT_PORT} is in use; the emulator took a free one.")
     for user_id, (name, _role) in USERS.items():
         emulator.state.add_user(user_id, name, "en")
     sandbox_settings = settings.model_copy(

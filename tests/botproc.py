@@ -29,6 +29,12 @@ def clean_env(**variables: str) -> dict[str, str]:
     return env
 
 
+def scratch_db_url(tmp_path: Path) -> str:
+    """For a `khabar` process: the PostgreSQL test database when the suite runs on it (the `db`
+    fixture empties it afterwards), else a fresh SQLite file the process creates and migrates."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'khabar.db'}"
+
+
 def khabar(
     *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from storage.models import ALL_TABLES
@@ -51,6 +52,15 @@ async def db(session_db: Database) -> AsyncIterator[Database]:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
         else:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    """A bare emulator, for tests that run `khabar` as a process or talk to it with PTB's Bot."""
+    server = EmulatorServer()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
+import socket
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.application import SANDBOX_TOKEN
+from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.models import BorderCrossing, District, PlaceAlias, Province
 from storage.users import UserRepository
-from tests.botproc import clean_env, khabar
-
-
-def db_url(tmp_path: Path) -> str:
-    """The PostgreSQL test database when the suite runs on it (the `db` fixture empties it after),
-    else a fresh SQLite file."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+from tests.botproc import clean_env, khabar, scratch_db_url
 
 
 async def run(tmp_path: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(DATABASE_URL=db_url(tmp_path), **variables)
+    env = clean_env(DATABASE_URL=scratch_db_url(tmp_path), **variables)
     return await asyncio.to_thread(khabar, *args, env=env, cwd=tmp_path)
 
 
@@ -46,7 +42,7 @@ async def test_db_upgrade_is_idempotent_and_loads_the_gazetteer(tmp_path: Path, 
         result = await run(tmp_path, "db", "upgrade")
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "database is up to date"
-    target = db if not db.is_sqlite else Database(db_url(tmp_path))
+    target = db if not db.is_sqlite else Database(scratch_db_url(tmp_path))
     try:
         async with target.session() as session:
             counts = {
@@ -69,7 +65,7 @@ async def test_admin_grant_then_revoke(tmp_path: Path, db: Database) -> None:
     assert granted.returncode == 0, granted.stderr
     assert granted.stdout.strip() == "user 5550001 is now moderator"
 
-    target = db if not db.is_sqlite else Database(db_url(tmp_path))
+    target = db if not db.is_sqlite else Database(scratch_db_url(tmp_path))
     try:
         async with target.session() as session:
             account = await UserRepository(session).get(5550001)
@@ -111,3 +107,62 @@ async def test_sandbox_script_prints_the_bots_replies(tmp_path: Path, db: Databa
     assert "/help" in after and "/language" in after
     assert "(no answer within 30 s)" not in out
     assert "Traceback" not in result.stderr
+
+
+def taken_port() -> socket.socket:
+    """A listening socket on a free port: that port is now in use."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    return holder
+
+
+async def test_run_on_a_taken_http_port_says_so_in_one_line(
+    tmp_path: Path, db: Database, emulator: EmulatorServer
+) -> None:
+    with taken_port() as holder:
+        port = holder.getsockname()[1]
+        result = await run(
+            tmp_path,
+            "run",
+            BOT_TOKEN=SANDBOX_TOKEN,
+            TELEGRAM_BASE_URL=emulator.url,
+            HTTP_PORT=str(port),
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"khabar: invalid configuration: HTTP_PORT: cannot listen on 127.0.0.1:{port} "
+        "(Address already in use); choose another, or HTTP_PORT=0 for any free port"
+    )
+    assert "Traceback" not in result.stderr
+
+
+async def test_sandbox_on_a_taken_port(tmp_path: Path, db: Database) -> None:
+    script = tmp_path / "chat.txt"
+    script.write_text("/start\n:quit\n", encoding="utf-8")
+    with taken_port() as holder:
+        port = str(holder.getsockname()[1])
+        result = await run(tmp_path, "sandbox", "--port", port, "--script", str(script), HTTP_PORT="0")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"khabar: port {port} is already in use; choose another, or --port 0 for any free one"
+    )
+    assert "Traceback" not in result.stderr
+
+
+async def test_sandbox_takes_a_free_port_when_the_default_is_taken(tmp_path: Path, db: Database) -> None:
+    script = tmp_path / "chat.txt"
+    script.write_text("/start\n:quit\n", encoding="utf-8")
+    try:
+        default: socket.socket | None = socket.create_server(("127.0.0.1", 8081))
+    except OSError:
+        default = None  # something else holds it already, which is just as good
+    try:
+        result = await run(tmp_path, "sandbox", "--script", str(script), HTTP_PORT="0")
+    finally:
+        if default is not None:
+            default.close()
+    assert result.returncode == 0, result.stderr
+    assert "Port 8081 is in use; the emulator took a free one." in result.stdout
+    assert "Emulator at http://127.0.0.1:8081." not in result.stdout
+    assert "Welcome to Khabar" in result.stdout

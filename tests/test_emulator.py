@@ -30,14 +30,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[EmulatorServer]:
-    server = EmulatorServer()
-    await server.start()
-    server.state.add_user(ALICE, "Alice", "en")
-    server.state.add_user(BOB, "Bob", "ps")
-    yield server
-    await server.stop()
+@pytest.fixture(autouse=True)
+def people(emulator: EmulatorServer) -> None:
+    emulator.state.add_user(ALICE, "Alice", "en")
+    emulator.state.add_user(BOB, "Bob", "ps")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ USER = 990101
 # What a reporter might write: it must not appear in any log line.
 PRIVATE_TEXT = "Zarghuna saw the clinic in Dand burn, call +93 700 123 456"
 TOKEN_PARTS = (SANDBOX_TOKEN, SANDBOX_TOKEN.split(":")[1], "SANDBOX-token")
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[EmulatorServer]:
-    server = EmulatorServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def assert_clean(output: str) -> None:

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.users import UserRepository
-from tests.botproc import BotProcess
+from tests.botproc import BotProcess, scratch_db_url
 
 USER = 990001
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[EmulatorServer]:
-    server = EmulatorServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def subprocess_db_url(tmp_path: Path) -> str:
-    """The PostgreSQL test database when the suite runs on it, else a fresh SQLite file the bot
-    creates and migrates by itself."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
 
 
 async def test_sigkill_then_restart_keeps_users_and_answers(
     emulator: EmulatorServer, db: Database, tmp_path: Path
 ) -> None:
     # `db` is requested so the tables are emptied afterwards on PostgreSQL, where the bot shares them.
-    url = subprocess_db_url(tmp_path)
+    url = scratch_db_url(tmp_path)
     state = emulator.state
     state.add_user(USER, "Gul", "fa")
     bot = BotProcess(emulator, tmp_path, url)

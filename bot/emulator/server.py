@@ -176,7 +176,11 @@ class EmulatorServer:
         self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()  # the port is taken: leave nothing half started
+            raise
         real_port = port
         for address in self._runner.addresses:  # port 0: learn the one the OS picked
             real_port = int(address[1])

@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.config import Settings
 from bot.context import KhabarApp, KhabarContext, Services
 from bot.metrics import HANDLER_SECONDS, UPDATES
+from bot.update_order import PerChatOrder
 from storage.db import Database
 from storage.updates import SeenUpdateRepository
 
@@ -68,6 +69,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .context_types(ContextTypes(context=KhabarContext))
+        .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .connect_timeout(10)
         .read_timeout(15)

@@ -26,7 +26,7 @@ MAX_TEXT, MAX_ALERT = 4096, 200  # Telegram's limits for a message and a button 
 Callback = Callable[[Update, KhabarContext], Coroutine[Any, Any, Any]]
 T = TypeVar("T")
 # A reply someone is waiting for is worth a short wait when Telegram says "too many requests" (a
-# burst to one chat); a longer flood wait is not, as updates are handled one at a time.
+# burst to one chat); a longer flood wait is not: it would hold up that chat's next updates.
 PATIENCE, MAX_WAIT = 3, 5.0
 
 

@@ -334,3 +334,24 @@ async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -
     await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
     draft = await draft_of_db(db, 316)
     assert draft is not None and draft.answers["killed"] == 3  # type: ignore[attr-defined]
+
+
+async def test_answers_sent_in_a_rush_are_applied_in_order(bot: BotHarness) -> None:
+    """On a poor connection several messages arrive together: one chat's updates are handled one
+    after another, in order, so each answer lands on its own question."""
+    user = await reporter(bot, 130)
+    await start_report(user, "other_security")
+    await choose(user, "y", "occurred_on", "1")
+    await choose(user, "s", "time_of_day")
+    await place(user, "AF13", "Jani Khail")
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+    await pick(user, "other_security", "incident_type", "abduction")
+    await pick(user, "other_security", "aid_workers_affected", "yes")
+    state = bot.emulator.state
+    queued = [state.send_text(user.id, text) for text in ("0", "2", "Two staff were taken at a checkpoint.")]
+    await asyncio.gather(*(bot.process(update_id) for update_id in queued))
+    draft = await draft_of(bot, user.id)
+    assert draft is not None
+    assert (draft.answers["killed"], draft.answers["injured"]) == (0, 2)
+    assert draft.answers["description"] == "Two staff were taken at a checkpoint."

@@ -17,6 +17,7 @@ from telegram import Bot
 from bot.application import SANDBOX_TOKEN
 from bot.emulator import Limits
 from bot.scheduler import due_digests
+from bot.send_budget import SendBudget
 from bot.sender import Sender, send_now_and_deliver
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -84,8 +85,11 @@ async def test_replies_and_digests_share_one_budget_without_429(bot: BotHarness)
     same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429."""
     assert bot.app is not None
     services = bot.app.bot_data["services"]
+    # Less than the emulator's 30 a second, leaving room for timing noise on a busy test machine;
+    # without sharing, the sender's 20 a second and forty replies at once would still go far over.
+    services.budget = SendBudget(per_second=24)
     chats = await _queue_digests(bot, 150)
-    sender = _sender(bot, budget=services.budget)
+    sender = Sender(bot.db, bot.app.bot, rate=20, budget=services.budget)  # type: ignore[arg-type]
     delivery = asyncio.create_task(sender.drain())
     await asyncio.sleep(1.0)  # the run is at full rate
     people = [await bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]

@@ -36,3 +36,20 @@ async def test_a_burst_in_one_chat_is_answered_in_full(bot: BotHarness) -> None:
         assert "/report" in user.last_text
     assert len(bot.emulator.state.bot_messages(501)) == burst + 2
     assert bot.emulator.state.counters["429"] >= 1
+
+
+async def test_one_chat_waiting_does_not_hold_up_another(bot: BotHarness) -> None:
+    """Different chats are handled side by side: while one reply waits out a 429, others go on."""
+    slow = await bot.user(502, "Slow", "en", role="reporter")
+    await bot.user(503, "Quick", "en", role="reporter")
+    burst = bot.emulator.state.limits.chat_burst
+    for _ in range(burst):
+        await slow.send("/help")  # the chat's allowance is spent: its next reply meets a 429
+    state = bot.emulator.state
+    held = state.send_text(502, "/help")
+    other = state.send_text(503, "/help")
+    await bot.process(other)
+    assert len(state.bot_messages(503)) == 1
+    assert len(state.bot_messages(502)) == burst  # still waiting for its turn
+    await bot.process(held)
+    assert len(state.bot_messages(502)) == burst + 1

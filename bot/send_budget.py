@@ -24,6 +24,7 @@ class SendBudget:
         self.per_second = per_second
         self._clock = clock
         self._stamps: deque[float] = deque()  # when each send of the last second left
+        self._turn = asyncio.Lock()  # waiting replies are served in the order they asked
 
     def try_take(self, reserve: int = 0) -> float:
         """Take a slot now and return 0, or return how long to wait before asking again. `reserve`
@@ -39,6 +40,9 @@ class SendBudget:
         return self._stamps[len(self._stamps) - limit] + 1.0 - now
 
     async def take(self, reserve: int = 0) -> None:
-        # Sleeping exactly until a slot frees is the point here: there is no event to wait for.
-        while (wait := self.try_take(reserve)) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(wait)
+        """Wait for a slot. Waiters queue: without the queue, all of them would wake when a slot
+        frees and a reply could lose that race again and again."""
+        async with self._turn:
+            # Sleeping exactly until a slot frees is the point here: there is no event to wait for.
+            while (wait := self.try_take(reserve)) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)

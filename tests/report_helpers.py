@@ -80,6 +80,19 @@ async def start_report(user: SimUser, category: str) -> None:
     await press(user, f"rep:k:{category}")
 
 
+async def opening(
+    user: SimUser, category: str, *, day: str = "0", place_at: tuple[str, str] = ("AF01", "Paghman")
+) -> None:
+    """Start a report and answer the questions every form opens with: a day from the buttons (0 is
+    today), no time of day, the district typed and picked, no place name, no GPS."""
+    await start_report(user, category)
+    await choose(user, "y", "occurred_on", day)
+    await choose(user, "s", "time_of_day")
+    await place(user, *place_at)
+    await choose(user, "s", "place_name")
+    await choose(user, "s", "location")
+
+
 async def place(user: SimUser, province: str, district: str) -> None:
     """Answer province and district by typing the district's English name and picking it."""
     await user.send(district)

@@ -19,8 +19,8 @@ from tests.report_helpers import (
     data_of,
     draft_of,
     finish,
+    opening,
     pick,
-    place,
     press,
     reporter,
     reports_of,
@@ -29,12 +29,7 @@ from tests.report_helpers import (
 
 
 async def to_summary(user: SimUser) -> None:
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF01", "Paghman")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "crime")
     await pick(user, "other_security", "aid_workers_affected", "no")
     await user.send("1")
@@ -93,12 +88,7 @@ async def test_report_command_with_a_draft_offers_continue_or_discard(bot: BotHa
 
 async def test_a_replayed_old_message_is_not_applied_to_the_next_field(bot: BotHarness) -> None:
     user = await reporter(bot, 304)
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF01", "Paghman")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "crime")
     await pick(user, "other_security", "aid_workers_affected", "no")
     await user.send("7")  # killed
@@ -241,12 +231,7 @@ async def test_intake_service_without_telegram(db: Database) -> None:
 
 async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     user = await reporter(bot, 314)
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF01", "Paghman")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "threat")
     await pick(user, "other_security", "aid_workers_affected", "unknown")
     await choose(user, "u", "killed")
@@ -340,12 +325,7 @@ async def test_answers_sent_in_a_rush_are_applied_in_order(bot: BotHarness) -> N
     """On a poor connection several messages arrive together: one chat's updates are handled one
     after another, in order, so each answer lands on its own question."""
     user = await reporter(bot, 130)
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "1")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF13", "Jani Khail")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security", day="1", place_at=("AF13", "Jani Khail"))
     await pick(user, "other_security", "incident_type", "abduction")
     await pick(user, "other_security", "aid_workers_affected", "yes")
     state = bot.emulator.state

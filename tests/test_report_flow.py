@@ -11,6 +11,7 @@ from tests.report_helpers import (
     choose,
     draft_of,
     finish,
+    opening,
     pick,
     place,
     reporter,
@@ -214,12 +215,7 @@ async def test_service_disruption_flow_with_paged_province_picker(bot: BotHarnes
 
 async def test_displacement_flow(bot: BotHarness) -> None:
     user = await reporter(bot, 108)
-    await start_report(user, "displacement")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF15", "Asadabad")  # an alias of Kunar's centre district
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "displacement", place_at=("AF15", "Asadabad"))  # an alias of Kunar's centre district
     await pick(user, "displacement", "count_unit", "households")
     await user.send("120")
     await pick(user, "displacement", "cause", "conflict")
@@ -235,12 +231,7 @@ async def test_displacement_flow(bot: BotHarness) -> None:
 
 async def test_other_security_flow_with_photos(bot: BotHarness) -> None:
     user = await reporter(bot, 109)
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "1")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF13", "Jani Khail")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security", day="1", place_at=("AF13", "Jani Khail"))
     await pick(user, "other_security", "incident_type", "abduction")
     await pick(user, "other_security", "aid_workers_affected", "yes")
     await user.send("0")

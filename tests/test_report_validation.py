@@ -8,8 +8,8 @@ from tests.report_helpers import (
     choose,
     data_of,
     draft_of,
+    opening,
     pick,
-    place,
     press,
     reporter,
     reports_of,
@@ -28,12 +28,7 @@ def asks(user: SimUser, field: str) -> bool:
 
 async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -> SimUser:
     user = await reporter(bot, user_id, language)
-    await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF01", "Paghman")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "crime")
     await pick(user, "other_security", "aid_workers_affected", "no")
     return user
@@ -171,12 +166,7 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
 
 async def test_multi_choice_needs_one_and_toggles_off(bot: BotHarness) -> None:
     user = await reporter(bot, 208)
-    await start_report(user, "health_attack")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF12", "Jani Khel")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "health_attack", place_at=("AF12", "Jani Khel"))
     await choose(user, "d", "attack_types")  # nothing chosen
     assert (await step_and_answers(bot, user))[0] == "attack_types"
     await toggle(user, "health_attack", "attack_types", "arson", "threat", "arson")  # arson off again
@@ -186,12 +176,7 @@ async def test_multi_choice_needs_one_and_toggles_off(bot: BotHarness) -> None:
 
 async def test_summary_edit_changes_one_answer_and_asks_newly_relevant_ones(bot: BotHarness) -> None:
     user = await reporter(bot, 209)
-    await start_report(user, "medical_supplies_loss")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
-    await place(user, "AF01", "Paghman")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await opening(user, "medical_supplies_loss")
     await pick(user, "medical_supplies_loss", "supply_type", "medicines")
     await choose(user, "s", "quantity")
     await pick(user, "medical_supplies_loss", "cause", "looting")

@@ -441,10 +441,10 @@ def _place_changes(report: Report, target: FormField, text: str) -> tuple[dict[s
     code = to_ascii_digits(text.strip()).upper()
     if _PCODE.fullmatch(code):
         place = gazetteer.get(code)
-        found = [place] if place is not None else []
+        at_level = place is not None and place.is_district == (target.level == "district")
+        found = [place] if place is not None and at_level else []
     else:
         found = gazetteer.match(text, level=target.level)
-    found = [p for p in found if p.is_district == (target.level == "district")]
     if not found:
         return {}, _("No place of that name was found. Try another spelling, or type its P-code.")
     if len(found) > 1:

@@ -131,7 +131,8 @@ async def set_blocked(
 
 PAGE_SIZE = 25
 # What `/users` can narrow the list to: one role, or the blocked.
-FILTERS = ("reporter", "coordinator", "moderator", "admin", "blocked")
+ROLES_LISTED = tuple(r.value for r in ASSIGNABLE if r is not Role.STRANGER)
+FILTERS = (*ROLES_LISTED, "blocked")
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class UserPage:
 async def list_users(session: AsyncSession, *, only: str | None = None, offset: int = 0) -> UserPage:
     """Everyone with a role (strangers who only pressed /start are left out), a page at a time,
     oldest first; `only` is one of FILTERS. An offset past the end shows the last page."""
-    roles = [r.value for r in ASSIGNABLE if r is not Role.STRANGER]
+    roles = list(ROLES_LISTED)
     status = None
     if only == "blocked":
         status = "blocked"

@@ -8,15 +8,35 @@ LANGS := en fa_AF ps
 PO := $(foreach lang,$(LANGS),locales/$(lang)/LC_MESSAGES/khabar.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: all run test test-sqlite test-pg lint messages locale-preview clean
+.PHONY: all run test test-sqlite test-pg lint lock upgrade-check messages locale-preview clean
 
 all: $(STAMP) $(MO)
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from the committed lock (make lock refreshes it), then the project itself
+# without resolving anything: a fresh machine installs what was tested here.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the locks after a change to pyproject.toml, keeping every pin the ranges still allow.
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
+
+# The newest versions the ranges allow, in a separate venv, through the whole suite on SQLite: an
+# upgrade is then a deliberate commit (make lock with --upgrade, i.e. `scripts/lock.py --upgrade`).
+UPGRADE_VENV := build/upgrade-venv
+upgrade-check: $(STAMP)
+	rm -rf $(UPGRADE_VENV)
+	$(PYTHON) -m venv $(UPGRADE_VENV)
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade '.[dev]'
+	$(UPGRADE_VENV)/bin/python -m pip list --format=freeze > build/upgrade-versions.txt
+	@echo "== newest allowed versions that differ from the lock =="
+	@$(BIN)/python scripts/lock.py --diff build/upgrade-versions.txt || true
+	@echo "== suite on SQLite with the newest versions =="
+	env -u TEST_DATABASE_URL $(UPGRADE_VENV)/bin/python -m pytest -p no:cacheprovider
 
 locales/%/LC_MESSAGES/khabar.mo: locales/%/LC_MESSAGES/khabar.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -D khabar -i $< -o $@ -l $* >/dev/null
@@ -30,8 +50,9 @@ run: all
 	fi
 
 lint: all
-	$(BIN)/ruff check bot handlers storage tests benchmarks
-	$(BIN)/ruff format --check bot handlers storage tests benchmarks
+	$(BIN)/python scripts/lock.py --check
+	$(BIN)/ruff check bot handlers storage tests benchmarks scripts
+	$(BIN)/ruff format --check bot handlers storage tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint test-sqlite test-pg

@@ -31,9 +31,9 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except ConfigError as exc:
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -73,8 +73,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    settings = _settings()
-    from bot.sandbox import run_sandbox
+    from bot.sandbox import SANDBOX_DATABASE_URL, run_sandbox
+
+    # The sandbox never touches the configured database or hands out the configured export tokens:
+    # its own scratch database (or --database-url), whatever DATABASE_URL and .env say.
+    settings = _settings(database_url=args.database_url or SANDBOX_DATABASE_URL, export_tokens={})
 
     try:
         asyncio.run(run_sandbox(settings, port=args.port, script=args.script))
@@ -229,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, help="emulator port (default 8081, or any free port when 8081 is taken)"
     )
     sandbox.add_argument("--script", help="read chat input from this file instead of the terminal")
+    sandbox.add_argument(
+        "--database-url",
+        help="the sandbox's own database (default ./var/sandbox.db; DATABASE_URL is never used)",
+    )
     sandbox.set_defaults(func=_cmd_sandbox)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import jdatetime
 from babel.dates import get_timezone_location
 
-from bot.i18n import get_locale, is_rtl
+from bot.i18n import N_, _, get_locale, is_rtl, use_locale
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -213,10 +213,19 @@ _MONTH_PATTERN = re.compile(
 _CLDR_LOCALES = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
 
 
+# The zone people here see is named in the project's own catalog: CLDR changed its Pashto name
+# between two Babel releases, and a user-visible word must not change with a data library. Other
+# zones take CLDR's name (Babel is pinned through the lock).
+_ZONE_NAMES = {"Asia/Kabul": N_("Afghanistan Time")}
+
+
 def format_zone(zone: str, language: str | None = None) -> str:
-    """A time zone as people name it (Afghanistan Time, وقت افغانستان, د افغانستان په وخت), from
-    CLDR; the zone's own name, isolated, when CLDR has no city for it (UTC)."""
+    """A time zone as people name it (Afghanistan Time, وقت افغانستان, د افغانستان وخت); the
+    zone's own name, isolated, when CLDR has no city for it (UTC)."""
     language = language or get_locale()
+    if zone in _ZONE_NAMES:
+        with use_locale(language):
+            return _(_ZONE_NAMES[zone])
     if zone not in ("UTC", "Etc/UTC"):
         try:
             return get_timezone_location(zone, locale=_CLDR_LOCALES.get(language, "en"))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.intake import Intake
+from bot.intake.flow import Intake
 from bot.places import places
 from storage.db import Database
 from storage.models import ChatMessage, ReportEvent, User

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.intake.actions import ReportAction, pack
 from bot.intake.flow import Intake
 from bot.places import places
 from storage.db import Database
@@ -15,6 +16,7 @@ from storage.models import ChatMessage, ReportEvent, User
 from storage.reports import ReportRepository
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
+    action_prefix,
     choose,
     data_of,
     draft_of,
@@ -36,13 +38,13 @@ async def to_summary(user: SimUser) -> None:
     await user.send("2")
     await user.send("Robbery on the road.")
     await pick(user, "other_security", "source_type", "media")
-    await choose(user, "s", "photos")
+    await choose(user, ReportAction.SKIP, "photos")
 
 
 async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness) -> None:
     user = await reporter(bot, 301, language="fa_AF")
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "1")
+    await choose(user, ReportAction.DAY, "occurred_on", "1")
     await pick(user, "other_security", "time_of_day", "evening")
     before = await draft_of(bot, user.id)
     assert before is not None and before.step == "province"
@@ -52,10 +54,12 @@ async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness)
     await user.send("Paghman")  # first message after the restart: asks continue / discard
     after = await draft_of(bot, user.id)
     assert after is not None and after.step == "province" and after.answers == before.answers
-    assert data_of(user, "rep:r:") and data_of(user, "rep:x:")
-    await press(user, "rep:r:")  # continue: the same question again
+    assert data_of(user, action_prefix(ReportAction.RESUME)) and data_of(
+        user, action_prefix(ReportAction.DISCARD)
+    )
+    await press(user, action_prefix(ReportAction.RESUME))  # continue: the same question again
     await user.send("Paghman")
-    await choose(user, "p", "province", "AF0102")
+    await choose(user, ReportAction.PLACE, "province", "AF0102")
     resumed = await draft_of(bot, user.id)
     assert resumed is not None and resumed.step == "place_name"
     assert resumed.answers["occurred_on"] == before.answers["occurred_on"]
@@ -66,7 +70,7 @@ async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness)
 async def test_a_button_after_restart_applies_directly(bot: BotHarness) -> None:
     user = await reporter(bot, 302)
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await bot.restart()
     await pick(user, "other_security", "time_of_day", "night")
     draft = await draft_of(bot, user.id)
@@ -76,10 +80,10 @@ async def test_a_button_after_restart_applies_directly(bot: BotHarness) -> None:
 async def test_report_command_with_a_draft_offers_continue_or_discard(bot: BotHarness) -> None:
     user = await reporter(bot, 303)
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     token = (await draft_of(bot, user.id)).token  # type: ignore[union-attr]
     await user.send("/report")
-    await press(user, "rep:x:")  # discard
+    await press(user, action_prefix(ReportAction.DISCARD))  # discard
     assert await draft_of(bot, user.id) is None
     await start_report(user, "displacement")
     draft = await draft_of(bot, user.id)
@@ -104,7 +108,7 @@ async def test_a_replayed_old_message_is_not_applied_to_the_next_field(bot: BotH
 async def test_double_submit_and_replayed_callback_make_one_report(bot: BotHarness) -> None:
     user = await reporter(bot, 305)
     await to_summary(user)
-    submit = data_of(user, "rep:ok:")
+    submit = data_of(user, action_prefix(ReportAction.SUBMIT))
     summary = user.last_reply
     assert summary is not None
     state = bot.emulator.state
@@ -128,7 +132,7 @@ async def test_references_are_sequential_per_year(bot: BotHarness) -> None:
     for n, uid in enumerate((306, 307), start=1):
         user = await reporter(bot, uid)
         await to_summary(user)
-        await press(user, "rep:ok:")
+        await press(user, action_prefix(ReportAction.SUBMIT))
         [report] = await reports_of(bot, uid)
         assert report.reference == f"R-{year}-{n:06d}"
 
@@ -146,7 +150,7 @@ async def test_wipe_deletes_both_sides_and_the_draft(bot: BotHarness) -> None:
     user = await reporter(bot, 308)
     await user.send("/help")
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await user.send("typed text")
     await user.send("/wipe")
     messages = bot.emulator.state.messages[user.id]
@@ -165,7 +169,7 @@ async def test_wipe_after_submit_keeps_only_the_confirmation(bot: BotHarness) ->
     await user.send("/help")
     before = [m.message_id for m in bot.emulator.state.messages[user.id]]
     await to_summary(user)
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)
     visible = [m for m in bot.emulator.state.messages[user.id] if not m.deleted]
     assert [m.message_id for m in visible[:-1]] == before  # what came before /report stays
@@ -180,7 +184,7 @@ async def test_settings_turns_wipe_after_submit_off(bot: BotHarness) -> None:
         account = await session.get(User, user.id)
         assert account is not None and account.wipe_after_submit is False
     await to_summary(user)
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     assert not any(m.deleted for m in bot.emulator.state.messages[user.id])
     await user.send("/settings")
     await press(user, "set:wipe:1")
@@ -198,9 +202,9 @@ async def test_myreports_lists_own_reports_only(bot: BotHarness) -> None:
     other = await reporter(bot, 312)
     for _ in range(2):
         await to_summary(user)
-        await press(user, "rep:ok:")
+        await press(user, action_prefix(ReportAction.SUBMIT))
     await to_summary(other)
-    await press(other, "rep:ok:")
+    await press(other, action_prefix(ReportAction.SUBMIT))
     await user.send("/myreports")
     mine = await reports_of(bot, user.id)
     theirs = await reports_of(bot, other.id)
@@ -222,7 +226,10 @@ async def test_intake_service_without_telegram(db: Database) -> None:
         code = outcome.screens[0].rows[0][0].data
         outcome = await intake.on_button(code)
         date_button = next(
-            b.data for row in outcome.screens[0].rows for b in row if b.data.startswith("rep:y:")
+            b.data
+            for row in outcome.screens[0].rows
+            for b in row
+            if b.data.startswith(action_prefix(ReportAction.DAY))
         )
         await intake.on_button(date_button)
         outcome = await intake.on_text(10, "2026-03-02", fresh=False)  # tomorrow: refused
@@ -234,8 +241,8 @@ async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "threat")
     await pick(user, "other_security", "aid_workers_affected", "unknown")
-    await choose(user, "u", "killed")
-    await choose(user, "u", "injured")
+    await choose(user, ReportAction.UNKNOWN, "killed")
+    await choose(user, ReportAction.UNKNOWN, "injured")
     await finish(user, "other_security")
     [report] = await reports_of(bot, user.id)
     assert report.killed is None and report.answers["killed"] == "unknown"
@@ -277,7 +284,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
                 tz=ZoneInfo("Asia/Kabul"),
                 wipe_default=False,
             )
-            await intake.on_button("rep:ok:abababab")
+            await intake.on_button(pack(ReportAction.SUBMIT, "abababab"))
 
     await asyncio.gather(submit(), submit())
     async with db.session() as session:

@@ -3,8 +3,10 @@ stored from it. Assertions are on stored drafts and button data, not on translat
 
 from __future__ import annotations
 
+from bot.intake.actions import PREFIX, ReportAction, pack
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
+    action_prefix,
     choose,
     data_of,
     draft_of,
@@ -58,7 +60,7 @@ async def test_numbers_out_of_range_or_not_numbers_are_refused(bot: BotHarness) 
 async def test_text_where_a_button_was_expected(bot: BotHarness) -> None:
     user = await reporter(bot, 202)
     await start_report(user, "health_attack")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await user.send("in the morning")  # time_of_day takes a button
     step, answers = await step_and_answers(bot, user)
     assert step == "time_of_day" and "time_of_day" not in answers
@@ -104,10 +106,10 @@ async def test_dates_future_unreadable_and_old_with_confirmation(bot: BotHarness
     await user.send("2020-03-01")  # more than a year ago: asks to confirm
     step, answers = await step_and_answers(bot, user)
     assert step == "occurred_on" and "occurred_on" not in answers
-    await choose(user, "n", "occurred_on")  # No: asked again
+    await choose(user, ReportAction.REFUSE, "occurred_on")  # No: asked again
     assert asks(user, "occurred_on")
     await user.send("1398/12/11")  # the same day in Solar Hijri
-    await choose(user, "a", "occurred_on")  # Yes
+    await choose(user, ReportAction.ACCEPT, "occurred_on")  # Yes
     step, answers = await step_and_answers(bot, user)
     assert step == "time_of_day" and answers["occurred_on"] == "2020-03-01"
 
@@ -117,7 +119,7 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await start_report(user, "health_attack")
     first_question = user.last_reply
     assert first_question is not None
-    old_date_button = data_of(user, "rep:y:")
+    old_date_button = data_of(user, action_prefix(ReportAction.DAY))
     await user.send("2026-01-05")  # typed: the date buttons stay on the earlier message
     before = await step_and_answers(bot, user)
     assert before[0] == "time_of_day"
@@ -126,19 +128,21 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     assert asks(user, "time_of_day")  # the current question again
     token = old_date_button.split(":")[2]
     for forged in (
-        "rep:o:deadbeef:time_of_day:0",  # another draft's token
-        f"rep:o:{token}:time_of_day:99",  # no such choice
-        f"rep:o:{token}:killed:0",  # not the current question
-        f"rep:p:{token}:time_of_day:AF01",  # wrong action for the field
+        pack(ReportAction.OPTION, "deadbeef", "time_of_day", "0"),  # another draft's token
+        pack(ReportAction.OPTION, token, "time_of_day", "99"),  # no such choice
+        pack(ReportAction.OPTION, token, "killed", "0"),  # not the current question
+        pack(ReportAction.PLACE, token, "time_of_day", "AF01"),  # wrong action for the field
         "rep:zz",
-        "rep:k:not_a_category",
+        pack(ReportAction.CATEGORY, "not_a_category"),
     ):
         await user.press_data(forged)
         assert await step_and_answers(bot, user) == before, forged
     await user.send("/cancel")
-    await press(user, "rep:x:")
+    await press(user, action_prefix(ReportAction.DISCARD))
     assert await draft_of(bot, user.id) is None
-    await user.press_data(f"rep:o:{token}:time_of_day:0")  # a button of the discarded draft
+    await user.press_data(
+        pack(ReportAction.OPTION, token, "time_of_day", "0")
+    )  # a button of the discarded draft
     assert await draft_of(bot, user.id) is None
     assert user.last_alert  # explained on the button
 
@@ -149,7 +153,7 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
     await user.send("/skip")  # the date is required
     step, answers = await step_and_answers(bot, user)
     assert step == "occurred_on" and answers == {}
-    await choose(user, "y", "occurred_on", "2")
+    await choose(user, ReportAction.DAY, "occurred_on", "2")
     await user.send("/skip")  # time of day is optional
     step, answers = await step_and_answers(bot, user)
     assert step == "province" and "time_of_day" not in answers
@@ -157,17 +161,17 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
     assert (await step_and_answers(bot, user))[0] == "time_of_day"
     await user.send("/back")
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
-    await choose(user, "a", "occurred_on")  # keep the current answer
+    await choose(user, ReportAction.ACCEPT, "occurred_on")  # keep the current answer
     step, answers = await step_and_answers(bot, user)
     assert step == "time_of_day" and answers["occurred_on"]
-    await press(user, "rep:b:")  # the Back button works too
+    await press(user, action_prefix(ReportAction.BACK))  # the Back button works too
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
 
 
 async def test_multi_choice_needs_one_and_toggles_off(bot: BotHarness) -> None:
     user = await reporter(bot, 208)
     await opening(user, "health_attack", place_at=("AF12", "Jani Khel"))
-    await choose(user, "d", "attack_types")  # nothing chosen
+    await choose(user, ReportAction.DONE, "attack_types")  # nothing chosen
     assert (await step_and_answers(bot, user))[0] == "attack_types"
     await toggle(user, "health_attack", "attack_types", "arson", "threat", "arson")  # arson off again
     step, answers = await step_and_answers(bot, user)
@@ -178,15 +182,15 @@ async def test_summary_edit_changes_one_answer_and_asks_newly_relevant_ones(bot:
     user = await reporter(bot, 209)
     await opening(user, "medical_supplies_loss")
     await pick(user, "medical_supplies_loss", "supply_type", "medicines")
-    await choose(user, "s", "quantity")
+    await choose(user, ReportAction.SKIP, "quantity")
     await pick(user, "medical_supplies_loss", "cause", "looting")
-    await choose(user, "s", "facility_name")
+    await choose(user, ReportAction.SKIP, "facility_name")
     await user.send("Stolen from the store.")
     await pick(user, "medical_supplies_loss", "source_type", "witnessed")
-    await choose(user, "s", "photos")
+    await choose(user, ReportAction.SKIP, "photos")
     assert (await step_and_answers(bot, user))[0] == "@summary"
-    await press(user, "rep:e:")  # any edit button: the first is the date
-    await choose(user, "y", "occurred_on", "1")
+    await press(user, action_prefix(ReportAction.EDIT))  # any edit button: the first is the date
+    await choose(user, ReportAction.DAY, "occurred_on", "1")
     assert (await step_and_answers(bot, user))[0] == "@summary"
     await press_edit(user, "supply_type")
     await pick(user, "medical_supplies_loss", "supply_type", "vaccines")
@@ -194,7 +198,7 @@ async def test_summary_edit_changes_one_answer_and_asks_newly_relevant_ones(bot:
     assert step == "antigens"  # newly relevant and required
     await toggle(user, "medical_supplies_loss", "antigens", "bcg")
     assert (await step_and_answers(bot, user))[0] == "@summary"
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)
     assert report.answers["supply_type"] == "vaccines" and report.answers["antigens"] == ["bcg"]
 
@@ -204,7 +208,7 @@ async def press_edit(user: SimUser, field: str) -> None:
         for row in message.buttons:
             for button in row:
                 parts = str(button.get("callback_data", "")).split(":")
-                if parts[:2] == ["rep", "e"] and parts[3:4] == [field]:
+                if parts[:2] == [PREFIX, ReportAction.EDIT] and parts[3:4] == [field]:
                     await user.press_data(button["callback_data"], message.message_id)
                     return
     raise AssertionError(f"no edit button for {field}")
@@ -213,14 +217,14 @@ async def press_edit(user: SimUser, field: str) -> None:
 async def test_unknown_place_and_other_district_keeps_free_text(bot: BotHarness) -> None:
     user = await reporter(bot, 210)
     await start_report(user, "displacement")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await user.send("Atlantis")
     step, answers = await step_and_answers(bot, user)
     assert step == "province" and "province" not in answers
     await user.send("Paktika")
-    await choose(user, "p", "province", "AF12")
-    await choose(user, "p", "district", "other")
+    await choose(user, ReportAction.PLACE, "province", "AF12")
+    await choose(user, ReportAction.PLACE, "district", "other")
     await user.send("/skip")  # the place name is required when the district is not listed
     assert (await step_and_answers(bot, user))[0] == "place_name"
     await user.send("New Camp")
@@ -232,7 +236,7 @@ async def test_non_reporters_cannot_report(bot: BotHarness) -> None:
     stranger = await bot.user(211, "Stranger", "en")
     await stranger.send("/report")
     assert await draft_of(bot, stranger.id) is None
-    await stranger.press_data("rep:k:health_attack")
+    await stranger.press_data(pack(ReportAction.CATEGORY, "health_attack"))
     assert await draft_of(bot, stranger.id) is None
 
 

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction, pack
-from bot.intake.flow import Intake
-from bot.places import places
+from bot.intake.actions import ReportAction
 from storage.db import Database
 from storage.models import ChatMessage, ReportEvent, User
 from storage.reports import ReportRepository
@@ -212,30 +210,6 @@ async def test_myreports_lists_own_reports_only(bot: BotHarness) -> None:
     assert theirs[0].reference not in user.last_text
 
 
-async def test_intake_service_without_telegram(db: Database) -> None:
-    """The service runs on a session and a clock alone (what the handlers wrap)."""
-    async with db.session() as session:
-        account = User(id=313, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-        from zoneinfo import ZoneInfo
-
-        intake = Intake(session, account, places(), now=now, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-        outcome = await intake.begin(message_id=None)
-        code = outcome.screens[0].rows[0][0].data
-        outcome = await intake.on_button(code)
-        date_button = next(
-            b.data
-            for row in outcome.screens[0].rows
-            for b in row
-            if b.data.startswith(action_prefix(ReportAction.DAY))
-        )
-        await intake.on_button(date_button)
-        outcome = await intake.on_text(10, "2026-03-02", fresh=False)  # tomorrow: refused
-        assert outcome.screens and "⚠️" in outcome.screens[0].text
-
-
 async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     user = await reporter(bot, 314)
     await opening(user, "other_security")
@@ -246,86 +220,6 @@ async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     await finish(user, "other_security")
     [report] = await reports_of(bot, user.id)
     assert report.killed is None and report.answers["killed"] == "unknown"
-
-
-async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> None:
-    """Two bot instances (two sessions) handling Submit of the same draft at once."""
-    from zoneinfo import ZoneInfo
-
-    from storage.drafts import DraftRepository
-    from storage.models import Report
-
-    answers = {
-        "occurred_on": "2026-03-01",
-        "province": "AF01",
-        "district": "AF0102",
-        "incident_type": "crime",
-        "aid_workers_affected": "no",
-        "killed": 0,
-        "injured": 0,
-        "description": "x",
-        "source_type": "media",
-    }
-    async with db.session() as session:
-        account = User(id=315, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        drafts = DraftRepository(session)
-        draft = await drafts.start(315, "other_security", "ab" * 16, "@summary")
-        await drafts.save(draft, answers, {}, "@summary")
-
-    async def submit() -> None:
-        async with db.session() as session:
-            intake = Intake(
-                session,
-                account,
-                places(),
-                now=datetime(2026, 3, 2, tzinfo=UTC),
-                tz=ZoneInfo("Asia/Kabul"),
-                wipe_default=False,
-            )
-            await intake.on_button(pack(ReportAction.SUBMIT, "abababab"))
-
-    await asyncio.gather(submit(), submit())
-    async with db.session() as session:
-        reports = list((await session.execute(select(Report))).scalars())
-    assert [r.reference for r in reports] == ["R-2026-000001"]
-    assert await draft_of_db(db, 315) is None
-
-
-async def draft_of_db(db: Database, user_id: int) -> object:
-    from storage.drafts import DraftRepository
-
-    async with db.session() as session:
-        return await DraftRepository(session).get(user_id)
-
-
-async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -> None:
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from storage.drafts import DraftRepository
-
-    start = datetime.now(UTC)
-    async with db.session() as session:
-        account = User(id=316, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        drafts = DraftRepository(session)
-        draft = await drafts.start(316, "other_security", "cd" * 16, "killed")
-        await drafts.save(draft, {"occurred_on": start.date().isoformat()}, {}, "killed")
-
-    async def text(at: datetime, message_id: int, body: str) -> None:
-        async with db.session() as session:
-            intake = Intake(session, account, places(), now=at, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-            await intake.on_text(message_id, body, fresh=False)
-
-    await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and "killed" not in draft.answers  # type: ignore[attr-defined]
-    await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and draft.answers["killed"] == 3  # type: ignore[attr-defined]
 
 
 async def test_answers_sent_in_a_rush_are_applied_in_order(bot: BotHarness) -> None:

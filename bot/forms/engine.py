@@ -106,11 +106,21 @@ def _field(raw: dict[str, Any], where: str, extra_relevant: tuple[Condition, ...
 
 
 def _load(path: Path, groups: Mapping[str, Any]) -> Form:
-    where = path.name
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    form = parse_form(text, groups, where=path.name)
+    if form.code != path.stem:
+        raise FormError(f"{path.name}: code must equal the file name ({path.stem})")
+    return form
+
+
+def parse_form(text: str, groups: Mapping[str, Any] | None = None, *, where: str = "form") -> Form:
+    """One form from its TOML text (`groups`: the shared groups it may include), checked as at
+    start-up; the unit tests build their forms with it."""
+    groups = groups or {}
+    data = tomllib.loads(text)
     code = data.get("code")
-    if code != path.stem:
-        raise FormError(f"{where}: code must equal the file name ({path.stem})")
+    if not isinstance(code, str) or not code:
+        raise FormError(f"{where}: code is missing")
     fields: list[FormField] = []
     for entry in data.get("fields", []):
         extra = (_condition(entry["relevant"], where),) if "include" in entry and "relevant" in entry else ()
@@ -232,8 +242,11 @@ def summary_lines(category: str, answers: Mapping[str, Any]) -> list[str]:
     Unknown categories or fields are skipped rather than raising.
     """
     form = FORMS.get(category)
-    if form is None:
-        return []
+    return form_summary(form, answers) if form is not None else []
+
+
+def form_summary(form: Form, answers: Mapping[str, Any]) -> list[str]:
+    """`summary_lines` for a form in hand."""
     lines = []
     for f in relevant_fields(form, answers):
         if f.name in answers and answers[f.name] not in (None, "", []):
@@ -275,8 +288,13 @@ class ReportFacts:
 
 
 def report_facts(category: str, answers: Mapping[str, Any]) -> ReportFacts:
+    return form_facts(get_form(category), answers)
+
+
+def form_facts(form: Form, answers: Mapping[str, Any]) -> ReportFacts:
+    """`report_facts` for a form in hand."""
     facts: dict[str, Any] = {}
-    for f in relevant_fields(get_form(category), answers):
+    for f in relevant_fields(form, answers):
         value = answers.get(f.name)
         if value is not None:
             for name, fact in f.kind.facts(f, value).items():

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
-from bot.forms.engine import Verdict
+from bot.forms.engine import Form, Verdict
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
     Asking,
@@ -77,6 +77,7 @@ class Intake:
         now: datetime,
         tz: ZoneInfo,
         wipe_default: bool,
+        forms: Mapping[str, Form] | None = None,
     ) -> None:
         self.session = session
         self.user = user
@@ -86,7 +87,8 @@ class Intake:
         self.wipe_default = wipe_default
         self.drafts = DraftRepository(session)
         self.draft: Draft | None = None
-        self.screens = Screens(self.today, gazetteer)
+        self.forms = engine.FORMS if forms is None else forms  # tests bring their own
+        self.screens = Screens(self.today, gazetteer, self.forms)
 
     # --- entry points ---------------------------------------------------------------------------
 
@@ -119,7 +121,7 @@ class Intake:
             return received
         draft, state = received
         refused = engine.too_long(text)
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if refused is not None or form is None or f is None:
             await self._save(draft, draft.answers, state, draft.step)
             error = refused.error if refused else _("Please use the buttons below.")
@@ -133,7 +135,7 @@ class Intake:
         if isinstance(received, Outcome):
             return received
         draft, state = received
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if form is not None and f is not None:
             q = self.screens.asking(draft, form, f, state)
             move = f.kind.on_media(q, media, file_id)
@@ -148,7 +150,7 @@ class Intake:
         if isinstance(received, Outcome):
             return received
         draft, state = received
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if form is not None and f is not None:
             q = self.screens.asking(draft, form, f, state)
             move = f.kind.on_location(q, lat, lon)
@@ -195,7 +197,7 @@ class Intake:
         if action is ReportAction.EDIT:
             return await self._edit(draft, args[1:])
         name = args[1] if len(args) > 1 else ""
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
         # A copy: the ORM row changes only through `_save`, so a press that stores nothing (or that
@@ -305,7 +307,7 @@ class Intake:
 
     async def _pick_category(self, draft: Draft | None, args: tuple[str, ...]) -> Outcome:
         code = args[0] if args else ""
-        if code not in engine.FORMS:
+        if code not in self.forms:
             return self._stale_alert()
         if draft is None or draft.category:
             if draft is not None:
@@ -313,7 +315,7 @@ class Intake:
                     [self.screens.resume_prompt(draft)], alert=_("You already have a report in progress.")
                 )
             draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
-        form = engine.get_form(code)
+        form = self.forms[code]
         first = engine.next_field(form, {})
         draft.category = code
         await self._save(
@@ -339,7 +341,7 @@ class Intake:
         return self._stale_alert()
 
     async def _skip(self, draft: Draft, *, edit: bool) -> Outcome:
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if form is None or f is None:
             return Outcome([self.screens.screen(draft, error=_("There is nothing to skip here."))])
         if f.is_required(draft.answers):
@@ -348,7 +350,7 @@ class Intake:
         return Outcome([self.screens.screen(draft, edit=edit)])
 
     async def _back(self, draft: Draft, *, edit: bool) -> Outcome:
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         step = steps.back(form, f, draft.answers, draft.state) if form is not None else None
         if step is None:
             return Outcome([self.screens.screen(draft, error=_("There is no earlier question."))])
@@ -356,7 +358,7 @@ class Intake:
         return Outcome([self.screens.screen(draft, edit=edit)])
 
     async def _edit(self, draft: Draft, args: tuple[str, ...]) -> Outcome:
-        form, _current = current(draft)
+        form, _current = current(draft, self.forms)
         name = args[0] if args else ""
         if form is None or draft.step != SUMMARY_STEP or not form.has(name):
             return self._stale(draft)
@@ -370,7 +372,7 @@ class Intake:
     # --- submit ---------------------------------------------------------------------------------------
 
     async def _submit(self, draft: Draft) -> Outcome:
-        form, _current = current(draft)
+        form, _current = current(draft, self.forms)
         if form is None or draft.step != SUMMARY_STEP or draft.category is None:
             return self._stale(draft)
         missing = engine.first_missing(form, draft.answers)
@@ -378,7 +380,7 @@ class Intake:
             await self._save(draft, draft.answers, draft.state, missing.name)
             error = _("This question still needs an answer.")
             return Outcome([self.screens.screen(draft, error=error)])
-        report = await file_report(self.session, self.user, draft, self.now, self.year)
+        report = await file_report(self.session, form, self.user, draft, self.now, self.year)
         first_msg = draft.state.get("first_msg")
         await self.drafts.delete(self.user.id)
         wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default

@@ -4,7 +4,7 @@ rows of `Button`s whose data `bot.intake.actions.pack` made."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,20 +54,21 @@ class Outcome:
     no_draft: bool = False  # the event was not for intake (no draft): the caller treats it as stray
 
 
-def current(draft: Draft) -> tuple[Form | None, FormField | None]:
+def current(draft: Draft, forms: Mapping[str, Form]) -> tuple[Form | None, FormField | None]:
     """The draft's form and the field being asked (None on the menu and the summary)."""
-    if not draft.category or draft.category not in engine.FORMS:
+    form = forms.get(draft.category) if draft.category else None
+    if form is None:
         return None, None
-    form = engine.get_form(draft.category)
     return form, (form.field(draft.step) if draft.step and form.has(draft.step) else None)
 
 
 class Screens:
     """Draws the screens of one reporter's draft; the clock and the gazetteer come from the walker."""
 
-    def __init__(self, today: date, gazetteer: Gazetteer) -> None:
+    def __init__(self, today: date, gazetteer: Gazetteer, forms: Mapping[str, Form]) -> None:
         self.today = today
         self.places = gazetteer
+        self.forms = forms  # the categories by code, in menu order
 
     @staticmethod
     def button(label: str, action: ReportAction, draft: Draft, *args: str) -> Button:
@@ -79,7 +80,7 @@ class Screens:
 
     def category_menu(self, draft: Draft) -> Screen:
         rows = [
-            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))] for form in engine.categories()
+            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
         ]
         rows.append([self.button(_("Cancel"), ReportAction.DISCARD, draft)])
         return Screen(_("What do you want to report? Choose a category."), rows)
@@ -87,7 +88,8 @@ class Screens:
     def resume_prompt(self, draft: Draft) -> Screen:
         text = _("You have an unfinished report. Continue it or discard it?")
         if draft.category:
-            text += "\n" + engine.category_label(draft.category)
+            form = self.forms.get(draft.category)
+            text += "\n" + (_(form.title) if form else draft.category)
         rows = [
             [
                 self.button(_("Continue"), ReportAction.RESUME, draft),
@@ -107,7 +109,7 @@ class Screens:
 
     def screen(self, draft: Draft, *, error: str | None = None, edit: bool = False) -> Screen:
         """The screen for the draft's current step, with an optional explanation above it."""
-        form, f = current(draft)
+        form, f = current(draft, self.forms)
         if draft.step == CATEGORY_STEP or form is None:
             screen = self.category_menu(draft)
         elif f is None:
@@ -151,9 +153,9 @@ class Screens:
         assert draft.category is not None
         lines = [
             _("Please check your report before sending it."),
-            _("Category: {category}").format(category=engine.category_label(draft.category)),
+            _("Category: {category}").format(category=_(form.title)),
             "",
-            *engine.summary_lines(draft.category, draft.answers),
+            *engine.form_summary(form, draft.answers),
         ]
         edits = [
             self.button("✏️ " + engine.field_title(f), ReportAction.EDIT, draft, f.name)

@@ -8,11 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
+from bot.forms.engine import Form
 from storage.models import Draft, Report, ReportEvent, User
 from storage.reports import ReportRepository
 
 
-async def file_report(session: AsyncSession, user: User, draft: Draft, now: datetime, year: int) -> Report:
+async def file_report(
+    session: AsyncSession, form: Form, user: User, draft: Draft, now: datetime, year: int
+) -> Report:
     """The draft's report: created with the next reference of `year`, or the one a concurrent press
     of the same Submit already created."""
     reports = ReportRepository(session)
@@ -20,7 +23,7 @@ async def file_report(session: AsyncSession, user: User, draft: Draft, now: date
     if report is not None:
         return report
     try:
-        return await _create(session, reports, user, draft, now, year)
+        return await _create(session, reports, form, user, draft, now, year)
     except IntegrityError:
         # A concurrent press of the same Submit won the insert; ours rolled back whole.
         report = await reports.by_token(draft.token)
@@ -30,10 +33,16 @@ async def file_report(session: AsyncSession, user: User, draft: Draft, now: date
 
 
 async def _create(
-    session: AsyncSession, reports: ReportRepository, user: User, draft: Draft, now: datetime, year: int
+    session: AsyncSession,
+    reports: ReportRepository,
+    form: Form,
+    user: User,
+    draft: Draft,
+    now: datetime,
+    year: int,
 ) -> Report:
     assert draft.category is not None
-    facts = engine.report_facts(draft.category, draft.answers)
+    facts = engine.form_facts(form, draft.answers)
     async with session.begin_nested():
         number = await reports.next_number(year)
         report = Report(

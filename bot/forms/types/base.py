@@ -140,8 +140,8 @@ class Asking:
     places: Gazetteer
     token: str
 
-    def button(self, label: str, action: ReportAction, *args: str, of: FormField | None = None) -> Button:
-        return Button(label, pack(action, self.token, (of or self.field).name, *args))
+    def button(self, label: str, action: ReportAction, *args: str) -> Button:
+        return Button(label, pack(action, self.token, self.field.name, *args))
 
 
 # --- the type --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.forms.types.base import (
 )
 from bot.i18n import _, is_rtl
 from bot.intake.actions import Button, ReportAction
+from bot.places import Gazetteer
 
 if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
@@ -121,5 +122,5 @@ class MultiChoiceType(_Choices):
     def format(self, f: FormField, value: Any) -> str:
         return ("، " if is_rtl() else ", ").join(self.label(f, v) for v in value)
 
-    def export(self, f: FormField, value: Any, gazetteer: Any) -> list[tuple[str, str, str]]:
+    def export(self, f: FormField, value: Any, gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
         return [(f.hxl, f.name, "" if value is None else ",".join(value))]

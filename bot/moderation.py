@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.engine import FormField, check_choice, check_text, get_form, report_facts
+from bot.forms.engine import FormField, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
-from bot.places import OTHER, places
 from bot.roles import Role
 from storage import outbox
 from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent
@@ -49,7 +48,6 @@ STATUS_LABELS = {
 }
 DECIDABLE = ("pending", "needs_info")
 EDITABLE = ("pending", "needs_info", "approved")
-EDITABLE_TYPES = ("text", "integer", "date", "choice", "admin_area")
 DUPLICATE_WINDOW = timedelta(hours=48)
 ALERT_INTERVAL = timedelta(minutes=5)
 PROMPT_TTL = timedelta(days=7)
@@ -100,7 +98,7 @@ def normalize_reference(text: str) -> str | None:
 
 def editable_fields(report: Report) -> list[FormField]:
     form = get_form(report.category)
-    return [f for f in form.fields if f.type in EDITABLE_TYPES and f.name in report.answers]
+    return [f for f in form.fields if f.kind.editable and f.name in report.answers]
 
 
 def answered_fields(report: Report) -> list[FormField]:
@@ -411,11 +409,7 @@ async def edit_answer(
     target = fields.get(field_name)
     if target is None:
         return Result(Outcome.INVALID, report, error=_("That answer cannot be edited here."))
-    if target.type == "admin_area":
-        changes, error = _place_changes(report, target, value)
-    else:
-        verdict = check_choice(target, value) if target.type == "choice" else check_text(target, value, today)
-        changes, error = ({field_name: verdict.value}, None) if verdict.ok else ({}, verdict.error)
+    changes, error = target.kind.moderate(target, get_form(report.category), report.answers, value, today)
     if error is not None:
         return Result(Outcome.INVALID, report, error=error)
     answers = {**report.answers, **changes}
@@ -432,38 +426,6 @@ async def edit_answer(
         before={name: report.answers.get(name) for name in changes},
         after=changes,
     )
-
-
-def _place_changes(report: Report, target: FormField, text: str) -> tuple[dict[str, Any], str | None]:
-    """The answers a typed place changes: a district brings its province along; a province may not
-    leave the report's district in another province."""
-    gazetteer = places()
-    code = to_ascii_digits(text.strip()).upper()
-    if _PCODE.fullmatch(code):
-        place = gazetteer.get(code)
-        at_level = place is not None and place.is_district == (target.level == "district")
-        found = [place] if place is not None and at_level else []
-    else:
-        found = gazetteer.match(text, level=target.level)
-    if not found:
-        return {}, _("No place of that name was found. Try another spelling, or type its P-code.")
-    if len(found) > 1:
-        listed = "\n".join(f"{gazetteer.label(p.pcode)} {isolate(p.pcode)}" for p in found)
-        return {}, _("Several places match:\n{places}\nType the P-code of the one you mean.").format(
-            places=listed
-        )
-    place = found[0]
-    if target.level == "district":
-        return {target.parent: place.province_pcode, target.name: place.pcode}, None
-    for child in get_form(report.category).fields:
-        district = report.answers.get(child.name)
-        if child.parent != target.name or district in (None, OTHER):
-            continue
-        if gazetteer.province_of(str(district)) != place:
-            return {}, _(
-                "{district} is not in {province}. Change the district instead: its province follows."
-            ).format(district=gazetteer.label(str(district)), province=place.name())
-    return {target.name: place.pcode}, None
 
 
 async def toggle_sensitive(

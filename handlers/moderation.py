@@ -509,7 +509,7 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         return
     await answer(update)
     current = format_answer(target, report.answers.get(target.name))
-    if target.type == "choice":
+    if target.kind.moderator_buttons:
         rows = [[_button(_(c.label), "ec", report, press.args[0], i)] for i, c in enumerate(target.choices)]
         rows.append([_button(_("Back"), "ed", report)])
         text = _("{field} is now: {value}. Choose the new answer.").format(
@@ -517,11 +517,7 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         )
         await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
         return
-    text = (
-        _("{field} is now: {value}. Type the place name or its P-code.")
-        if target.type == "admin_area"
-        else _("{field} is now: {value}. Type the new answer.")
-    ).format(field=field_title(target), value=current)
+    text = _(target.kind.edit_prompt).format(field=field_title(target), value=current)
     await _send_prompt(update, context, text, "edit", report, target.name)
 
 
@@ -531,7 +527,7 @@ async def _edit_choice(update: Update, context: KhabarContext, press: Press, rep
         await _stale(update, context, press, report)
         return
     target = fields[press.args[0]]
-    if target.type != "choice" or press.args[1] >= len(target.choices):
+    if not target.kind.moderator_buttons or press.args[1] >= len(target.choices):
         await _stale(update, context, press, report)
         return
     result = await _edit(context, report, press.version, target.name, target.choices[press.args[1]].code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.intake.actions import ReportAction
 from bot.moderation import ANSWER_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness
@@ -304,13 +305,13 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     field = await reporter(bot, 106)
     await start_report(field, "control_change")
     await field.send("2026-11-20")
-    await choose(field, "s", "time_of_day")
+    await choose(field, ReportAction.SKIP, "time_of_day")
     await place(field, "AF30", "Nahr-i-Saraj")
-    await choose(field, "s", "place_name")
-    await choose(field, "s", "location")
+    await choose(field, ReportAction.SKIP, "place_name")
+    await choose(field, ReportAction.SKIP, "location")
     await pick(field, "control_change", "site_type", "checkpoint")
     await field.send("Group A")
-    await choose(field, "s", "new_control")
+    await choose(field, ReportAction.SKIP, "new_control")
     await pick(field, "control_change", "fighting", "no")
     await field.send("0")
     await field.send("1")

@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po
 
 from bot.commands import BY_NAME, commands_for
 from bot.i18n import _, use_locale
+from bot.intake.actions import ReportAction
 from bot.languages import NATIVE_NAMES
 from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
@@ -38,6 +39,7 @@ from tests.harness import BotHarness
 from tests.i18n_check import assert_localized, assert_replies_localized, checked, problems
 from tests.moderation_support import load_report, make_report, notices, reply
 from tests.report_helpers import (
+    action_prefix,
     choose,
     draft_of,
     human_pace,
@@ -407,7 +409,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send("سلام")
     await user.send("/nonsense")
     await start_report(user, "health_attack")
-    await choose(user, "y", "occurred_on", "1")
+    await choose(user, ReportAction.DAY, "occurred_on", "1")
     await pick(user, "health_attack", "time_of_day", "morning")
     await place(user, "AF12", "جانی خیل")
     await user.send(typed[0])
@@ -423,14 +425,14 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     assert translated(language, "Please type a number, for example 3.") in user.last_text
     await user.send_photo()
     await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
-    await choose(user, "u", "injured")
+    await choose(user, ReportAction.UNKNOWN, "injured")
     await user.send("ا" * 5000)
     assert translated(language, "That message is too long. Please keep it under {limit} characters.").split()[
         0
     ] in (user.last_text)
     await user.send(typed[2])
     await pick(user, "health_attack", "source_type", "witness")
-    await choose(user, "s", "photos")
+    await choose(user, ReportAction.SKIP, "photos")
     summary = user.last_text
     with use_locale(language):
         day = format_date(kabul_day(1))
@@ -439,7 +441,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
         jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1
     ]
     assert month in day and not re.search("[0-9]", day)
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)
     assert report.killed == 12
     assert isolate_in(language, report.reference) in user.last_text
@@ -453,8 +455,8 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
 async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, typed: str) -> None:
     user = checked(await reporter(paced, 711, language="fa_AF"), "fa_AF", allowed=[typed])
     await start_report(user, "border_crossing")
-    await choose(user, "y", "occurred_on", "0")
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
     await pick(user, "border_crossing", "status", "closed")
     await user.send(typed)

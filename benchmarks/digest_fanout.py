@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete, func, insert, select, update
 from telegram import Bot
 
-from bot.application import SANDBOX_TOKEN
 from bot.config import load_settings
 from bot.emulator import EmulatorServer
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.sender import Sender, sender_request
 from bot.scheduler import due_digests
-from bot.sender import Sender, sender_request
 from bot.subscriptions import CERTAINTIES, categories
 from storage.db import Database
 from storage.migrate import upgrade_from_empty

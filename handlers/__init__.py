@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.context import KhabarApp
+from bot.runtime.context import KhabarApp
 
 
 def register_all(app: KhabarApp) -> None:

@@ -11,10 +11,10 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, send
 from storage.chat_log import ChatLogRepository
 from storage.updates import SeenUpdateRepository

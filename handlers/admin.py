@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import users
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import Change, UserChange, role_label
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.start import sync_chat_menu

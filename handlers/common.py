@@ -13,11 +13,11 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
-from bot.context import KhabarContext
 from bot.i18n import _
 from bot.localize import rtl_safe
 from bot.roles import Role
-from bot.sender import retry_seconds
+from bot.runtime.context import KhabarContext
+from bot.runtime.sender import retry_seconds
 from storage.chat_log import ChatLogRepository
 
 log = logging.getLogger(__name__)

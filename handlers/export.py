@@ -13,11 +13,11 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import KhabarApp, KhabarContext
 from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, post, requires, send
 
 log = logging.getLogger(__name__)

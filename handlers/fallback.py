@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, send
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
-"""The review queue: /pending cards and their buttons, typed replies to prompts, /history, and the
-repeating job that tells moderators about new reports.
+"""The review queue: /pending cards and their buttons, typed replies to prompts, /history (the job that
+tells moderators about new reports is in bot.runtime.jobs).
 
 Callback data is `mod:<action>:<report id>:<version>[:<arg>[:<arg>]]`, all numbers. None of it is
 trusted: every press re-checks the role, looks the report up and compares the version, so a forged,
@@ -21,12 +21,12 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import moderation
-from bot.context import KhabarApp, KhabarContext
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_date, format_number, format_time, isolate, join_items
 from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Report, ReportEvent
 
@@ -38,7 +38,6 @@ MAX_EXCHANGES = 3
 EXCHANGE_CHARS = 500
 # Right-to-left sending may put direction marks before the prompt mark (handlers.common.send).
 BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"
-ALERT_EVERY_SECONDS = 60
 # Buttons that only navigate (back to the card, skip, next); every other action is in `_STEPS`.
 NAVIGATION = frozenset({"cd", "sk", "nx"})
 ACTION_LABELS = {
@@ -786,25 +785,9 @@ async def _answer_reply(update: Update, context: KhabarContext, report: Report, 
     )
 
 
-# --- alerts -------------------------------------------------------------------------------------
-
-
-async def announce_job(context: KhabarContext) -> None:
-    now = datetime.now(UTC)
-    async with context.services.db.session() as session:
-        queued = await moderation.announce_new_reports(session, now)
-        await moderation.expire_prompts(session, now)
-    if queued:
-        log.info("queued %s new-report alerts for moderators", queued)
-
-
 def register(app: KhabarApp) -> None:
     # The reply handler must come before the report conversation's catch-all for text.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & _PromptReply(), on_reply))
     app.add_handler(CommandHandler("pending", pending_command))
     app.add_handler(CommandHandler("history", history_command))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^mod:"))
-    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
-        app.job_queue.run_repeating(
-            announce_job, interval=ALERT_EVERY_SECONDS, first=ALERT_EVERY_SECONDS, name="moderation-alerts"
-        )

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import KhabarApp, KhabarContext
 from bot.intake.flow import Intake
 from bot.intake.screens import Outcome, Screen
 from bot.places import load_places
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.fallback import stray_message
 from handlers.wipe import delete_conversation

@@ -17,10 +17,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.commands import commands_for
 from bot.config import LANGUAGES
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, get_locale, set_locale, use_locale
 from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.access import NO_ACCESS
 from handlers.common import answer, edit_or_send, send
 from storage.models import User

@@ -1,4 +1,4 @@
-"""/subscribe, /subscriptions and /digest_now; the digest tick and the outbox sender jobs.
+"""/subscribe, /subscriptions and /digest_now (their jobs start in bot.runtime.jobs).
 
 The wizard is buttons only; its state is a database draft (`bot.subscriptions`), so a restart in the
 middle loses nothing and a stale or forged button is refused by the service, not trusted here.
@@ -12,21 +12,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import subscriptions as service
-from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
 from bot.i18n import _, ngettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
 from bot.places import load_places
 from bot.roles import Role
-from bot.scheduler import due_digests, scan_alerts, send_now
-from bot.sender import Sender, run_until_stopped
+from bot.runtime.context import KhabarApp, KhabarContext
+from bot.scheduler import send_now
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Subscription, SubscriptionDraft, utcnow
 
 log = logging.getLogger(__name__)
 
-DIGEST_TICK_SECONDS = 30
-ALERT_TICK_SECONDS = 5
 PROVINCES_PER_PAGE = 10
 
 Button = InlineKeyboardButton
@@ -343,32 +340,9 @@ async def digest_now(update: Update, context: KhabarContext) -> None:
     )
 
 
-# --- background jobs -------------------------------------------------------------------------------
-
-
-async def digest_tick(context: KhabarContext) -> None:
-    await due_digests(context.services.db, utcnow())
-
-
-async def alert_tick(context: KhabarContext) -> None:
-    await scan_alerts(context.services.db, utcnow())
-
-
-async def sender_job(context: KhabarContext) -> None:
-    """Runs for the application's lifetime; returns when the application stops (Application.stop
-    clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
-    services, app = context.services, context.application
-    sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
-    await run_until_stopped(sender, lambda: app.running)
-
-
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("subscriptions", list_subscriptions))
     app.add_handler(CommandHandler("digest_now", digest_now))
     app.add_handler(CallbackQueryHandler(manage_press, pattern=r"^sub:(edit|pause|resume|del|delok|keep):"))
     app.add_handler(CallbackQueryHandler(wizard_press, pattern=r"^sub:"))
-    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
-        app.job_queue.run_repeating(digest_tick, interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
-        app.job_queue.run_repeating(alert_tick, interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
-        app.job_queue.run_once(sender_job, when=0, name="outbox-sender")

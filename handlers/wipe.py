@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
 from storage.chat_log import ChatLogRepository
 from storage.drafts import DraftRepository

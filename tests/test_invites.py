@@ -178,7 +178,7 @@ def test_cli_invite_create_and_admin_grant_are_audited(
     import asyncio
     from pathlib import Path
 
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     url = f"sqlite+aiosqlite:///{Path(str(tmp_path)) / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

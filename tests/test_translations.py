@@ -29,8 +29,8 @@ from bot.intake.actions import ReportAction
 from bot.languages import NATIVE_NAMES
 from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
+from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
-from bot.sender import Sender
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository

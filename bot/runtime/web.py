@@ -20,9 +20,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Update
 
 from bot.config import Settings
-from bot.context import KhabarApp
 from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
-from bot.metrics import OUTBOX_DEPTH, REPORTS
+from bot.runtime.context import KhabarApp
+from bot.runtime.metrics import OUTBOX_DEPTH, REPORTS
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.stats import reports_by_status

@@ -10,7 +10,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.runtime.logs import setup_logging
 
 NO_TOKEN = """\
 khabar: BOT_TOKEN is not set.
@@ -44,7 +44,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    from bot.runner import check_webhook_settings
+    from bot.runtime.runner import check_webhook_settings
 
     try:
         check_webhook_settings(settings)
@@ -54,7 +54,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_format, settings.log_level, secrets=(settings.token,))
     from telegram.error import InvalidToken
 
-    from bot.runner import run
+    from bot.runtime.runner import run
 
     try:
         asyncio.run(run(settings))
@@ -67,13 +67,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     except Exception:
         # Through logging, not Python's traceback printer, so the token is scrubbed from it.
-        logging.getLogger("bot.cli").exception("the bot stopped on an error")
+        logging.getLogger("bot.runtime.cli").exception("the bot stopped on an error")
         return 1
     return 0
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox import SANDBOX_DATABASE_URL, run_sandbox
+    from bot.runtime.sandbox import SANDBOX_DATABASE_URL, run_sandbox
 
     # The sandbox never touches the configured database or hands out the configured export tokens:
     # its own scratch database (or --database-url), whatever DATABASE_URL and .env say.
@@ -164,7 +164,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_digest_send_now(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.sender import send_now_and_deliver
+    from bot.runtime.sender import send_now_and_deliver
 
     digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
     if args.subscription is not None and not digests:

@@ -47,8 +47,8 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
-from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
-from bot.send_budget import SendBudget
+from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
+from bot.runtime.send_budget import SendBudget
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import OutboxRepository

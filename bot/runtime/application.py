@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import Settings
-from bot.context import KhabarApp, KhabarContext, Services
-from bot.metrics import HANDLER_SECONDS, UPDATES
-from bot.update_order import PerChatOrder
+from bot.runtime.context import KhabarApp, KhabarContext, Services
+from bot.runtime.jobs import start_jobs
+from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
+from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
 from storage.updates import SeenUpdateRepository
 
@@ -79,6 +80,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     app: KhabarApp = builder.build()  # type: ignore[assignment]
     app.bot_data["services"] = Services(settings=settings, db=db)
     register_all(app)
+    start_jobs(app)
     return app
 
 

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.roles import Role, role_of
-from bot.send_budget import SendBudget
+from bot.runtime.send_budget import SendBudget
 from storage.db import Database
 from storage.models import User
 

@@ -54,6 +54,7 @@ lint: all
 	$(BIN)/ruff check bot handlers storage tests benchmarks scripts
 	$(BIN)/ruff format --check bot handlers storage tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint test-sqlite test-pg
 

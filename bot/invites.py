@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.roles import Role, role_of
 from storage import admin_events
 from storage.invites import InviteRepository
-from storage.models import Invite
+from storage.models import Invite as Invite
 from storage.users import UserRepository
 
 INVITABLE_ROLES = (Role.REPORTER, Role.COORDINATOR)

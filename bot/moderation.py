@@ -23,7 +23,9 @@ from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
 from bot.roles import Role
 from storage import outbox
-from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent
+from storage.models import ModeratorAlert, PendingInput
+from storage.models import Report as Report
+from storage.models import ReportEvent as ReportEvent
 from storage.review import ReviewRepository
 from storage.users import UserRepository
 

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.forms import engine as forms_engine
 from bot.i18n import N_
 from bot.roles import Role
-from storage.db import Database
-from storage.models import Subscription, SubscriptionDraft
+from storage.models import Subscription as Subscription
+from storage.models import SubscriptionDraft as SubscriptionDraft
+from storage.models import utcnow as utcnow
 from storage.subscriptions import SubscriptionRepository
 
 FREQUENCIES = ("daily", "weekly")
@@ -153,29 +156,26 @@ def _data_of(sub: Subscription | None) -> dict[str, object]:
 
 
 async def start_wizard(
-    db: Database, user_id: int, subscription_id: int | None = None
+    session: AsyncSession, user_id: int, subscription_id: int | None = None
 ) -> SubscriptionDraft | None:
     """A fresh draft (or one prefilled from the user's own subscription to edit); None if not theirs."""
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        sub = None
-        if subscription_id is not None:
-            sub = await repo.get(subscription_id)
-            if sub is None or sub.user_id != user_id or sub.status == "deleted":
-                return None
-        draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
-        await repo.save_draft(draft)
-        return draft
+    repo = SubscriptionRepository(session)
+    sub = None
+    if subscription_id is not None:
+        sub = await repo.get(subscription_id)
+        if sub is None or sub.user_id != user_id or sub.status == "deleted":
+            return None
+    draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
+    await repo.save_draft(draft)
+    return draft
 
 
-async def current_draft(db: Database, user_id: int) -> SubscriptionDraft | None:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).draft(user_id)
+async def current_draft(session: AsyncSession, user_id: int) -> SubscriptionDraft | None:
+    return await SubscriptionRepository(session).draft(user_id)
 
 
-async def cancel_wizard(db: Database, user_id: int) -> bool:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).delete_draft(user_id)
+async def cancel_wizard(session: AsyncSession, user_id: int) -> bool:
+    return await SubscriptionRepository(session).delete_draft(user_id)
 
 
 def _toggle(values: list[str], value: str) -> list[str]:
@@ -225,7 +225,7 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
 
 
 async def choose(
-    db: Database,
+    session: AsyncSession,
     user_id: int,
     action: str,
     value: str,
@@ -236,67 +236,64 @@ async def choose(
 ) -> Choice:
     """Apply a wizard press. The last press saves the subscription and drops the draft in one
     transaction, so a double press or a replayed update saves once (the second finds no draft)."""
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        draft = await repo.draft(user_id)
-        if draft is None or not _advance(draft, action, value, valid_provinces):
-            return Choice(stale=True)
-        if draft.step != "done":
-            await repo.save_draft(draft)
-            return Choice(draft=draft)
-        data = draft.data
-        sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
-        created = sub is None or sub.user_id != user_id or sub.status == "deleted"
-        if created:
-            sub = Subscription(user_id=user_id, timezone=timezone)
-        assert sub is not None
-        sub.frequency = str(data["frequency"])
-        sub.weekday = data.get("weekday") if sub.frequency == "weekly" else None
-        sub.hour = int(data["hour"])
-        sub.provinces = sorted(data.get("provinces") or [])
-        sub.categories = sorted(data.get("categories") or [])
-        sub.min_certainty = str(data["min_certainty"])
-        sub.send_empty = bool(data["send_empty"])
-        sub.alerts = bool(data["alerts"])
-        if created:
-            # The first digest covers from the last boundary before subscribing; never the past.
-            sub.last_period_end = latest_boundary(sub, now)
-        await repo.save(sub)
-        await repo.delete_draft(user_id)
-        return Choice(saved=sub, created=created)
+    repo = SubscriptionRepository(session)
+    draft = await repo.draft(user_id)
+    if draft is None or not _advance(draft, action, value, valid_provinces):
+        return Choice(stale=True)
+    if draft.step != "done":
+        await repo.save_draft(draft)
+        return Choice(draft=draft)
+    data = draft.data
+    sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
+    created = sub is None or sub.user_id != user_id or sub.status == "deleted"
+    if created:
+        sub = Subscription(user_id=user_id, timezone=timezone)
+    assert sub is not None
+    sub.frequency = str(data["frequency"])
+    sub.weekday = data.get("weekday") if sub.frequency == "weekly" else None
+    sub.hour = int(data["hour"])
+    sub.provinces = sorted(data.get("provinces") or [])
+    sub.categories = sorted(data.get("categories") or [])
+    sub.min_certainty = str(data["min_certainty"])
+    sub.send_empty = bool(data["send_empty"])
+    sub.alerts = bool(data["alerts"])
+    if created:
+        # The first digest covers from the last boundary before subscribing; never the past.
+        sub.last_period_end = latest_boundary(sub, now)
+    await repo.save(sub)
+    await repo.delete_draft(user_id)
+    return Choice(saved=sub, created=created)
 
 
 # --- the owner's actions ---------------------------------------------------------------------------
 
 
-async def list_for(db: Database, user_id: int) -> list[Subscription]:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).for_user(user_id)
+async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
+    return await SubscriptionRepository(session).for_user(user_id)
 
 
 async def change_status(
-    db: Database, user_id: int, subscription_id: int, action: str, now: datetime
+    session: AsyncSession, user_id: int, subscription_id: int, action: str, now: datetime
 ) -> Subscription | None:
     """Pause, resume or delete the user's own subscription; None when it is not theirs (or gone).
 
     Resuming restarts the schedule from the last boundary: a paused subscription gets no backlog.
     Deleting keeps the row (outbox rows and deliveries refer to it) with status "deleted".
     """
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        sub = await repo.get(subscription_id)
-        if sub is None or sub.user_id != user_id or sub.status == "deleted":
-            return None
-        if action == "pause":
-            sub.status = "paused"
-        elif action == "resume":
-            if sub.status != "active":
-                sub.last_period_end = latest_boundary(sub, now)
-            sub.status = "active"
-        elif action == "delete":
-            sub.status = "deleted"
-            await repo.cancel_pending(subscription_id, "subscription deleted")
-        else:
-            return None
-        await repo.save(sub)
-        return sub
+    repo = SubscriptionRepository(session)
+    sub = await repo.get(subscription_id)
+    if sub is None or sub.user_id != user_id or sub.status == "deleted":
+        return None
+    if action == "pause":
+        sub.status = "paused"
+    elif action == "resume":
+        if sub.status != "active":
+            sub.last_period_end = latest_boundary(sub, now)
+        sub.status = "active"
+    elif action == "delete":
+        sub.status = "deleted"
+        await repo.cancel_pending(subscription_id, "subscription deleted")
+    else:
+        return None
+    await repo.save(sub)
+    return sub

@@ -22,6 +22,10 @@ def register_all(app: KhabarApp) -> None:
     )
 
     access.register(app)
+    # /start with a payload first: PTB takes the first /start handler whose filter matches (as in its
+    # deeplinking example), and the plain /start takes the rest.
+    moderation.register_deep_link(app)
+    invites.register_deep_link(app)
     start.register(app)
     # Feature modules register here, before the fallback.
     invites.register(app)

@@ -11,14 +11,12 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot import accounts, chat_log
 from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, send
-from storage.chat_log import ChatLogRepository
-from storage.updates import SeenUpdateRepository
-from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +48,14 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         raise ApplicationHandlerStop
     services = context.services
     async with services.db.session() as session:
-        if await SeenUpdateRepository(session).seen(update.update_id):
+        if await accounts.is_replay(session, update.update_id):
             log.info("replayed update %s ignored", update.update_id)
             raise ApplicationHandlerStop
-        users = UserRepository(session)
-        account = await users.get_or_create(tg_user.id, tg_user.first_name or "")
-        if tg_user.id in services.settings.admin_ids and account.role != Role.ADMIN:
-            account.role = Role.ADMIN
-            await users.save(account)
+        account = await accounts.load_caller(
+            session, tg_user.id, tg_user.first_name or "", admin=tg_user.id in services.settings.admin_ids
+        )
         if update.message is not None:
-            await ChatLogRepository(session).record(
-                update.message.chat_id, update.message.message_id, from_bot=False
-            )
+            await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == "blocked":

@@ -16,7 +16,7 @@ from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import Change, UserChange, role_label
 from handlers.common import answer, edit_or_send, requires, send
-from handlers.start import sync_chat_menu
+from handlers.menus import sync_chat_menu
 
 log = logging.getLogger(__name__)
 _PAGE_DATA = re.compile(r"usr:(?P<only>all|" + "|".join(users.FILTERS) + r"):(?P<offset>\d{1,6})")

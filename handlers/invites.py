@@ -10,13 +10,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import invites
 from bot.i18n import _, ngettext
+from bot.invites import Invite
 from bot.localize import format_date, format_number, isolate, parse_int
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import role_label
-from handlers.common import answer, edit_or_send, requires, send
-from handlers.start import sync_chat_menu
-from storage.models import Invite
+from handlers.common import answer, edit_or_send, requires, send, start_payload
+from handlers.menus import sync_chat_menu
+from handlers.start import start
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,18 @@ async def start_with_code(update: Update, context: KhabarContext, code: str) -> 
     if account.language:
         await sync_chat_menu(context.bot, account.id, result.role, account.language)
     return False
+
+
+async def start_with_code_command(update: Update, context: KhabarContext) -> None:
+    """/start <invite code>: redeem it, then greet as a plain /start does unless that already answered."""
+    assert context.args
+    if not await start_with_code(update, context, context.args[0]):
+        await start(update, context)
+
+
+def register_deep_link(app: KhabarApp) -> None:
+    # Any other /start payload is an invite code; the answer link is registered before this one.
+    app.add_handler(CommandHandler("start", start_with_code_command, start_payload()))
 
 
 def register(app: KhabarApp) -> None:

@@ -24,11 +24,10 @@ from bot import moderation
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_date, format_number, format_time, isolate, join_items
-from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
+from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Report, ReportEvent, Result
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
-from handlers.common import answer, edit_or_send, requires, send
-from storage.models import Report, ReportEvent
+from handlers.common import answer, edit_or_send, requires, send, start_payload
 
 log = logging.getLogger(__name__)
 
@@ -783,6 +782,16 @@ async def _answer_reply(update: Update, context: KhabarContext, report: Report, 
             ref=isolate(report.reference)
         ),
     )
+
+
+async def answer_link(update: Update, context: KhabarContext) -> None:
+    """/start answer-R-…, the link in a moderator's question."""
+    assert context.args
+    await start_answer(update, context, context.args[0])
+
+
+def register_deep_link(app: KhabarApp) -> None:
+    app.add_handler(CommandHandler("start", answer_link, start_payload(moderation.ANSWER_PREFIX)))
 
 
 def register(app: KhabarApp) -> None:

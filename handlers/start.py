@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import accounts
+from bot.accounts import User
 from bot.commands import commands_for
 from bot.config import LANGUAGES
-from bot.i18n import _, get_locale, set_locale, use_locale
-from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
+from bot.i18n import _, get_locale, set_locale
+from bot.languages import NATIVE_NAMES
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.access import NO_ACCESS
 from handlers.common import answer, edit_or_send, send
-from storage.models import User
-from storage.users import UserRepository
+from handlers.menus import sync_chat_menu
 
 
 def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
@@ -53,17 +48,10 @@ def help_text(role: Role) -> str:
 
 
 async def start(update: Update, context: KhabarContext) -> None:
+    """/start without a payload, and the greeting after an invite code (deep links with a payload are
+    their own handlers, registered before this one: see handlers.register_all)."""
     account = context.account
     assert account is not None
-    if context.args:
-        # Imported here: these modules build on this one (menus, greeting).
-        from bot.moderation import ANSWER_PREFIX
-        from handlers import invites, moderation
-
-        argument = context.args[0]
-        opened = moderation.start_answer if argument.startswith(ANSWER_PREFIX) else invites.start_with_code
-        if await opened(update, context, argument):
-            return
     if account.language is None:
         # First contact: offer the three languages, the guessed one ticked. The guess (from Telegram's
         # language_code) is kept until the user picks, so their chat menu speaks it too.
@@ -111,31 +99,9 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
 
 async def _store_language(context: KhabarContext, user_id: int, language: str) -> User:
     async with context.services.db.session() as session:
-        users = UserRepository(session)
-        account = await users.get_or_create(user_id)
-        account.language = language
-        await users.save(account)
+        account = await accounts.set_language(session, user_id, language)
     context.account = account
     return account
-
-
-async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> None:
-    """Give one chat the command menu of its role, in its language."""
-    with use_locale(language):
-        commands = [BotCommand(c.name, _(c.description)) for c in commands_for(role) if c.in_menu]
-    # A menu is a convenience; never fail an action over it.
-    with contextlib.suppress(TelegramError):
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
-
-
-async def publish_command_menus(bot: Bot) -> None:
-    """Default menus per language, for people whose chat has no menu of its own yet."""
-    for language in LANGUAGES:
-        with use_locale(language):
-            commands = [BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)]
-        await bot.set_my_commands(commands, language_code=TELEGRAM_CODES[language])
-    with use_locale("en"):
-        await bot.set_my_commands([BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)])
 
 
 def register(app: KhabarApp) -> None:

@@ -19,8 +19,8 @@ from bot.places import load_places
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.scheduler import send_now
+from bot.subscriptions import Subscription, SubscriptionDraft, utcnow
 from handlers.common import answer, edit_or_send, requires, send
-from storage.models import Subscription, SubscriptionDraft, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,8 @@ async def _show_step(update: Update, context: KhabarContext, draft: Subscription
 async def subscribe(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
     await load_places(context.services.db)
-    draft = await service.start_wizard(context.services.db, context.account.id)
+    async with context.services.db.session() as session:
+        draft = await service.start_wizard(session, context.account.id)
     assert draft is not None
     await _show_step(update, context, draft, new=True)
 
@@ -167,22 +168,24 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     _prefix, action, value = parts
     db = context.services.db
     if action == "x":
-        await service.cancel_wizard(db, context.account.id)
+        async with db.session() as session:
+            await service.cancel_wizard(session, context.account.id)
         await answer(update)
         await edit_or_send(
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
         return
     gaz = await load_places(db)
-    choice = await service.choose(
-        db,
-        context.account.id,
-        action,
-        value,
-        now=utcnow(),
-        timezone=context.services.settings.timezone,
-        valid_provinces=set(gaz.provinces),
-    )
+    async with db.session() as session:
+        choice = await service.choose(
+            session,
+            context.account.id,
+            action,
+            value,
+            now=utcnow(),
+            timezone=context.services.settings.timezone,
+            valid_provinces=set(gaz.provinces),
+        )
     if choice.stale:
         await _stale(update)
         return
@@ -230,7 +233,8 @@ def _card(sub: Subscription) -> str:
 async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
     await load_places(context.services.db)
-    subs = await service.list_for(context.services.db, context.account.id)
+    async with context.services.db.session() as session:
+        subs = await service.list_for(session, context.account.id)
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
         return
@@ -250,7 +254,8 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _stale(update)
         return
     if action == "edit":
-        draft = await service.start_wizard(db, user_id, sub_id)
+        async with db.session() as session:
+            draft = await service.start_wizard(session, user_id, sub_id)
         if draft is None:
             await _stale(update)
             return
@@ -258,7 +263,8 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _show_step(update, context, draft, new=True)
         return
     if action == "del":
-        owned = [s for s in await service.list_for(db, user_id) if s.id == sub_id]
+        async with db.session() as session:
+            owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
         if not owned:
             await _stale(update)
             return
@@ -280,14 +286,16 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _stale(update)
         return
     if status_action == "keep":
-        owned = [s for s in await service.list_for(db, user_id) if s.id == sub_id]
+        async with db.session() as session:
+            owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
         if not owned:
             await _stale(update)
             return
         await answer(update)
         await edit_or_send(update, context, _card(owned[0]), _manage_buttons(owned[0]))
         return
-    sub = await service.change_status(db, user_id, sub_id, status_action, utcnow())
+    async with db.session() as session:
+        sub = await service.change_status(session, user_id, sub_id, status_action, utcnow())
     if sub is None:
         await _stale(update)
         return

@@ -10,14 +10,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import accounts, chat_log
 from bot.i18n import _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
-from storage.chat_log import ChatLogRepository
-from storage.drafts import DraftRepository
-from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +29,14 @@ async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: 
     both sides, then forget their ids. Returns how many were asked to be deleted."""
     since = datetime.now(UTC) - WIPE_WINDOW
     async with context.services.db.session() as session:
-        ids = await ChatLogRepository(session).since(chat_id, since)
+        ids = await chat_log.since(session, chat_id, since)
     ids = [i for i in ids if from_id is None or i >= from_id]
     for start in range(0, len(ids), BATCH):
         # Some may be gone already (deleted by the user); the rest of the batch is still deleted.
         with contextlib.suppress(TelegramError):
             await context.bot.delete_messages(chat_id, ids[start : start + BATCH])
     async with context.services.db.session() as session:
-        await ChatLogRepository(session).forget(chat_id, ids)
+        await chat_log.forget(session, chat_id, ids)
     log.info("wiped %d messages in chat %s", len(ids), chat_id)
     return len(ids)
 
@@ -48,9 +46,7 @@ async def wipe_command(update: Update, context: KhabarContext) -> None:
     chat, account = update.effective_chat, context.account
     assert chat is not None and account is not None
     async with context.services.db.session() as session:
-        drafts = DraftRepository(session)
-        had_draft = await drafts.get(account.id) is not None
-        await drafts.delete(account.id)
+        had_draft = await accounts.discard_draft(session, account.id)
     count = await delete_conversation(context, chat.id)
     text = ngettext(
         "{n} message was deleted from this chat.", "{n} messages were deleted from this chat.", count
@@ -91,10 +87,7 @@ async def settings_button(update: Update, context: KhabarContext) -> None:
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
-        users = UserRepository(session)
-        account = await users.get_or_create(context.account.id)
-        account.wipe_after_submit = value == "1"
-        await users.save(account)
+        account = await accounts.set_wipe_after_submit(session, context.account.id, value == "1")
     context.account = account
     await answer(update, _("Saved."))
     text, markup = _settings_screen(value == "1")

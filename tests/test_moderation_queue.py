@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
 from bot.moderation import ANSWER_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness

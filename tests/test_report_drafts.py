@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
 from storage.db import Database
 from storage.models import ChatMessage, ReportEvent, User
 from storage.reports import ReportRepository

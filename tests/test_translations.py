@@ -24,8 +24,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.commands import BY_NAME, commands_for
+from bot.forms.actions import ReportAction
 from bot.i18n import _, use_locale
-from bot.intake.actions import ReportAction
 from bot.languages import NATIVE_NAMES
 from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role

@@ -1,6 +1,6 @@
 """What the report conversation shows: the category menu, the resume and cancel prompts, a question
 with its navigation row, the Yes/No confirmation and the summary. No Telegram: a `Screen` is text and
-rows of `Button`s whose data `bot.intake.actions.pack` made."""
+rows of `Button`s whose data `bot.forms.actions.pack` made."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from bot.forms import engine
+from bot.forms.actions import Button, ReportAction, pack
 from bot.forms.engine import Form, FormField
 from bot.forms.types.base import Asking
 from bot.forms.types.choice import grid
 from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction, pack
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
 from bot.places import Gazetteer

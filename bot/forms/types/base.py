@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from bot.forms.actions import Button, ReportAction, pack
 from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction, pack
 from bot.localize import format_number
 from bot.places import Gazetteer
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.model import FormError
 from bot.forms.types.base import (
     Asking,
@@ -25,7 +26,6 @@ from bot.forms.types.base import (
 )
 from bot.forms.types.choice import grid
 from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction
 from bot.localize import format_number, isolate, to_ascii_digits
 from bot.places import OTHER, Gazetteer, chunk, place_label, places
 

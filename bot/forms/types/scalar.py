@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.model import UNKNOWN
 from bot.forms.types.base import Asking, Check, FieldType, Move, Options, Store, Verdict
 from bot.forms.types.choice import grid
 from bot.i18n import _, is_rtl
-from bot.intake.actions import Button, ReportAction
 from bot.localize import format_date, format_number, isolate, parse_date, parse_int
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,36 @@ WEEKDAYS = (
 WEEK_ORDER = (5, 6, 0, 1, 2, 3, 4)
 SUBSCRIBER_ROLES = tuple(r.value for r in Role if r.at_least(Role.COORDINATOR))
 STEPS = ("frequency", "weekday", "hour", "provinces", "categories", "certainty", "empty", "alerts")
+
+
+class WizardAction(StrEnum):
+    """A press in the /subscribe wizard (the handler's buttons carry these)."""
+
+    FREQUENCY = "f"  # value: "d" daily or "w" weekly
+    WEEKDAY = "wd"  # value: 0-6
+    HOUR = "h"  # value: 0-23
+    PROVINCE = "p"  # tick or untick one (value: its P-code)
+    PROVINCE_PAGE = "pp"  # value: page number
+    ALL_PROVINCES = "pa"
+    PROVINCES_DONE = "pd"
+    CATEGORY = "c"  # tick or untick one (value: its code)
+    ALL_CATEGORIES = "ca"
+    CATEGORIES_DONE = "cd"
+    MIN_CERTAINTY = "m"  # value: a certainty
+    SEND_EMPTY = "e"  # value: "1" or "0"
+    ALERTS = "a"  # value: "1" or "0"
+    CANCEL = "x"
+
+
+class ManageAction(StrEnum):
+    """A button under one of the owner's subscriptions."""
+
+    EDIT = "edit"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "del"  # ask to confirm
+    CONFIRM_DELETE = "delok"
+    KEEP = "keep"
 
 
 def categories() -> tuple[tuple[str, str], ...]:

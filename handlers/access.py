@@ -16,12 +16,13 @@ from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import LanguagePick
 from handlers.common import answer, send
 
 log = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS = frozenset({"start", "help", "language"})
-PUBLIC_CALLBACK_PREFIXES = ("lang:",)
+PUBLIC_CALLBACK_PREFIXES = (LanguagePick.prefix + ":",)
 # Also the stranger's /help and /start: the same words whatever a stranger tries, revealing nothing.
 NO_ACCESS = N_(
     "This bot is for registered humanitarian field teams. To get access, ask your "

@@ -13,11 +13,12 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filename, period_filter
+from bot.exports import ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import ExportPeriod, ExportPick
 from handlers.common import answer, edit_or_send, post, requires, send
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ FORMAT_LABELS = {
 def _period_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=f"export:p:{key}")]
+            [InlineKeyboardButton(_(label), callback_data=ExportPeriod(key).pack())]
             for key, label in PERIOD_LABELS.items()
         ]
     )
@@ -46,7 +47,7 @@ def _period_keyboard() -> InlineKeyboardMarkup:
 def _format_keyboard(period: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=f"export:f:{period}:{fmt.value}")]
+            [InlineKeyboardButton(_(label), callback_data=ExportPick(period, fmt).pack())]
             for fmt, label in FORMAT_LABELS.items()
         ]
     )
@@ -61,15 +62,13 @@ async def export_command(update: Update, context: KhabarContext) -> None:
 async def export_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    if len(parts) == 3 and parts[1] == "p" and parts[2] in PERIODS:
+    if period := ExportPeriod.parse(query.data):
         await answer(update)
-        await edit_or_send(update, context, _("Which format?"), _format_keyboard(parts[2]))
+        await edit_or_send(update, context, _("Which format?"), _format_keyboard(period.period))
         return
-    formats = {f.value for f in ExportFormat}
-    if len(parts) == 4 and parts[1] == "f" and parts[2] in PERIODS and parts[3] in formats:
+    if pick := ExportPick.parse(query.data):
         await answer(update)
-        await _send_export(update, context, parts[2], ExportFormat(parts[3]))
+        await _send_export(update, context, pick.period, pick.format)
         return
     # A forged or outdated button: say so and offer a fresh start.
     await answer(update, _("This button is no longer valid. Send /export to start again."), alert=True)
@@ -114,4 +113,4 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
 
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("export", export_command))
-    app.add_handler(CallbackQueryHandler(export_button, pattern=r"^export:"))
+    app.add_handler(CallbackQueryHandler(export_button, pattern=ExportPeriod.pattern()))

@@ -15,6 +15,7 @@ from bot.localize import format_date, format_number, isolate, parse_int
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import role_label
+from handlers.callbacks import InviteRevoke
 from handlers.common import answer, edit_or_send, requires, send, start_payload
 from handlers.menus import sync_chat_menu
 from handlers.start import start
@@ -105,7 +106,7 @@ async def _render_list(context: KhabarContext) -> tuple[str, InlineKeyboardMarku
             [
                 InlineKeyboardButton(
                     _("Revoke #{id}").format(id=format_number(invite.id or 0)),
-                    callback_data=f"inv:revoke:{invite.id}",
+                    callback_data=InviteRevoke(invite.id or 0).pack(),
                 )
             ]
         )
@@ -122,14 +123,14 @@ async def invites_command(update: Update, context: KhabarContext) -> None:
 async def revoke_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    invite_id = parse_int((query.data or "").removeprefix("inv:revoke:"))
-    if invite_id is None:
+    press = InviteRevoke.parse(query.data)
+    if press is None:
         log.warning("malformed invite callback from user %s", context.account.id)
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
         done = await invites.revoke(
-            session, invite_id=invite_id, actor_id=context.account.id, now=datetime.now(UTC)
+            session, invite_id=press.invite_id, actor_id=context.account.id, now=datetime.now(UTC)
         )
     await answer(update, _("Invite revoked.") if done else _("That invite was already revoked."))
     text, markup = await _render_list(context)
@@ -192,4 +193,4 @@ def register_deep_link(app: KhabarApp) -> None:
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("invite", invite_command))
     app.add_handler(CommandHandler("invites", invites_command))
-    app.add_handler(CallbackQueryHandler(revoke_button, pattern=r"^inv:"))
+    app.add_handler(CallbackQueryHandler(revoke_button, pattern=InviteRevoke.pattern()))

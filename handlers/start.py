@@ -18,6 +18,7 @@ from bot.languages import NATIVE_NAMES
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.access import NO_ACCESS
+from handlers.callbacks import LanguagePick
 from handlers.common import answer, edit_or_send, send
 from handlers.menus import sync_chat_menu
 
@@ -28,7 +29,7 @@ def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     ("✓ " if code == current else "") + NATIVE_NAMES[code],
-                    callback_data=f"lang:{code}",
+                    callback_data=LanguagePick(code).pack(),
                 )
             ]
             for code in LANGUAGES
@@ -85,10 +86,11 @@ async def language_command(update: Update, context: KhabarContext) -> None:
 async def choose_language(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    code = (query.data or "").removeprefix("lang:")
-    if code not in LANGUAGES:
+    press = LanguagePick.parse(query.data)
+    if press is None:
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
+    code = press.code
     account = await _store_language(context, context.account.id, code)
     set_locale(code)
     await answer(update)
@@ -108,4 +110,4 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("language", language_command))
-    app.add_handler(CallbackQueryHandler(choose_language, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(choose_language, pattern=LanguagePick.pattern()))

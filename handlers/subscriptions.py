@@ -19,7 +19,8 @@ from bot.places import load_places
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.scheduler import send_now
-from bot.subscriptions import Subscription, SubscriptionDraft, utcnow
+from bot.subscriptions import ManageAction, Subscription, SubscriptionDraft, WizardAction, utcnow
+from handlers.callbacks import SubscriptionManage, SubscriptionStep
 from handlers.common import answer, edit_or_send, requires, send
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 PROVINCES_PER_PAGE = 10
 
 Button = InlineKeyboardButton
+
+
+def _step(label: str, action: WizardAction, value: object = "") -> Button:
+    return Button(label, callback_data=SubscriptionStep(action, str(value)).pack())
+
+
+def _manage(label: str, action: ManageAction, subscription_id: int | None) -> Button:
+    return Button(label, callback_data=SubscriptionManage(action, subscription_id or 0).pack())
 
 
 def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
@@ -66,40 +75,62 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
     data, step = draft.data, draft.step
     if step == "frequency":
         text = _("How often do you want the digest?")
-        rows = [[Button(_("Daily"), callback_data="sub:f:d"), Button(_("Weekly"), callback_data="sub:f:w")]]
+        rows = [
+            [
+                _step(_("Daily"), WizardAction.FREQUENCY, "d"),
+                _step(_("Weekly"), WizardAction.FREQUENCY, "w"),
+            ]
+        ]
     elif step == "weekday":
         text = _("On which day of the week?")
         rows = _rows(
-            [Button(_(service.WEEKDAYS[d]), callback_data=f"sub:wd:{d}") for d in service.WEEK_ORDER], 4
+            [_step(_(service.WEEKDAYS[d]), WizardAction.WEEKDAY, d) for d in service.WEEK_ORDER],
+            4,
         )
     elif step == "hour":
         text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
-        rows = _rows([Button(_hour(h), callback_data=f"sub:h:{h}") for h in range(24)], 6)
+        rows = _rows(
+            [_step(_hour(h), WizardAction.HOUR, h) for h in range(24)],
+            6,
+        )
     elif step == "provinces":
         text, rows = _provinces_view(data)
     elif step == "categories":
         chosen = set(data.get("categories") or [])
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
-            [Button(("✓ " if code in chosen else "") + _(title), callback_data=f"sub:c:{code}")]
+            [_step(("✓ " if code in chosen else "") + _(title), WizardAction.CATEGORY, code)]
             for code, title in service.categories()
         ]
         rows.append(
-            [Button(_("All categories"), callback_data="sub:ca:"), Button(_("Done"), callback_data="sub:cd:")]
+            [
+                _step(_("All categories"), WizardAction.ALL_CATEGORIES),
+                _step(_("Done"), WizardAction.CATEGORIES_DONE),
+            ]
         )
     elif step == "certainty":
         text = _("Which reports should the digest include, by certainty?")
         rows = [
-            [Button(_(service.MIN_CERTAINTY_LABELS[c]), callback_data=f"sub:m:{c}")]
+            [_step(_(service.MIN_CERTAINTY_LABELS[c]), WizardAction.MIN_CERTAINTY, c)]
             for c in service.CERTAINTIES
         ]
     elif step == "empty":
         text = _("Send the digest also when there is nothing new?")
-        rows = [[Button(_("Yes"), callback_data="sub:e:1"), Button(_("No"), callback_data="sub:e:0")]]
+        rows = [
+            [
+                _step(_("Yes"), WizardAction.SEND_EMPTY, "1"),
+                _step(_("No"), WizardAction.SEND_EMPTY, "0"),
+            ]
+        ]
     else:
         text = _("Send urgent reports to you at once, as alerts?")
-        rows = [[Button(_("Yes"), callback_data="sub:a:1"), Button(_("No"), callback_data="sub:a:0")]]
-    rows.append([Button(_("Cancel"), callback_data="sub:x:")])
+        rows = [
+            [
+                _step(_("Yes"), WizardAction.ALERTS, "1"),
+                _step(_("No"), WizardAction.ALERTS, "0"),
+            ]
+        ]
+    rows.append([_step(_("Cancel"), WizardAction.CANCEL)])
     return text, rows
 
 
@@ -116,25 +147,29 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            Button(("✓ " if p.pcode in chosen else "") + p.name(), callback_data=f"sub:p:{p.pcode}")
+            _step(("✓ " if p.pcode in chosen else "") + p.name(), WizardAction.PROVINCE, p.pcode)
             for p in shown
         ],
         2,
     )
     nav = []
     if page > 0:
-        nav.append(Button("◀", callback_data=f"sub:pp:{page - 1}"))
+        nav.append(_step("◀", WizardAction.PROVINCE_PAGE, page - 1))
     nav.append(
-        Button(
+        _step(
             _("Page {page} of {pages}").format(page=format_number(page + 1), pages=format_number(pages)),
-            callback_data=f"sub:pp:{page}",
+            WizardAction.PROVINCE_PAGE,
+            page,
         )
     )
     if page < pages - 1:
-        nav.append(Button("▶", callback_data=f"sub:pp:{page + 1}"))
+        nav.append(_step("▶", WizardAction.PROVINCE_PAGE, page + 1))
     rows.append(nav)
     rows.append(
-        [Button(_("All provinces"), callback_data="sub:pa:"), Button(_("Done"), callback_data="sub:pd:")]
+        [
+            _step(_("All provinces"), WizardAction.ALL_PROVINCES),
+            _step(_("Done"), WizardAction.PROVINCES_DONE),
+        ]
     )
     return text, rows
 
@@ -161,13 +196,13 @@ async def subscribe(update: Update, context: KhabarContext) -> None:
 async def wizard_press(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    parts = (query.data or "").split(":")
-    if len(parts) != 3:
+    press = SubscriptionStep.parse(query.data)
+    if press is None:
         await _stale(update)
         return
-    _prefix, action, value = parts
+    action, value = press.action, press.value
     db = context.services.db
-    if action == "x":
+    if action is WizardAction.CANCEL:
         async with db.session() as session:
             await service.cancel_wizard(session, context.account.id)
         await answer(update)
@@ -207,16 +242,16 @@ async def _stale(update: Update) -> None:
 
 def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
-        Button(_("Pause"), callback_data=f"sub:pause:{sub.id}")
+        _manage(_("Pause"), ManageAction.PAUSE, sub.id)
         if sub.status == "active"
-        else Button(_("Resume"), callback_data=f"sub:resume:{sub.id}")
+        else _manage(_("Resume"), ManageAction.RESUME, sub.id)
     )
     return InlineKeyboardMarkup(
         [
             [
-                Button(_("Edit"), callback_data=f"sub:edit:{sub.id}"),
+                _manage(_("Edit"), ManageAction.EDIT, sub.id),
                 toggle,
-                Button(_("Delete"), callback_data=f"sub:del:{sub.id}"),
+                _manage(_("Delete"), ManageAction.DELETE, sub.id),
             ]
         ]
     )
@@ -246,14 +281,14 @@ async def list_subscriptions(update: Update, context: KhabarContext) -> None:
 async def manage_press(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    _prefix, action, raw = (query.data or "::").split(":", 2)
-    sub_id = parse_int(raw)
+    press = SubscriptionManage.parse(query.data)
     db, user_id = context.services.db, context.account.id
     await load_places(db)
-    if sub_id is None:
+    if press is None:
         await _stale(update)
         return
-    if action == "edit":
+    action, sub_id = press.action, press.subscription_id
+    if action is ManageAction.EDIT:
         async with db.session() as session:
             draft = await service.start_wizard(session, user_id, sub_id)
         if draft is None:
@@ -262,7 +297,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await answer(update)
         await _show_step(update, context, draft, new=True)
         return
-    if action == "del":
+    if action is ManageAction.DELETE:
         async with db.session() as session:
             owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
         if not owned:
@@ -272,8 +307,8 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         confirm = InlineKeyboardMarkup(
             [
                 [
-                    Button(_("Yes, delete"), callback_data=f"sub:delok:{sub_id}"),
-                    Button(_("Keep"), callback_data=f"sub:keep:{sub_id}"),
+                    _manage(_("Yes, delete"), ManageAction.CONFIRM_DELETE, sub_id),
+                    _manage(_("Keep"), ManageAction.KEEP, sub_id),
                 ]
             ]
         )
@@ -281,10 +316,12 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
             update, context, _card(owned[0]) + "\n\n" + _("Delete this subscription?"), confirm
         )
         return
-    status_action = {"pause": "pause", "resume": "resume", "delok": "delete", "keep": "keep"}.get(action)
-    if status_action is None:
-        await _stale(update)
-        return
+    status_action = {
+        ManageAction.PAUSE: "pause",
+        ManageAction.RESUME: "resume",
+        ManageAction.CONFIRM_DELETE: "delete",
+        ManageAction.KEEP: "keep",
+    }[action]
     if status_action == "keep":
         async with db.session() as session:
             owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
@@ -352,5 +389,5 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("subscriptions", list_subscriptions))
     app.add_handler(CommandHandler("digest_now", digest_now))
-    app.add_handler(CallbackQueryHandler(manage_press, pattern=r"^sub:(edit|pause|resume|del|delok|keep):"))
-    app.add_handler(CallbackQueryHandler(wizard_press, pattern=r"^sub:"))
+    app.add_handler(CallbackQueryHandler(manage_press, pattern=SubscriptionManage.pattern()))
+    app.add_handler(CallbackQueryHandler(wizard_press, pattern=SubscriptionStep.pattern()))

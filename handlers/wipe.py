@@ -15,6 +15,7 @@ from bot.i18n import _, ngettext
 from bot.localize import format_number
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import WipeSetting
 from handlers.common import answer, edit_or_send, requires, send
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _settings_screen(on: bool) -> tuple[str, InlineKeyboardMarkup]:
         state=state
     )
     label = _("Turn off") if on else _("Turn on")
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"set:wipe:{0 if on else 1}")]])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=WipeSetting(not on).pack())]])
     return text, markup
 
 
@@ -82,19 +83,19 @@ async def settings_command(update: Update, context: KhabarContext) -> None:
 async def settings_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    value = (query.data or "").removeprefix("set:wipe:")
-    if value not in ("0", "1"):
+    press = WipeSetting.parse(query.data)
+    if press is None:
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
-        account = await accounts.set_wipe_after_submit(session, context.account.id, value == "1")
+        account = await accounts.set_wipe_after_submit(session, context.account.id, press.on)
     context.account = account
     await answer(update, _("Saved."))
-    text, markup = _settings_screen(value == "1")
+    text, markup = _settings_screen(press.on)
     await edit_or_send(update, context, text, markup)
 
 
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("wipe", wipe_command))
     app.add_handler(CommandHandler("settings", settings_command))
-    app.add_handler(CallbackQueryHandler(settings_button, pattern=r"^set:wipe:"))
+    app.add_handler(CallbackQueryHandler(settings_button, pattern=WipeSetting.pattern()))

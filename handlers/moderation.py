@@ -14,7 +14,6 @@ always lands on the report it was asked for.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -27,6 +26,8 @@ from bot.localize import format_date, format_number, format_time, isolate, join_
 from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Report, ReportEvent, Result
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import ModerationAction as A
+from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, requires, send, start_payload
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ MAX_EXCHANGES = 3
 EXCHANGE_CHARS = 500
 # Right-to-left sending may put direction marks before the prompt mark (handlers.common.send).
 BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"
-# Buttons that only navigate (back to the card, skip, next); every other action is in `_STEPS`.
-NAVIGATION = frozenset({"cd", "sk", "nx"})
 ACTION_LABELS = {
     "submitted": N_("submitted"),
     "approved": N_("approved"),
@@ -52,36 +51,9 @@ ACTION_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Press:
-    action: str
-    report_id: int
-    version: int
-    args: tuple[int, ...]
-
-
-def parse_press(data: str) -> Press | None:
-    parts = data.split(":")
-    if (
-        len(parts) < 4
-        or len(parts) > 6
-        or parts[0] != "mod"
-        or (parts[1] not in _STEPS and parts[1] not in NAVIGATION)
-    ):
-        return None
-    numbers = parts[2:]
-    if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in numbers):
-        return None
-    values = [int(p) for p in numbers]
-    return Press(parts[1], values[0], values[1], tuple(values[2:]))
-
-
-def _data(action: str, report: Report, *args: int) -> str:
-    return ":".join(["mod", action, str(report.id), str(report.version), *(str(a) for a in args)])
-
-
-def _button(label: str, action: str, report: Report, *args: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=_data(action, report, *args))
+def _button(label: str, action: A, report: Report, *args: int) -> InlineKeyboardButton:
+    data = Press(action, report.id or 0, report.version, args).pack()
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -142,14 +114,16 @@ def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
 def card_keyboard(report: Report) -> InlineKeyboardMarkup:
     rows = []
     if report.status in moderation.DECIDABLE:
-        rows.append([_button(_("Approve"), "ap", report), _button(_("Reject"), "rj", report)])
-        second = [_button(_("Duplicate of"), "du", report)]
+        rows.append([_button(_("Approve"), A.APPROVE, report), _button(_("Reject"), A.REJECT, report)])
+        second = [_button(_("Duplicate of"), A.DUPLICATE, report)]
         if report.status == "pending":
-            second.insert(0, _button(_("Needs info"), "ni", report))
+            second.insert(0, _button(_("Needs info"), A.NEEDS_INFO, report))
         rows.append(second)
     if report.status in moderation.EDITABLE:
-        rows.append([_button(_("Edit an answer"), "ed", report), _button(_("Mark sensitive"), "se", report)])
-    rows.append([_button(_("Skip"), "sk", report)])
+        rows.append(
+            [_button(_("Edit an answer"), A.EDIT, report), _button(_("Mark sensitive"), A.SENSITIVE, report)]
+        )
+    rows.append([_button(_("Skip"), A.SKIP, report)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -287,12 +261,12 @@ async def _stale(update: Update, context: KhabarContext, press: Press, report: R
 async def on_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    press = parse_press(query.data or "")
+    press = Press.parse(query.data)
     if press is None:
         log.warning("malformed moderation callback from user %s", context.account.id)
         await _refuse(update, context, _("This button is no longer valid. Send /pending to start again."))
         return
-    if press.action == "nx":
+    if press.action is A.NEXT:
         await answer(update)
         await _show_next(update, context, None, fresh=False)
         return
@@ -304,11 +278,11 @@ async def on_button(update: Update, context: KhabarContext) -> None:
         )
         await _refuse(update, context, _("That report no longer exists."))
         return
-    if press.action == "sk":
+    if press.action is A.SKIP:
         await answer(update)
         await _show_next(update, context, report.id, fresh=False)
         return
-    if press.action == "cd":
+    if press.action is A.CARD:
         await answer(update)
         await _show_card(update, context, report.id)
         return
@@ -324,8 +298,8 @@ async def _approve_step(update: Update, context: KhabarContext, press: Press, re
         await _stale(update, context, press, report)
         return
     await answer(update)
-    rows = [[_button(_(CERTAINTY_LABELS[c]), "ac", report, i)] for i, c in enumerate(CERTAINTIES)]
-    rows.append([_button(_("Back"), "cd", report)])
+    rows = [[_button(_(CERTAINTY_LABELS[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
+    rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Approve report {ref}. How certain is it?").format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -337,9 +311,9 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
     await answer(update)
     c = press.args[0]
     rows = [
-        [_button(_("Urgent: alert subscribers now"), "au", report, c, 1)],
-        [_button(_("Not urgent"), "au", report, c, 0)],
-        [_button(_("Back"), "ap", report)],
+        [_button(_("Urgent: alert subscribers now"), A.APPROVE_AS, report, c, 1)],
+        [_button(_("Not urgent"), A.APPROVE_AS, report, c, 0)],
+        [_button(_("Back"), A.APPROVE, report)],
     ]
     text = _("Approve report {ref} as {certainty}. Is it urgent?").format(
         ref=isolate(report.reference), certainty=_(CERTAINTY_LABELS[CERTAINTIES[c]])
@@ -380,9 +354,11 @@ async def _reject_step(update: Update, context: KhabarContext, press: Press, rep
         await _stale(update, context, press, report)
         return
     await answer(update)
-    rows = [[_button(_(label), "rr", report, i)] for i, label in enumerate(REJECT_REASONS.values())]
-    rows.append([_button(_("Other reason (type it)"), "ro", report)])
-    rows.append([_button(_("Back"), "cd", report)])
+    rows = [
+        [_button(_(label), A.REJECT_REASON, report, i)] for i, label in enumerate(REJECT_REASONS.values())
+    ]
+    rows.append([_button(_("Other reason (type it)"), A.REJECT_OTHER, report)])
+    rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Reject report {ref}. Why? The reporter will see the reason.").format(
         ref=isolate(report.reference)
     )
@@ -400,7 +376,7 @@ async def _reject_preset(update: Update, context: KhabarContext, press: Press, r
 
 async def _prompt_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     """Ask for typed input with a ForceReply prompt remembered in the database."""
-    kinds = {"ro": "reject", "ni": "question", "mt": "duplicate"}
+    kinds = {A.REJECT_OTHER: "reject", A.NEEDS_INFO: "question", A.MERGE_TYPED: "duplicate"}
     kind = kinds[press.action]
     allowed = ("pending",) if kind == "question" else moderation.DECIDABLE
     if report.status not in allowed:
@@ -454,11 +430,11 @@ async def _duplicate_step(update: Update, context: KhabarContext, press: Press, 
     async with context.services.db.session() as session:
         card = await moderation.card(session, report)
     rows = [
-        [_button(_("Duplicate of {ref}").format(ref=isolate(d.reference)), "mg", report, d.id or 0)]
+        [_button(_("Duplicate of {ref}").format(ref=isolate(d.reference)), A.MERGE, report, d.id or 0)]
         for d in card.duplicates
     ]
-    rows.append([_button(_("Type a reference"), "mt", report)])
-    rows.append([_button(_("Back"), "cd", report)])
+    rows.append([_button(_("Type a reference"), A.MERGE_TYPED, report)])
+    rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Report {ref} duplicates which report? The kept report counts it as corroboration.").format(
         ref=isolate(report.reference)
     )
@@ -489,8 +465,10 @@ async def _edit_step(update: Update, context: KhabarContext, press: Press, repor
     await answer(update)
     fields = get_form(report.category).fields
     editable = {f.name for f in moderation.editable_fields(report)}
-    rows = [[_button(field_title(f), "ef", report, i)] for i, f in enumerate(fields) if f.name in editable]
-    rows.append([_button(_("Back"), "cd", report)])
+    rows = [
+        [_button(field_title(f), A.EDIT_FIELD, report, i)] for i, f in enumerate(fields) if f.name in editable
+    ]
+    rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Which answer of report {ref} do you want to change?").format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -508,8 +486,11 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
     await answer(update)
     current = format_answer(target, report.answers.get(target.name))
     if target.kind.moderator_buttons:
-        rows = [[_button(_(c.label), "ec", report, press.args[0], i)] for i, c in enumerate(target.choices)]
-        rows.append([_button(_("Back"), "ed", report)])
+        rows = [
+            [_button(_(c.label), A.EDIT_CHOICE, report, press.args[0], i)]
+            for i, c in enumerate(target.choices)
+        ]
+        rows.append([_button(_("Back"), A.EDIT, report)])
         text = _("{field} is now: {value}. Choose the new answer.").format(
             field=field_title(target), value=current
         )
@@ -567,11 +548,18 @@ async def _show_sensitive(update: Update, context: KhabarContext, report: Report
     fields = get_form(report.category).fields
     answered = {f.name for f in moderation.answered_fields(report)}
     rows = [
-        [_button(("🔒 " if f.name in report.sensitive_fields else "") + field_title(f), "st", report, i)]
+        [
+            _button(
+                ("🔒 " if f.name in report.sensitive_fields else "") + field_title(f),
+                A.TOGGLE_SENSITIVE,
+                report,
+                i,
+            )
+        ]
         for i, f in enumerate(fields)
         if f.name in answered
     ]
-    rows.append([_button(_("Done"), "cd", report)])
+    rows.append([_button(_("Done"), A.CARD, report)])
     text = _(
         "Report {ref}: press an answer to withhold it from digests and exports (🔒), "
         "or press it again to release it."
@@ -602,21 +590,21 @@ async def _toggle_sensitive(update: Update, context: KhabarContext, press: Press
 
 
 _STEPS = {
-    "ap": _approve_step,
-    "ac": _certainty_step,
-    "au": _approve,
-    "rj": _reject_step,
-    "rr": _reject_preset,
-    "ro": _prompt_step,
-    "ni": _prompt_step,
-    "mt": _prompt_step,
-    "du": _duplicate_step,
-    "mg": _merge_button,
-    "ed": _edit_step,
-    "ef": _edit_field_step,
-    "ec": _edit_choice,
-    "se": _sensitive_step,
-    "st": _toggle_sensitive,
+    A.APPROVE: _approve_step,
+    A.CERTAINTY: _certainty_step,
+    A.APPROVE_AS: _approve,
+    A.REJECT: _reject_step,
+    A.REJECT_REASON: _reject_preset,
+    A.REJECT_OTHER: _prompt_step,
+    A.NEEDS_INFO: _prompt_step,
+    A.MERGE_TYPED: _prompt_step,
+    A.DUPLICATE: _duplicate_step,
+    A.MERGE: _merge_button,
+    A.EDIT: _edit_step,
+    A.EDIT_FIELD: _edit_field_step,
+    A.EDIT_CHOICE: _edit_choice,
+    A.SENSITIVE: _sensitive_step,
+    A.TOGGLE_SENSITIVE: _toggle_sensitive,
 }
 
 
@@ -663,7 +651,13 @@ async def _decide_with_text(
 
 
 async def _after_decision(
-    update: Update, context: KhabarContext, press: Press | None, report: Report, result: Result, *, edit: bool
+    update: Update,
+    context: KhabarContext,
+    press: Press | None,
+    report: Report,
+    result: Result,
+    *,
+    edit: bool,
 ) -> None:
     ref = isolate(report.reference)
     if result.done and result.report is not None:
@@ -799,4 +793,4 @@ def register(app: KhabarApp) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & _PromptReply(), on_reply))
     app.add_handler(CommandHandler("pending", pending_command))
     app.add_handler(CommandHandler("history", history_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^mod:"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=Press.pattern()))

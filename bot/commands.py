@@ -28,7 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", N_("Stop the current report or action"), Role.REPORTER),
     Command("back", N_("Go back to the previous question"), Role.REPORTER, in_menu=False),
     Command("skip", N_("Skip an optional question"), Role.REPORTER, in_menu=False),
-    Command("wipe", N_("Delete this conversation from the chat"), Role.REPORTER),
+    Command("wipe", N_("Delete this conversation from the chat"), Role.STRANGER),
     Command("settings", N_("Your settings"), Role.REPORTER),
     Command("subscribe", N_("Subscribe to digests and alerts"), Role.COORDINATOR),
     Command("subscriptions", N_("Your digest subscriptions"), Role.COORDINATOR),

@@ -56,6 +56,7 @@ PROMPT_TTL = timedelta(days=7)
 REVIEWER_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
 MAX_NOTE = 2000
 ANSWER_PREFIX = "answer-"
+REASON_PREFIX = "reason-"
 _REFERENCE = re.compile(r"R-\d{4}-\d{6}")
 _PCODE = re.compile(r"AF\d{2,6}")
 
@@ -234,7 +235,14 @@ def reason_text(reason: str) -> str:
 
 
 async def reject(
-    session: AsyncSession, *, report_id: int, version: int, actor_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int,
+    actor_id: int,
+    reason: str,
+    now: datetime,
+    bot_username: str = "",
 ) -> Result:
     reason = reason.strip()
     if not _fits_note(reason):
@@ -249,9 +257,23 @@ async def reject(
         values={"status": "rejected"},
         now=now,
         note=reason,
-        notice=lambda ref: _("Your report {ref} was not accepted. Reason: {reason}").format(
+        notice=lambda ref: _rejection_notice(ref, reason, bot_username),
+    )
+
+
+def reason_link(bot_username: str, reference: str) -> str:
+    return f"https://t.me/{bot_username}?start={REASON_PREFIX}{reference}"
+
+
+def _rejection_notice(ref: str, reason: str, bot_username: str) -> str:
+    """A preset reason is stock wording and is said; a typed one stays in the bot, one press away,
+    so a seized phone's notification list does not show what the reviewer wrote."""
+    if reason in REJECT_REASONS or not bot_username:
+        return _("Your report {ref} was not accepted. Reason: {reason}").format(
             ref=isolate(ref), reason=reason_text(reason)
-        ),
+        )
+    return _("Your report {ref} was not accepted. To read the reviewer's reason, open {link}").format(
+        ref=isolate(ref), link=isolate(reason_link(bot_username, ref))
     )
 
 
@@ -290,10 +312,10 @@ async def ask_info(
         values={"status": "needs_info"},
         now=now,
         note=question,
+        # The question itself is not quoted: the link shows it inside the bot (see `reject`).
         notice=lambda ref: _(
-            "A reviewer has a question about your report {ref}:\n\n{question}\n\n"
-            "To answer, open {link} and reply to the question."
-        ).format(ref=isolate(ref), question=question, link=isolate(answer_link(bot_username, ref))),
+            "A reviewer has a question about your report {ref}. To read and answer it, open {link}"
+        ).format(ref=isolate(ref), link=isolate(answer_link(bot_username, ref))),
     )
 
 
@@ -308,6 +330,22 @@ async def open_question(session: AsyncSession, *, reporter_id: int, reference: s
         return Result(Outcome.STALE, report), ""
     questions = [e.note or "" for e in await repo.events(report.id) if e.action == "needs_info"]
     return Result(Outcome.DONE, report), questions[-1] if questions else ""
+
+
+async def rejection_reason(session: AsyncSession, *, reporter_id: int, reference: str) -> str | None:
+    """The reason a reporter's own report was rejected (None: not theirs, or not rejected)."""
+    ref = normalize_reference(reference)
+    repo = ReviewRepository(session)
+    report = await repo.by_reference(ref) if ref else None
+    if (
+        report is None
+        or report.id is None
+        or report.reporter_id != reporter_id
+        or report.status != "rejected"
+    ):
+        return None
+    reasons = [e.note or "" for e in await repo.events(report.id) if e.action == "rejected"]
+    return reason_text(reasons[-1]) if reasons else None
 
 
 async def answer_info(

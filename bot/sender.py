@@ -49,6 +49,7 @@ from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
 from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.send_budget import SendBudget
+from storage.chat_log import ChatLogRepository
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import OutboxRepository
@@ -311,6 +312,10 @@ class Sender:
                 detail=detail,
                 next_attempt_at=next_attempt_at,
             )
+            if message_id is not None and row.chat_id > 0:
+                # A private chat (user ids are positive, groups negative): /wipe must be able to
+                # delete a notice, digest or alert as it deletes a reply.
+                await ChatLogRepository(session).record(row.chat_id, message_id, from_bot=True)
         DELIVERIES.labels(outcome).inc()
 
     async def _retry_after(self, row: Outbox, seconds: float) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, _
 from bot.roles import Role
 from storage import admin_events
+from storage.drafts import discard_drafts
 from storage.models import User
 from storage.users import UserRepository
 
@@ -92,6 +93,8 @@ async def set_role(
     if user_id in config_admins and role is not Role.ADMIN:
         return UserChange(Change.CONFIG_ADMIN, user)
     await _change(session, users, user, "role", role.value, action="role_changed", actor_id=actor_id, now=now)
+    if role is Role.STRANGER:
+        await discard_drafts(session, user_id)  # nothing of theirs waits for a re-invite
     return UserChange(Change.DONE, user)
 
 
@@ -126,6 +129,8 @@ async def set_blocked(
         return UserChange(Change.CONFIG_ADMIN, user)
     action = "user_blocked" if blocked else "user_unblocked"
     await _change(session, users, user, "status", status, action=action, actor_id=actor_id, now=now)
+    if blocked:
+        await discard_drafts(session, user_id)  # a seized phone must not find a half-written report
     return UserChange(Change.DONE, user)
 
 

@@ -22,7 +22,9 @@ from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = frozenset({"start", "help", "language"})
+PUBLIC_COMMANDS = frozenset({"start", "help", "language", "wipe"})
+# What a blocked person may still do: delete what the bot put in their own chat.
+SAFETY_COMMANDS = frozenset({"wipe"})
 PUBLIC_CALLBACK_PREFIXES = ("lang:",)
 # Also the stranger's /help and /start: the same words whatever a stranger tries, revealing nothing.
 NO_ACCESS = N_(
@@ -31,15 +33,18 @@ NO_ACCESS = N_(
 )
 
 
+def _command(update: Update) -> str | None:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    if update.callback_query is None and text.startswith("/") and len(text) > 1:
+        return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    return None
+
+
 def _is_public(update: Update) -> bool:
     if update.callback_query is not None:
         return (update.callback_query.data or "").startswith(PUBLIC_CALLBACK_PREFIXES)
-    message = update.effective_message
-    text = message.text if message and message.text else ""
-    if text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-        return command in PUBLIC_COMMANDS
-    return False
+    return _command(update) in PUBLIC_COMMANDS
 
 
 async def load_account(update: Update, context: KhabarContext) -> None:
@@ -64,7 +69,7 @@ async def load_account(update: Update, context: KhabarContext) -> None:
             )
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
-    if account.status == "blocked":
+    if account.status == "blocked" and _command(update) not in SAFETY_COMMANDS:
         text = _("Your access to this bot has been suspended. Contact your coordinator.")
         await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
         raise ApplicationHandlerStop

@@ -651,7 +651,13 @@ async def _decide_with_text(
     async with context.services.db.session() as session:
         if kind == "reject":
             return await moderation.reject(
-                session, report_id=report.id, version=version, actor_id=actor, reason=text, now=now
+                session,
+                report_id=report.id,
+                version=version,
+                actor_id=actor,
+                reason=text,
+                now=now,
+                bot_username=context.bot.username,
             )
         if kind == "question":
             return await moderation.ask_info(

@@ -57,11 +57,17 @@ async def start(update: Update, context: KhabarContext) -> None:
     assert account is not None
     if context.args:
         # Imported here: these modules build on this one (menus, greeting).
-        from bot.moderation import ANSWER_PREFIX
-        from handlers import invites, moderation
+        from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
+        from handlers import invites, moderation, notices
 
         argument = context.args[0]
-        opened = moderation.start_answer if argument.startswith(ANSWER_PREFIX) else invites.start_with_code
+        opened = (
+            moderation.start_answer
+            if argument.startswith(ANSWER_PREFIX)
+            else notices.start_reason
+            if argument.startswith(REASON_PREFIX)
+            else invites.start_with_code
+        )
         if await opened(update, context, argument):
             return
     if account.language is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.moderation import ANSWER_PREFIX
+from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness
 from tests.moderation_support import (
@@ -105,7 +105,14 @@ async def test_reject_with_preset_or_typed_reason(bot: BotHarness) -> None:
     assert len(texts) == 2
     # Rendered in the reporter's language: Dari wraps the Latin reference in isolates.
     assert all("\u2068" in t for t in texts)
-    assert "Location does not match the description." in texts[1]
+    # A typed reason stays in the bot: the notice links to it, and only the reporter can open it.
+    assert "Location does not match the description." not in texts[1]
+    assert f"?start={REASON_PREFIX}{second.reference}" in texts[1]
+    reporter = await bot.user(REPORTER_ID, "Field", language_code="fa")
+    await reporter.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description" in reporter.last_text
+    await moderator.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description." not in moderator.last_text
 
 
 async def test_needs_info_round_trip(bot: BotHarness) -> None:
@@ -121,7 +128,7 @@ async def test_needs_info_round_trip(bot: BotHarness) -> None:
     assert moderator.last_text == "No reports are waiting for review."
 
     [notice] = await notices(bot.db, REPORTER_ID)
-    assert "Was anyone from the vaccination team hurt?" in notice.text
+    assert "Was anyone from the vaccination team hurt?" not in notice.text  # shown by the link
     link = f"?start={ANSWER_PREFIX}{report.reference}"
     assert link in notice.text and "Mod" not in notice.text
 
@@ -351,8 +358,9 @@ async def test_needs_info_round_trip_in_dari_and_pashto(bot: BotHarness) -> None
     await reply(moderator, "آیا کسی زخمی شد؟")
     assert (await load_report(bot.db, report.id)).status == "needs_info"
     [notice] = await notices(bot.db, REPORTER_ID)
-    assert "آیا کسی زخمی شد؟" in notice.text and "\u2068" in notice.text  # rendered for Pashto
+    assert "آیا کسی زخمی شد؟" not in notice.text and "\u2068" in notice.text  # rendered for Pashto
     await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "آیا کسی زخمی شد؟" in reporter.last_text  # the link shows the question
     await reply(reporter, "هو، دوه کسان.")
     stored = await load_report(bot.db, report.id)
     assert stored.status == "pending"

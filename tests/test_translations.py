@@ -338,7 +338,7 @@ async def test_telegram_fa_gets_dari_without_choosing(paced: BotHarness) -> None
     async with bot.db.session() as session:
         account = await UserRepository(session).get(user.id)
     assert account is not None and account.language == "fa_AF"
-    assert menu(bot, f"chat:{user.id}:") == menu_in("fa_AF", ["start", "help", "language"])
+    assert menu(bot, f"chat:{user.id}:") == menu_in("fa_AF", ["start", "help", "language", "wipe"])
 
 
 async def test_language_command_switches_replies_menu_and_storage(paced: BotHarness) -> None:

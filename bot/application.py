@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import pseudonyms
 from bot.config import Settings
 from bot.context import KhabarApp, KhabarContext, Services
 from bot.metrics import HANDLER_SECONDS, UPDATES
@@ -77,6 +78,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .get_updates_read_timeout(35)
     )
     app: KhabarApp = builder.build()  # type: ignore[assignment]
+    pseudonyms.configure(settings.pseudonym_key)
     app.bot_data["services"] = Services(settings=settings, db=db)
     register_all(app)
     return app

@@ -134,6 +134,55 @@ def _cmd_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_user_erase(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import pseudonyms, retention
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    pseudonyms.configure(settings.pseudonym_key)
+
+    async def go() -> dict[str, int]:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as session:
+                return await retention.erase_person(
+                    session, user_id=args.telegram_id, actor_id=None, now=datetime.now(UTC)
+                )
+        finally:
+            await db.dispose()
+
+    counts = asyncio.run(go())
+    print(f"user {args.telegram_id} erased; {counts['reports']} reports kept without a link to them")
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import pseudonyms, retention
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    pseudonyms.configure(settings.pseudonym_key)
+
+    async def go() -> retention.Purged:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            return await retention.purge(db, settings, datetime.now(UTC))
+        finally:
+            await db.dispose()
+
+    purged = asyncio.run(go())
+    print("purged: " + ", ".join(f"{k} {v}" for k, v in purged.counts.items()))
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.exports import ExportError, ExportStream, parse_filters, parse_format
@@ -254,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["reporter", "coordinator", "moderator", "admin"],
     )
     admin.set_defaults(func=_cmd_admin)
+
+    user = sub.add_parser("user", help="one person's data")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    erase = user_sub.add_parser("erase", help="forget a person (their reports stay, unlinked)")
+    erase.add_argument("telegram_id", type=int)
+    erase.set_defaults(func=_cmd_user_erase)
+    db_sub.add_parser("purge", help="apply the retention policy now (the bot does it hourly)").set_defaults(
+        func=_cmd_purge
+    )
 
     invite = sub.add_parser("invite", help="create invite codes")
     invite_sub = invite.add_subparsers(dest="invite_command", required=True)

@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("role", N_("Change a user's role"), Role.ADMIN),
     Command("block", N_("Block a user"), Role.ADMIN),
     Command("unblock", N_("Unblock a user"), Role.ADMIN),
+    Command("erase", N_("Erase everything kept about a user"), Role.ADMIN),
     Command("invite", N_("Create an invite link"), Role.ADMIN),
     Command("invites", N_("List and revoke invites"), Role.ADMIN),
     Command("export", N_("Export approved reports as a file"), Role.ADMIN),

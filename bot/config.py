@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     wipe_after_submit: bool = True
     # Digest scheduler, alert scan, moderator alerts and outbox sender run in this process.
     background_jobs: bool = True
+    # Data protection (README, "Data protection"). Unset: a random key per process (pseudonyms
+    # then link nothing across restarts); set 32+ characters to keep them stable.
+    pseudonym_key: SecretStr | None = None
+    retain_drafts_days: int = Field(default=14, ge=1, le=365)  # unfinished reports, wizards
+    retain_strangers_days: int = Field(default=7, ge=1, le=365)  # people without a role; refusals
+    retain_sent_days: int = Field(default=7, ge=1, le=365)  # delivered notice/digest text, deliveries
+    retain_technical_days: int = Field(default=2, ge=1, le=365)  # seen updates, invite attempts
+    pseudonymise_after_days: int = Field(default=90, ge=1, le=3650)  # closed reports lose the person
+    # Optional: /metrics and /readyz on their own port (0: with the export API) and behind a token.
+    ops_port: int | None = Field(default=None, ge=0, le=65535)
+    ops_token: SecretStr | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -62,6 +73,15 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or not _TOKEN_RE.match(value.strip()):
             # Never echo the value: it may be a real token with a typo.
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
+        return value.strip()
+
+    @field_validator("pseudonym_key", "ops_token", mode="before")
+    @classmethod
+    def _long_secret(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or len(value.strip()) < 32:
+            raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value.strip()
 
     @field_validator("log_level", mode="before")
@@ -150,7 +170,14 @@ class Settings(BaseSettings):
 
 
 # Values of these variables never appear in an error message (a typo'd token is still a token).
-_SECRET_FIELDS = {"bot_token", "webhook_secret", "export_tokens", "database_url"}
+_SECRET_FIELDS = {
+    "bot_token",
+    "webhook_secret",
+    "export_tokens",
+    "database_url",
+    "pseudonym_key",
+    "ops_token",
+}
 
 
 def _describe(error: ErrorDetails, field: str) -> str:

@@ -12,15 +12,17 @@ import hashlib
 import hmac
 import secrets
 
+from pydantic import SecretStr
+
 _key: bytes = secrets.token_bytes(32)
 PREFIX = "p:"
 
 
-def configure(key: str | None) -> None:
+def configure(key: SecretStr | None) -> None:
     """Use `key` (PSEUDONYM_KEY) from now on; None keeps the process's random key."""
     global _key
-    if key:
-        _key = key.encode()
+    if key is not None:
+        _key = key.get_secret_value().encode()
 
 
 def pseudonym(telegram_id: int | None) -> str:

@@ -14,6 +14,7 @@ def register_all(app: KhabarApp) -> None:
         fallback,
         invites,
         moderation,
+        privacy,
         report,
         search,
         start,
@@ -32,6 +33,7 @@ def register_all(app: KhabarApp) -> None:
     export.register(app)
     subscriptions.register(app)
     wipe.register(app)
+    privacy.register(app)
     # Last before the fallback: its MessageHandler takes free text, photos and locations.
     report.register(app)
     fallback.register(app)

@@ -210,7 +210,7 @@ async def history_command(update: Update, context: KhabarContext) -> None:
         )
         return
     lines = [_("History of report {ref}:").format(ref=isolate(report.reference))]
-    lines += [_history_line(context, event) for event in events]
+    lines += [_history_line(context, event, report) for event in events]
     # A long trail goes out in several messages, each under Telegram's limit, none of it dropped.
     chunk: list[str] = []
     for line in lines:
@@ -241,7 +241,15 @@ def _change_value(key: str, value: object) -> str:
     return isolate(str(value))
 
 
-def _history_line(context: KhabarContext, event: ReportEvent) -> str:
+def _is_reporter(event: ReportEvent, report: Report) -> bool:
+    if event.actor_id is not None:
+        return event.actor_id == report.reporter_id
+    return event.actor_pseudonym is not None and event.actor_pseudonym == report.reporter_pseudonym
+
+
+def _history_line(context: KhabarContext, event: ReportEvent, report: Report) -> str:
+    """One audit row. The reporter is "reporter", never their Telegram id (who filed a report is
+    not a reviewer's business; review finding 17)."""
     when = event.at.astimezone(context.services.settings.tz)
     label = ACTION_LABELS.get(event.action)
     changes = [
@@ -249,12 +257,19 @@ def _history_line(context: KhabarContext, event: ReportEvent) -> str:
         for key, value in event.after.items()
         if key not in ("approved_at",)
     ]
-    line = _("{date} {time}, user {actor}: {action}").format(
-        date=format_date(when.date()),
-        time=format_time(when),
-        actor=isolate(str(event.actor_id)) if event.actor_id else "—",
-        action=_(label) if label else event.action,
-    )
+    action = _(label) if label else event.action
+    if _is_reporter(event, report):
+        line = _("{date} {time}, reporter: {action}").format(
+            date=format_date(when.date()), time=format_time(when), action=action
+        )
+    else:
+        actor = event.actor_id if event.actor_id else event.actor_pseudonym
+        line = _("{date} {time}, user {actor}: {action}").format(
+            date=format_date(when.date()),
+            time=format_time(when),
+            actor=isolate(str(actor)) if actor else "—",
+            action=action,
+        )
     if changes:
         line += " (" + "; ".join(changes) + ")"
     if event.note:

@@ -61,6 +61,10 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     wipe_after_submit: bool | None = None
     invite_id: int | None = Field(default=None, foreign_key="invites.id")
+    # The last "no access" reply: strangers and the blocked get one per period (review finding 14).
+    refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When an admin last took the role away: invites made before it no longer let them back in.
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -141,6 +145,9 @@ class Report(SQLModel, table=True):
     draft_token: str = Field(max_length=32, unique=True)
     category: str = Field(max_length=32, index=True)
     reporter_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="users.id")
+    # Set (and reporter_id cleared) once the report is closed and its retention period is over, or
+    # when the reporter is erased: a keyed HMAC that still groups one person's reports, no more.
+    reporter_pseudonym: str | None = Field(default=None, max_length=32)
     answers: dict[str, Any] = _json()
     language: str = Field(default="en", max_length=8)
     occurred_on: date | None = None
@@ -170,6 +177,7 @@ class ReportEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="reports.id", index=True)
     actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_pseudonym: str | None = Field(default=None, max_length=32)  # see Report.reporter_pseudonym
     action: str = Field(max_length=32)
     before: dict[str, Any] = _json()
     after: dict[str, Any] = _json()

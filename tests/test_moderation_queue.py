@@ -335,7 +335,7 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     await admin.send(f"/history {report.reference}")
     lines = admin.last_text.splitlines()
     assert len(lines) == 3
-    assert "user 106: submitted" in lines[1]
+    assert "reporter: submitted" in lines[1] and "106" not in lines[1]  # never the Telegram id
     assert f"user {MODERATOR_ID}: approved" in lines[2] and "Status: pending review → approved" in lines[2]
     [notice] = await notices(bot.db, field.id)
     assert report.reference in notice.text

@@ -8,6 +8,7 @@ import errno
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -33,10 +34,27 @@ def _version() -> str:
 
 def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except ConfigError as exc:
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    # Every command logs through the token-scrubbing handler, uncaught exceptions included: PTB's
+    # InvalidToken quotes the token (review finding 7).
+    setup_logging(settings.log_format, settings.log_level, secrets=(settings.token or "",))
+    sys.excepthook = _log_uncaught
+    return settings
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, tb)
+        return
+    from telegram.error import InvalidToken
+
+    if isinstance(error, InvalidToken):
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return
+    logging.getLogger("bot.cli").error("khabar stopped on an error", exc_info=(kind, error, tb))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -51,7 +69,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_format, settings.log_level, secrets=(settings.token,))
     from telegram.error import InvalidToken
 
     from bot.runner import run

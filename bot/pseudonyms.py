@@ -25,9 +25,10 @@ def configure(key: SecretStr | None) -> None:
         _key = key.get_secret_value().encode()
 
 
-def pseudonym(telegram_id: int | None) -> str:
-    """A short, stable (for one key) name for a Telegram id that does not reveal it."""
-    if telegram_id is None:
+def pseudonym(telegram_id: object) -> str:
+    """A short, stable (for one key) name for a Telegram id that does not reveal it; "-" for none
+    (anything but an int: `update.effective_user and update.effective_user.id` may be a None)."""
+    if not isinstance(telegram_id, int):
         return "-"
     digest = hmac.new(_key, str(telegram_id).encode(), hashlib.sha256).hexdigest()
     return PREFIX + digest[:16]

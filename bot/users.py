@@ -94,6 +94,8 @@ async def set_role(
         return UserChange(Change.CONFIG_ADMIN, user)
     await _change(session, users, user, "role", role.value, action="role_changed", actor_id=actor_id, now=now)
     if role is Role.STRANGER:
+        user.revoked_at = now  # old invite links no longer let them back in
+        await users.save(user)
         await discard_drafts(session, user_id)  # nothing of theirs waits for a re-invite
     return UserChange(Change.DONE, user)
 

@@ -7,6 +7,7 @@ Features still check their own least role on every command and button (`handlers
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
@@ -23,6 +24,7 @@ from storage.users import UserRepository
 log = logging.getLogger(__name__)
 
 PUBLIC_COMMANDS = frozenset({"start", "help", "language", "wipe"})
+REFUSAL_PERIOD = timedelta(hours=24)
 # What a blocked person may still do: delete what the bot put in their own chat.
 SAFETY_COMMANDS = frozenset({"wipe"})
 PUBLIC_CALLBACK_PREFIXES = ("lang:",)
@@ -70,13 +72,29 @@ async def load_account(update: Update, context: KhabarContext) -> None:
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == "blocked" and _command(update) not in SAFETY_COMMANDS:
-        text = _("Your access to this bot has been suspended. Contact your coordinator.")
-        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
-        raise ApplicationHandlerStop
+        await _refuse(
+            update, context, _("Your access to this bot has been suspended. Contact your coordinator.")
+        )
     if context.role == Role.STRANGER and not _is_public(update):
-        text = _(NO_ACCESS)
-        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
-        raise ApplicationHandlerStop
+        await _refuse(update, context, _(NO_ACCESS))
+
+
+async def _refuse(update: Update, context: KhabarContext, text: str) -> None:
+    """One refusal per REFUSAL_PERIOD; the rest of the period's messages get none (no answer to
+    farm, no share of the send budget; review finding 14). Always stops the update."""
+    account = context.account
+    assert account is not None
+    now = datetime.now(UTC)
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)  # a pressed button always wants its spinner stopped
+    elif account.refused_at is None or now - account.refused_at >= REFUSAL_PERIOD:
+        async with context.services.db.session() as session:
+            users = UserRepository(session)
+            stored = await users.get_or_create(account.id)
+            stored.refused_at = now
+            await users.save(stored)
+        await send(update, context, text)
+    raise ApplicationHandlerStop
 
 
 def register(app: KhabarApp) -> None:

@@ -13,6 +13,7 @@ from bot import users
 from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.users import Change, UserChange, role_label
 from handlers.common import answer, edit_or_send, requires, send
@@ -178,7 +179,9 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
     assert query is not None
     match = _PAGE_DATA.fullmatch(query.data or "")
     if match is None:
-        log.warning("malformed users callback from user %s", context.account and context.account.id)
+        log.warning(
+            "malformed users callback from user %s", pseudonym(context.account and context.account.id)
+        )
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     only = None if match["only"] == "all" else match["only"]

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, RetryAfter
 from bot.context import KhabarContext
 from bot.i18n import _
 from bot.localize import rtl_safe
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.sender import retry_seconds
 from storage.chat_log import ChatLogRepository
@@ -134,7 +135,7 @@ def requires(role: Role) -> Callable[[Callback], Callback]:
                 log.warning(
                     "refused %s for user %s (role %s, needs %s)",
                     func.__name__,
-                    update.effective_user and update.effective_user.id,
+                    pseudonym(update.effective_user and update.effective_user.id),
                     context.role,
                     role,
                 )

@@ -17,6 +17,7 @@ from bot.context import KhabarApp, KhabarContext
 from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_number
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from handlers.common import answer, edit_or_send, post, requires, send
 
@@ -98,7 +99,7 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
                 _("The export is too large to send here. Ask the operator for an export API token."),
             )
             return
-    log.info("export in chat by user %s: %s, %d reports", chat.id, fmt.value, stream.count)
+    log.info("export in chat by user %s: %s, %d reports", pseudonym(chat.id), fmt.value, stream.count)
     caption = ngettext("{count} approved report", "{count} approved reports", stream.count).format(
         count=format_number(stream.count)
     )

@@ -12,6 +12,7 @@ from bot import invites
 from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, ngettext
 from bot.localize import format_date, format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.users import role_label
 from handlers.common import answer, edit_or_send, requires, send
@@ -123,7 +124,7 @@ async def revoke_button(update: Update, context: KhabarContext) -> None:
     assert query is not None and context.account is not None
     invite_id = parse_int((query.data or "").removeprefix("inv:revoke:"))
     if invite_id is None:
-        log.warning("malformed invite callback from user %s", context.account.id)
+        log.warning("malformed invite callback from user %s", pseudonym(context.account.id))
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
@@ -144,7 +145,7 @@ async def start_with_code(update: Update, context: KhabarContext, code: str) -> 
         result = await invites.redeem(session, user_id=account.id, code=code, now=datetime.now(UTC))
         if result.outcome is invites.Redeemed.JOINED:
             account.role = result.role.value
-    log.info("invite redemption by user %s: %s", account.id, result.outcome.value)
+    log.info("invite redemption by user %s: %s", pseudonym(account.id), result.outcome.value)
     if result.outcome is invites.Redeemed.COOL_DOWN:
         await send(
             update,

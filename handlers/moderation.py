@@ -26,6 +26,7 @@ from bot.forms.engine import category_label, field_title, format_answer, get_for
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_date, format_number, format_time, isolate, join_items
 from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Report, ReportEvent
@@ -292,7 +293,9 @@ def _already_handled() -> str:
 
 async def _stale(update: Update, context: KhabarContext, press: Press, report: Report | None) -> None:
     user_id = context.account.id if context.account else None
-    log.info("stale moderation press %s by user %s on report %s", press.action, user_id, press.report_id)
+    log.info(
+        "stale moderation press %s by user %s on report %s", press.action, pseudonym(user_id), press.report_id
+    )
     if report is None or report.id is None:
         await _refuse(update, context, _("That report no longer exists."))
         return
@@ -306,7 +309,7 @@ async def on_button(update: Update, context: KhabarContext) -> None:
     assert query is not None and context.account is not None
     press = parse_press(query.data or "")
     if press is None:
-        log.warning("malformed moderation callback from user %s", context.account.id)
+        log.warning("malformed moderation callback from user %s", pseudonym(context.account.id))
         await _refuse(update, context, _("This button is no longer valid. Send /pending to start again."))
         return
     if press.action == "nx":
@@ -731,7 +734,11 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
         return
     if not context.role.at_least(Role.MODERATOR):
         # A prompt a demoted moderator still has open: the role is checked now, not when it was asked.
-        log.warning("refused typed moderation input from user %s (role %s)", context.account.id, context.role)
+        log.warning(
+            "refused typed moderation input from user %s (role %s)",
+            pseudonym(context.account.id),
+            context.role,
+        )
         await send(update, context, _("You don't have permission to do that."))
         return
     if prompt.kind == "edit":
@@ -764,7 +771,9 @@ async def start_answer(update: Update, context: KhabarContext, argument: str) ->
             session, reporter_id=context.account.id, reference=reference
         )
     if result.outcome is Outcome.NOT_FOUND or result.report is None:
-        log.info("answer link for an unknown or foreign report opened by user %s", context.account.id)
+        log.info(
+            "answer link for an unknown or foreign report opened by user %s", pseudonym(context.account.id)
+        )
         await send(update, context, _("This link is not valid for you. Send /myreports to see your reports."))
         return True
     if not result.done:

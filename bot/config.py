@@ -61,9 +61,6 @@ class Settings(BaseSettings):
     retain_sent_days: int = Field(default=7, ge=1, le=365)  # delivered notice/digest text, deliveries
     retain_technical_days: int = Field(default=2, ge=1, le=365)  # seen updates, invite attempts
     pseudonymise_after_days: int = Field(default=90, ge=1, le=3650)  # closed reports lose the person
-    # Optional: /metrics and /readyz on their own port (0: with the export API) and behind a token.
-    ops_port: int | None = Field(default=None, ge=0, le=65535)
-    ops_token: SecretStr | None = None
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -75,7 +72,7 @@ class Settings(BaseSettings):
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
         return value.strip()
 
-    @field_validator("pseudonym_key", "ops_token", mode="before")
+    @field_validator("pseudonym_key", mode="before")
     @classmethod
     def _long_secret(cls, value: object) -> object:
         if value in (None, ""):
@@ -176,7 +173,6 @@ _SECRET_FIELDS = {
     "export_tokens",
     "database_url",
     "pseudonym_key",
-    "ops_token",
 }
 
 

@@ -73,6 +73,8 @@ class Result:
     outcome: Outcome
     report: Report | None = None
     error: str | None = None
+    # Why the reporter was not told ("blocked", "revoked"), when a notice was due but not queued.
+    unreachable: str | None = None
 
     @property
     def done(self) -> bool:
@@ -182,24 +184,32 @@ async def _apply(
         )
     )
     changed = await repo.get(report.id)
+    unreachable = None
     if notice is not None and changed is not None:
-        await _notify_reporter(session, changed, event, notice)
-    return Result(Outcome.DONE, changed)
+        unreachable = await _notify_reporter(session, changed, event, notice)
+    return Result(Outcome.DONE, changed, unreachable=unreachable)
 
 
 async def _notify_reporter(
     session: AsyncSession, report: Report, event: ReportEvent, notice: Callable[[str], str]
-) -> None:
-    """Queue a notice to the reporter in their language; it never names the moderator."""
+) -> str | None:
+    """Queue a notice to the reporter in their language; it never names the moderator. None goes to
+    a reporter who is blocked or no longer has a role (a lost or seized phone; review finding 5):
+    returns why, for the moderator."""
     if report.reporter_id is None:
-        return
+        return None
     reporter = await UserRepository(session).get(report.reporter_id)
+    if reporter is not None and reporter.status == "blocked":
+        return "blocked"
+    if reporter is None or reporter.role == "stranger":
+        return "revoked"
     language = reporter.language if reporter is not None and reporter.language else report.language
     with use_locale(language):
         text = notice(report.reference)
     await outbox.enqueue(
         session, key=f"notice:{report.id}:{event.id}", chat_id=report.reporter_id, kind="notice", text=text
     )
+    return None
 
 
 async def approve(

@@ -703,6 +703,14 @@ async def _after_decision(
             "merged": _("Report {ref} was merged as a duplicate."),
         }
         text = texts.get(result.report.status, _("Report {ref} updated.")).format(ref=ref)
+        if result.unreachable is not None:
+            text = _("Report {ref} is {status}, but the reporter was not told: {why}").format(
+                ref=ref,
+                status=status_label(result.report.status),
+                why=_("their access is suspended.")
+                if result.unreachable == "blocked"
+                else _("they no longer have access."),
+            )
         await answer(update)
         await (edit_or_send if edit else send)(update, context, text, _next_keyboard())
         return

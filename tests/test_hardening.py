@@ -102,3 +102,21 @@ async def add_subscribers_to(db: Database) -> None:
         session.add(User(id=5, role="coordinator", language="en"))
         await session.flush()
         session.add(Subscription(user_id=5, send_empty=True))
+
+
+@pytest.mark.parametrize(
+    ("how", "why"), [("/block 80", "access is suspended"), ("/role 80 none", "no longer have")]
+)
+async def test_no_notice_to_a_blocked_or_revoked_reporter(bot: BotHarness, how: str, why: str) -> None:
+    """Review finding 5: blocking is what an admin does when a phone is lost or seized."""
+    from tests.moderation_support import make_report, notices, reply
+
+    admin = await bot.user(1, "Admin", role="admin")
+    await bot.user(80, "Field", role="reporter")
+    await make_report(bot.db, 80)
+    await admin.send(how)
+    await admin.send("/pending")
+    await admin.press("Needs info")
+    await reply(admin, "Where exactly were you standing?")
+    assert "reporter was not told" in admin.last_text and why in admin.last_text
+    assert await notices(bot.db, 80) == []

@@ -1,7 +1,7 @@
 """data protection: pseudonyms for closed reports, refusal and revocation times
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003_data_protection
+Revises: 0002_province_names
 Create Date: 2026-11-29 23:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.models
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003_data_protection"
+down_revision: str | None = "0002_province_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from domain import languages
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -142,7 +144,7 @@ class Report(SQLModel, table=True):
     category: str = Field(max_length=32, index=True)
     reporter_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="users.id")
     answers: dict[str, Any] = _json()
-    language: str = Field(default="en", max_length=8)
+    language: str = Field(default=languages.SOURCE, max_length=8)
     occurred_on: date | None = None
     province_pcode: str | None = Field(default=None, max_length=8, index=True)
     district_pcode: str | None = Field(default=None, max_length=8)

@@ -8,7 +8,14 @@ user-visible wording of a status or certainty is not here but in `bot.labels`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def member(enum: type[E], value: object) -> E | None:
+    """The member of `enum` whose value is `value` (a string from a button, a URL or a row), else None."""
+    return enum(value) if isinstance(value, str) and value in enum._value2member_map_ else None
 
 
 class ReportStatus(StrEnum):
@@ -46,9 +53,8 @@ class Certainty(StrEnum):
     @classmethod
     def rank_of(cls, value: str | None) -> int:
         """The rank of a stored value; a missing or unknown one counts as the least certain."""
-        if value is None or value not in cls._value2member_map_:
-            return len(cls) - 1
-        return cls(value).rank
+        found = member(cls, value)
+        return found.rank if found is not None else len(cls) - 1
 
     @classmethod
     def up_to(cls, minimum: str | None) -> tuple[Certainty, ...]:
@@ -117,6 +123,12 @@ class SubscriptionStatus(StrEnum):
 
     ACTIVE = "active"
     PAUSED = "paused"
+    DELETED = "deleted"  # kept: outbox rows and deliveries refer to it
+
+    LISTED: ClassVar[frozenset[SubscriptionStatus]]  # what its owner still sees in /subscriptions
+
+
+SubscriptionStatus.LISTED = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED})
 
 
 class UserStatus(StrEnum):

@@ -11,6 +11,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import labels
 from bot import subscriptions as service
 from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
@@ -20,6 +21,7 @@ from bot.places import load_places
 from bot.roles import Role
 from bot.scheduler import due_digests, scan_alerts, send_now
 from bot.sender import Sender, run_until_stopped
+from domain.vocabulary import Certainty, SubscriptionStatus
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Subscription, SubscriptionDraft, utcnow
 
@@ -92,10 +94,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         )
     elif step == "certainty":
         text = _("Which reports should the digest include, by certainty?")
-        rows = [
-            [Button(_(service.MIN_CERTAINTY_LABELS[c]), callback_data=f"sub:m:{c}")]
-            for c in service.CERTAINTIES
-        ]
+        rows = [[Button(_(labels.MIN_CERTAINTY[c]), callback_data=f"sub:m:{c}")] for c in Certainty]
     elif step == "empty":
         text = _("Send the digest also when there is nothing new?")
         rows = [[Button(_("Yes"), callback_data="sub:e:1"), Button(_("No"), callback_data="sub:e:0")]]
@@ -208,7 +207,7 @@ async def _stale(update: Update) -> None:
 def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
         Button(_("Pause"), callback_data=f"sub:pause:{sub.id}")
-        if sub.status == "active"
+        if sub.status == SubscriptionStatus.ACTIVE
         else Button(_("Resume"), callback_data=f"sub:resume:{sub.id}")
     )
     return InlineKeyboardMarkup(
@@ -223,7 +222,7 @@ def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
 
 
 def _card(sub: Subscription) -> str:
-    status = _("active") if sub.status == "active" else _("paused")
+    status = labels.label(labels.SUBSCRIPTION_STATUS, sub.status)
     number = "#" + format_number(sub.id or 0)
     head = _("Subscription {number} ({status})").format(number=number, status=status)
     return head + "\n" + describe(sub)
@@ -295,7 +294,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _stale(update)
         return
     await answer(update)
-    if sub.status == "deleted":
+    if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
         await edit_or_send(update, context, _card(sub), _manage_buttons(sub))

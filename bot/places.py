@@ -1,7 +1,8 @@
 """Places: names in the user's language, pickers, typed-name matching and the nearest district.
 
 The gazetteer is small (34 provinces, 401 districts, 154 aliases), so it is read once into memory
-(`load_places(db)`) and every lookup after that is a dictionary or list scan, not a query per
+at start-up (`Services.start` in the application's post_init calls `load_places(db)`; handlers use
+`services.places`) and every lookup after that is a dictionary or list scan, not a query per
 keystroke. `places()` returns the loaded copy, or one built from the packaged files when no database
 was loaded (scripts, exports); both come from the same files.
 

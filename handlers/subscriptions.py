@@ -17,7 +17,6 @@ from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
 from bot.i18n import _, ngettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.places import load_places
 from bot.roles import Role
 from bot.scheduler import due_digests, scan_alerts, send_now
 from bot.sender import Sender, run_until_stopped
@@ -152,7 +151,6 @@ async def _show_step(update: Update, context: KhabarContext, draft: Subscription
 @requires(Role.COORDINATOR)
 async def subscribe(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     draft = await service.start_wizard(context.services.db, context.account.id)
     assert draft is not None
     await _show_step(update, context, draft, new=True)
@@ -175,7 +173,7 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
         return
-    gaz = await load_places(db)
+    gaz = context.services.places
     choice = await service.choose(
         db,
         context.account.id,
@@ -231,7 +229,6 @@ def _card(sub: Subscription) -> str:
 @requires(Role.COORDINATOR)
 async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     subs = await service.list_for(context.services.db, context.account.id)
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
@@ -247,7 +244,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     _prefix, action, raw = (query.data or "::").split(":", 2)
     sub_id = parse_int(raw)
     db, user_id = context.services.db, context.account.id
-    await load_places(db)
     if sub_id is None:
         await _stale(update)
         return

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from bot.i18n import N_, _
 from domain.vocabulary import AuditAction, Certainty, ReportStatus, SubscriptionStatus
 
-# A report's status as its reporter reads it (/myreports, the notice of a decision).
+# A report's status as its reporter reads it in /myreports.
 REPORTER_STATUS: Mapping[str, str] = {
     ReportStatus.PENDING: N_("waiting for review"),
     ReportStatus.NEEDS_INFO: N_("more information requested"),

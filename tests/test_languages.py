@@ -19,9 +19,9 @@ from domain.languages import Calendar
 from storage.models import District, Province
 
 ROOT = Path(__file__).resolve().parents[1]
-# The modules that may name a language: the registry itself, and the two that another change is
-# splitting right now (a form's English export name, a user's stored language), to be moved to
-# `languages.SOURCE` when they are next touched.
+# The modules that may name a language: the registry itself, and two that other work is reshaping
+# now (the intake split, the form types), each naming English once (a user's missing language, the
+# export's place names); both switch to `languages.SOURCE` and leave this set when next touched.
 ALLOWED = {"domain/languages.py", "bot/intake.py", "bot/forms/engine.py"}
 # Telegram test users are created with a Telegram language code, not one of ours.
 TELEGRAM_SIDE = {"bot/sandbox.py"}

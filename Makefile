@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
-LANGS := en fa_AF ps
+# The language registry is standard-library Python, so this works before .venv exists.
+LANGS := $(shell $(PYTHON) domain/languages.py)
 PO := $(foreach lang,$(LANGS),locales/$(lang)/LC_MESSAGES/khabar.po)
 MO := $(PO:.po=.mo)
 
@@ -51,8 +52,8 @@ run: all
 
 lint: all
 	$(BIN)/python scripts/lock.py --check
-	$(BIN)/ruff check bot handlers storage tests benchmarks scripts
-	$(BIN)/ruff format --check bot handlers storage tests benchmarks scripts
+	$(BIN)/ruff check bot domain handlers storage tests benchmarks scripts
+	$(BIN)/ruff format --check bot domain handlers storage tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint test-sqlite test-pg

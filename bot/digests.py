@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import labels
 from bot.forms.engine import category_label
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
-from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matcher
+from bot.subscriptions import categories, matcher
+from domain.vocabulary import Certainty
 from storage.models import Report, Subscription
 
 MAX_MESSAGE = 4096
@@ -85,7 +87,10 @@ def report_block(report: Report) -> str:
         if "occurred_on" in hidden
         else (format_date(report.occurred_on) if report.occurred_on else _("date unknown"))
     )
-    certainty = _(CERTAINTY_LABELS.get(report.certainty or "possible", "Possible"))
+    # A report approved without a certainty counts as the least certain.
+    certainty = _(
+        labels.CERTAINTY.get(report.certainty or Certainty.POSSIBLE, labels.CERTAINTY[Certainty.POSSIBLE])
+    )
     lines = [
         _("{ref} · {date} · {place}").format(
             ref=isolate(report.reference), date=when, place=place_text(report)
@@ -136,7 +141,7 @@ def filters_text(sub: Subscription) -> str:
     provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
     cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
     return _("Provinces: {provinces}\nCategories: {categories}\nCertainty: {certainty}").format(
-        provinces=provinces, categories=cats, certainty=_(MIN_CERTAINTY_LABELS[sub.min_certainty])
+        provinces=provinces, categories=cats, certainty=_(labels.MIN_CERTAINTY[sub.min_certainty])
     )
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from bot.config import LANGUAGES
 from bot.forms.engine import Form, categories
 from bot.i18n import DOMAIN, LOCALES_DIR, _, is_rtl, ngettext, use_locale
-from bot.languages import NATIVE_NAMES
 from bot.localize import format_date, format_iso_date, format_number
+from domain import languages
 
 MISSING = "⚠ *untranslated*"
-HEADER = "| | " + " | ".join(f"{NATIVE_NAMES[lang]} (`{lang}`)" for lang in LANGUAGES) + " |"
+LANGUAGES = languages.CODES
+HEADER = "| | " + " | ".join(f"{lang.native_name} (`{lang.code}`)" for lang in languages.REGISTRY) + " |"
 RULE = "|---|" + "---|" * len(LANGUAGES)
 
 
@@ -49,7 +49,7 @@ def _translated(message: Message | None, msgid: str, language: str, index: int =
     strings = _strings(message)
     if index < len(strings) and strings[index]:
         return strings[index]
-    return msgid if language == "en" else MISSING
+    return msgid if language == languages.SOURCE else MISSING
 
 
 def _strings(message: Message) -> list[str]:
@@ -85,7 +85,7 @@ def _form(form: Form, catalogs: dict[str, Catalog]) -> list[str]:
 
 def messages_section(catalogs: dict[str, Catalog]) -> list[str]:
     lines = ["## All catalog messages", "", HEADER, RULE]
-    for number, message in enumerate((m for m in catalogs["en"] if m.id), start=1):
+    for number, message in enumerate((m for m in catalogs[languages.SOURCE] if m.id), start=1):
         if isinstance(message.id, tuple):
             for index, msgid in enumerate(message.id):
                 cells = [
@@ -130,8 +130,8 @@ def _untranslated(catalog: Catalog) -> int:
 def render(today: date | None = None) -> str:
     catalogs = {language: load_catalog(language) for language in LANGUAGES}
     today = today or date.today()
-    missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != "en")
-    with use_locale("en"):
+    missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != languages.SOURCE)
+    with use_locale(languages.SOURCE):
         intro = _(
             "Khabar takes incident reports from field teams and shares verified reports with coordinators."
         )

@@ -15,6 +15,7 @@ from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
 from bot.roles import Role
 from bot.users import Change, UserChange, role_label
+from domain.vocabulary import UserStatus
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.start import sync_chat_menu
 
@@ -136,7 +137,7 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
         line = _("{id} {name}: {role}").format(
             id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
         )
-        if person.status == "blocked":
+        if person.status == UserStatus.BLOCKED:
             line += " " + _("(blocked)")
         lines.append(line)
     lines.append("")

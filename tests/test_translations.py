@@ -26,11 +26,11 @@ from babel.messages.pofile import read_po
 from bot.commands import BY_NAME, commands_for
 from bot.i18n import _, use_locale
 from bot.intake.actions import ReportAction
-from bot.languages import NATIVE_NAMES
-from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
+from bot.localize import format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
 from bot.scheduler import due_digests
 from bot.sender import Sender
+from domain import languages
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository
@@ -54,10 +54,11 @@ from tests.report_helpers import (
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
-LANGUAGES = ("en", "fa_AF", "ps")
-TRANSLATED = ("fa_AF", "ps")
-# CLDR locale whose plural rules each catalog must follow.
-CLDR = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
+# Every language of the registry, and those whose catalogs need translations (all but English).
+LANGUAGES = languages.CODES
+TRANSLATED = tuple(code for code in LANGUAGES if code != languages.SOURCE)
+MONTHS_PRS = languages.language("fa_AF").months
+MONTHS_PS = languages.language("ps").months
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 # The HTML that Telegram accepts; other <…> text (`<telegram id>` in a usage line) is translatable.
@@ -181,7 +182,7 @@ def test_plural_forms_follow_cldr(language: str) -> None:
     """The Plural-Forms header is set by hand (Babel's own table says nplurals=1 for Dari, which
     CLDR does not): it must pick the CLDR category for every count a message can show."""
     cat = catalog(language)
-    rule = Locale.parse(CLDR[language]).plural_form
+    rule = Locale.parse(languages.language(language).cldr).plural_form
     categories = sorted(rule.tags | {"other"}, key=["zero", "one", "two", "few", "many", "other"].index)
     assert cat.num_plurals == len(categories), (cat.plural_forms, categories)
     chooser = gettext.c2py(cat.plural_expr)
@@ -210,6 +211,7 @@ def test_pashto_orthography() -> None:
 
 
 # English pattern → (Dari, Pashto) patterns from locales/GLOSSARY.md (stems, to allow inflection).
+GLOSSARY_LANGUAGES = ("fa_AF", "ps")
 GLOSSARY = {
     r"\bprovinces?\b": ("ولایت|ولایات", "ولایت"),
     r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوال"),
@@ -227,9 +229,9 @@ GLOSSARY = {
 _NOT_WORDS = re.compile(r"\{\w+\}|/\w+(?: \w+(?:\|\w+)+| (?:reporter|coordinator)\b)?|\w+(?:\|\w+)+")
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", GLOSSARY_LANGUAGES)
 def test_glossary_terms_are_used(language: str) -> None:
-    index = TRANSLATED.index(language)
+    index = GLOSSARY_LANGUAGES.index(language)
     wrong = []
     for message in messages(language):
         # Commands and their arguments (/invite reporter, a|b|c) are typed in English and stay so;
@@ -312,7 +314,9 @@ async def test_first_start_speaks_the_telegram_language(
     assert user.last_text == translated(language, "Welcome to Khabar. Choose your language:")
     # Each language in its own script, the guessed one ticked.
     assert [b.removeprefix("✓ ") for b in user.buttons] == ["English", "دری", "پښتو"]
-    assert [b for b in user.buttons if b.startswith("✓ ")] == ["✓ " + NATIVE_NAMES[language]]
+    assert [b for b in user.buttons if b.startswith("✓ ")] == [
+        "✓ " + languages.language(language).native_name
+    ]
     await user.send("/help")
     assert translated(language, "What this bot can do for you") in user.last_text
     assert_replies_localized(user, language)
@@ -401,7 +405,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send("/start")
     await user.send("/help")
     await user.send("/language")
-    await user.press(NATIVE_NAMES[language])
+    await user.press(languages.language(language).native_name)
     await user.send("/myreports")
     assert user.last_text == translated(
         language, "You have not sent any reports yet. Send /report to file one."
@@ -437,9 +441,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     with use_locale(language):
         day = format_date(kabul_day(1))
     assert day in summary and local_digits("12", language) in summary
-    month = (MONTHS_PRS if language == "fa_AF" else MONTHS_PS)[
-        jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1
-    ]
+    month = languages.language(language).months[jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1]
     assert month in day and not re.search("[0-9]", day)
     await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import labels
 from bot.forms import engine
 from bot.forms.engine import Form, FormField
 from bot.forms.types.base import Asking
 from bot.forms.types.choice import grid
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.intake.actions import Button, ReportAction, pack
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
@@ -21,18 +22,6 @@ from bot.places import Gazetteer
 from storage.models import Draft, Report
 
 TOKEN_PREFIX = 8
-
-STATUS_LABELS = {
-    "pending": N_("waiting for review"),
-    "needs_info": N_("more information requested"),
-    "approved": N_("approved"),
-    "rejected": N_("not approved"),
-    "merged": N_("merged with another report"),
-}
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @dataclass
@@ -181,7 +170,7 @@ def my_reports(reports: Iterable[Report]) -> Screen:
                 ref=isolate(report.reference),
                 category=engine.category_label(report.category),
                 date=format_date(day),
-                status=status_label(report.status),
+                status=labels.label(labels.REPORTER_STATUS, report.status),
             )
         )
     if len(lines) == 1:

@@ -28,6 +28,7 @@ from bot.i18n import N_, _
 from bot.intake.actions import Button, ReportAction
 from bot.localize import format_number, isolate, to_ascii_digits
 from bot.places import OTHER, Gazetteer, chunk, place_label, places
+from domain import languages
 
 if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
@@ -223,7 +224,7 @@ class AdminAreaType(FieldType[AreaOptions]):
 
     def export(self, f: FormField, value: Any, gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
         code = "" if value in (None, OTHER) else str(value)
-        name = gazetteer.name(code, "en") if code else ("Other" if value == OTHER else "")
+        name = gazetteer.name(code, languages.SOURCE) if code else ("Other" if value == OTHER else "")
         return [(f.hxl, f.name, code), (f.hxl.replace("+code", "") + "+name", f"{f.name}_name", name)]
 
     def facts(self, f: FormField, value: Any) -> dict[str, Any]:

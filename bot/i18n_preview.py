@@ -133,7 +133,7 @@ def render(today: date | None = None) -> str:
     missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != "en")
     with use_locale("en"):
         intro = _(
-            "Khabar takes incident reports from field teams and shares verified reports with coordinators."
+            "Khabar takes incident reports from field teams and shares approved reports with coordinators."
         )
     lines = [
         "# Khabar: translations side by side",

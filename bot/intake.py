@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
 from bot.forms.engine import Form, FormField, Verdict
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.localize import format_date, format_number, isolate
 from bot.places import OTHER, Gazetteer, chunk
 from storage.drafts import DraftRepository
@@ -309,7 +309,9 @@ class Intake:
         text = _("You have an unfinished report. Continue it or discard it?")
         if draft.category:
             text += "\n" + engine.category_label(draft.category)
-        rows = [[self._button(_("Continue"), "r", draft), self._button(_("Discard"), "x", draft)]]
+        rows = [
+            [self._button(pgettext("draft", "Continue"), "r", draft), self._button(_("Discard"), "x", draft)]
+        ]
         return Screen(text, rows)
 
     def _cancel_prompt(self, draft: Draft, edit: bool = False) -> Screen:
@@ -372,9 +374,9 @@ class Intake:
         if engine.previous_field(form, answers, f.name) is not None:
             nav.append(self._button(_("« Back"), "b", draft))
         if f.name in answers and f.type not in ("multi_choice", "photo"):
-            nav.append(self._button(_("Keep"), "a", draft, f.name))
+            nav.append(self._button(pgettext("answer", "Keep"), "a", draft, f.name))
         if not f.is_required(answers):
-            nav.append(self._button(_("Skip"), "s", draft, f.name))
+            nav.append(self._button(pgettext("question", "Skip"), "s", draft, f.name))
         nav.append(self._button(_("Cancel"), "c", draft))
         rows.append(nav)
         return Screen("\n".join(lines), rows)

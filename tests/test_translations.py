@@ -65,6 +65,11 @@ IRANIAN_MONTHS = (
     *("فروردین", "اردیبهشت", "خرداد", "تیر ", "مرداد", "شهریور"),
     *("مهر ", "آبان", "آذر", "بهمن", "اسفند"),
 )
+# Iranian words an Afghan reader notices (مرز, جاده) and Iranian-flavoured ones with a clear Afghan
+# form (تکمه, گدام, تعمیر, آی‌دی, اصلاح, …), from the language review of 2026-11-29.
+IRANIAN_WORDS = ("مرز", "جاده", "دکمه", "انبار", "ساختمان", "شناسه", "ویرایش", "امتحان کنید", "چه ساعتی")
+# ې not ی in چاودېدونکي; ولسوالۍ not ولسوالي; ستاسو, not the rarer ستاسې.
+PASHTO_MISSPELLINGS = r"چاودید|ولسوالي\b|ستاسې"
 _REFUSAL = (
     "This bot is for registered humanitarian field teams. To get access, ask your "
     "coordinator for an invite link, then open it or send /start with the invite code."
@@ -192,7 +197,7 @@ def test_plural_forms_follow_cldr(language: str) -> None:
 
 def test_dari_is_afghan_dari() -> None:
     """Persian letter forms, no Iranian month names, and the Afghan administrative words."""
-    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات")
+    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات", *IRANIAN_WORDS)
     for message in messages("fa_AF"):
         for string in strings_of(message):
             assert not re.search("[\u064a\u0643]", string), f"Arabic ي/ك in Dari: {string!r}"
@@ -204,16 +209,17 @@ def test_pashto_orthography() -> None:
     for message in messages("ps"):
         for string in strings_of(message):
             assert "گ" not in string and "ك" not in string, f"use ګ and ک in Pashto: {string!r}"
+            assert not re.search(PASHTO_MISSPELLINGS, string), f"Pashto spelling: {string!r}"
             assert not any(m in string for m in IRANIAN_MONTHS), string
 
 
 # English pattern → (Dari, Pashto) patterns from locales/GLOSSARY.md (stems, to allow inflection).
 GLOSSARY = {
     r"\bprovinces?\b": ("ولایت|ولایات", "ولایت"),
-    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوال"),
+    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوالۍ|ولسوالیو"),
     r"\bvaccines?\b": ("واکسین", "واکسین"),
     r"\bcold.chain\b": ("زنجیرهٔ سرد", "سړې زنځیرې|سړه زنځیره"),
-    r"\bborder crossing\b": ("گذرگاه", "سرحدي"),
+    r"\bborder crossing\b": ("گذرگاه سرحدی|بندر", "سرحدي بندر|بندر"),
     r"\bhealth facility\b": ("مرکز صحی", "روغتیايي مرکز"),
     r"\breports?\b": ("گزارش", "راپور"),
     r"\bdigests?\b": ("خلاصهٔ گزارش", "لنډیز"),
@@ -420,7 +426,8 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await pick(user, "health_attack", "perpetrator", "unknown")
     # Wrong input gets a localized answer and the question again.
     await user.send("دوازده")
-    assert translated(language, "Please type a number, for example 3.") in user.last_text
+    example = translated(language, "Please type a number, for example {example}.")
+    assert example.format(example=local_digits("3", language)) in user.last_text
     await user.send_photo()
     await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
     await choose(user, "u", "injured")

@@ -336,7 +336,7 @@ def check_text(f: FormField, text: str, today: date) -> Verdict:
             )
         return Verdict(value=text)
     if f.type == "location":
-        return Verdict(error=_("Please share a location (paperclip, then Location), or send /skip."))
+        return Verdict(error=_("Please share a location (📎, then “Location”), or send /skip."))
     if f.type == "photo":
         return Verdict(error=_("Please send a photo, or press Done."))
     return Verdict(error=_("Please choose one of the buttons below."))
@@ -345,7 +345,9 @@ def check_text(f: FormField, text: str, today: date) -> Verdict:
 def check_integer(f: FormField, text: str) -> Verdict:
     number = parse_int(text)
     if number is None:
-        return Verdict(error=_("Please type a number, for example 3."))
+        return Verdict(
+            error=_("Please type a number, for example {example}.").format(example=format_number(3))
+        )
     low = f.minimum if f.minimum is not None else 0
     high = f.maximum
     if number < low or (high is not None and number > high):

@@ -76,7 +76,7 @@ test-pg: all
 # the committed catalogs. A missing catalog is created; check its Plural-Forms header against CLDR
 # (tests/test_translations.py does) before committing it.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --add-comments=TRANSLATORS: --no-location --sort-output \
 		--project=khabar -o locales/khabar.pot .
 	for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/khabar.po ]; then \

@@ -64,6 +64,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`_()` for a word that means different things on different screens (Keep an answer, Keep a
+    subscription): the context tells the translator which, and each context has its own translation."""
+    return translations(get_locale()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction where it is defined; translate it later with `_()`."""
     return message

@@ -212,7 +212,7 @@ async def approve(
         values={"status": ReportStatus.APPROVED, "certainty": chosen, "urgent": urgent, "approved_at": now},
         now=now,
         notice=lambda ref: _(
-            "Thank you. Your report {ref} was verified and will be shared with coordinators."
+            "Thank you. Your report {ref} was approved and will be shared with coordinators."
         ).format(ref=isolate(ref)),
     )
 

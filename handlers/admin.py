@@ -109,7 +109,7 @@ async def _set_blocked(update: Update, context: KhabarContext, blocked: bool) ->
     who = isolate(str(user_id))
     if change.outcome in (Change.DONE, Change.UNCHANGED):
         text = (
-            _("User {id} is blocked. Their messages get one polite refusal.")
+            _("User {id} is blocked. They will get one polite message saying they have no access.")
             if blocked
             else _("User {id} is unblocked.")
         )

@@ -23,7 +23,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import labels, moderation
 from bot.context import KhabarApp, KhabarContext
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.localize import format_date, format_number, format_time, isolate, join_items
 from bot.moderation import REJECT_REASONS, Outcome, Result
 from bot.roles import Role
@@ -114,7 +114,9 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
         refs = join_items(isolate(d.reference) for d in card.duplicates)
         lines += [
             "",
-            _("Possible duplicates (same district and category within 48 hours): {refs}").format(refs=refs),
+            _("Possible duplicates (same district and category within {hours} hours): {refs}").format(
+                refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
+            ),
         ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
     for exchange in card.exchanges[-MAX_EXCHANGES:]:
@@ -138,11 +140,13 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
         rows.append([_button(_("Approve"), "ap", report), _button(_("Reject"), "rj", report)])
         second = [_button(_("Duplicate of"), "du", report)]
         if report.status == ReportStatus.PENDING:
-            second.insert(0, _button(_("Needs info"), "ni", report))
+            second.insert(0, _button(_("Ask the reporter"), "ni", report))
         rows.append(second)
     if report.status in ReportStatus.EDITABLE:
-        rows.append([_button(_("Edit an answer"), "ed", report), _button(_("Mark sensitive"), "se", report)])
-    rows.append([_button(_("Skip"), "sk", report)])
+        rows.append(
+            [_button(_("Edit an answer"), "ed", report), _button(_("Hide sensitive answers"), "se", report)]
+        )
+    rows.append([_button(pgettext("moderation", "Skip"), "sk", report)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -334,7 +338,7 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
         [_button(_("Not urgent"), "au", report, c, 0)],
         [_button(_("Back"), "ap", report)],
     ]
-    text = _("Approve report {ref} as {certainty}. Is it urgent?").format(
+    text = _("Approve report {ref}. Certainty: {certainty}. Is it urgent?").format(
         ref=isolate(report.reference), certainty=_(labels.CERTAINTY[CERTAINTIES[c]])
     )
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
@@ -360,9 +364,9 @@ async def _approve(update: Update, context: KhabarContext, press: Press, report:
         await _stale(update, context, press, result.report)
         return
     text = (
-        _("Report {ref} approved as {certainty}, urgent.")
+        _("Report {ref} approved as urgent. Certainty: {certainty}.")
         if urgent
-        else _("Report {ref} approved as {certainty}.")
+        else _("Report {ref} approved. Certainty: {certainty}.")
     ).format(ref=isolate(report.reference), certainty=_(labels.CERTAINTY[certainty]))
     await answer(update, _("Approved."))
     await edit_or_send(update, context, text, _next_keyboard())
@@ -566,8 +570,7 @@ async def _show_sensitive(update: Update, context: KhabarContext, report: Report
     ]
     rows.append([_button(_("Done"), "cd", report)])
     text = _(
-        "Report {ref}: press an answer to withhold it from digests and exports (🔒), "
-        "or press it again to release it."
+        "Report {ref}: press an answer to hide it from digests and exports (🔒); press it again to show it."
     ).format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 

@@ -42,7 +42,7 @@ def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
 
 def help_text(role: Role) -> str:
     lines = [
-        _("Khabar takes incident reports from field teams and shares verified reports with coordinators.")
+        _("Khabar takes incident reports from field teams and shares approved reports with coordinators.")
     ]
     if role is Role.STRANGER:
         lines += ["", _(NO_ACCESS)]
@@ -103,6 +103,7 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
     account = await _store_language(context, context.account.id, code)
     set_locale(code)
     await answer(update)
+    # TRANSLATORS: says that the language is now this catalog's own language (Dari, Pashto), not English.
     await edit_or_send(update, context, _("Language set to English."))
     await sync_chat_menu(context.bot, account.id, context.role, code)
     await send(update, context, help_text(context.role))

@@ -15,7 +15,7 @@ from bot import labels
 from bot import subscriptions as service
 from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
 from bot.roles import Role
 from bot.scheduler import due_digests, scan_alerts, send_now
@@ -43,12 +43,12 @@ def _hour(hour: int) -> str:
 
 def schedule_text(sub: Subscription) -> str:
     if sub.frequency == "weekly":
-        return _("Weekly on {weekday} at {time} ({zone})").format(
+        return _("Weekly: {weekday}, {time} ({zone})").format(
             weekday=_(service.WEEKDAYS[sub.weekday or 0]),
             time=_hour(sub.hour),
             zone=format_zone(sub.timezone),
         )
-    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
+    return _("Daily: {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
 
 
 def describe(sub: Subscription) -> str:
@@ -77,7 +77,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
             [Button(_(service.WEEKDAYS[d]), callback_data=f"sub:wd:{d}") for d in service.WEEK_ORDER], 4
         )
     elif step == "hour":
-        text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
+        text = _("At what time? ({zone})").format(zone=format_zone(timezone))
         rows = _rows([Button(_hour(h), callback_data=f"sub:h:{h}") for h in range(24)], 6)
     elif step == "provinces":
         text, rows = _provinces_view(data)
@@ -124,7 +124,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     nav = []
     if page > 0:
-        nav.append(Button("◀", callback_data=f"sub:pp:{page - 1}"))
+        nav.append(Button(_("‹ Previous"), callback_data=f"sub:pp:{page - 1}"))
     nav.append(
         Button(
             _("Page {page} of {pages}").format(page=format_number(page + 1), pages=format_number(pages)),
@@ -132,7 +132,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
         )
     )
     if page < pages - 1:
-        nav.append(Button("▶", callback_data=f"sub:pp:{page + 1}"))
+        nav.append(Button(_("Next ›"), callback_data=f"sub:pp:{page + 1}"))
     rows.append(nav)
     rows.append(
         [Button(_("All provinces"), callback_data="sub:pa:"), Button(_("Done"), callback_data="sub:pd:")]
@@ -206,12 +206,12 @@ def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
         Button(_("Pause"), callback_data=f"sub:pause:{sub.id}")
         if sub.status == SubscriptionStatus.ACTIVE
-        else Button(_("Resume"), callback_data=f"sub:resume:{sub.id}")
+        else Button(pgettext("subscription", "Resume"), callback_data=f"sub:resume:{sub.id}")
     )
     return InlineKeyboardMarkup(
         [
             [
-                Button(_("Edit"), callback_data=f"sub:edit:{sub.id}"),
+                Button(pgettext("subscription", "Edit"), callback_data=f"sub:edit:{sub.id}"),
                 toggle,
                 Button(_("Delete"), callback_data=f"sub:del:{sub.id}"),
             ]
@@ -265,7 +265,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
             [
                 [
                     Button(_("Yes, delete"), callback_data=f"sub:delok:{sub_id}"),
-                    Button(_("Keep"), callback_data=f"sub:keep:{sub_id}"),
+                    Button(pgettext("subscription", "Keep"), callback_data=f"sub:keep:{sub_id}"),
                 ]
             ]
         )

@@ -36,10 +36,10 @@ async def test_pending_shows_oldest_card_with_answers_and_possible_duplicates(bo
     assert moderator.buttons == [
         "Approve",
         "Reject",
-        "Needs info",
+        "Ask the reporter",
         "Duplicate of",
         "Edit an answer",
-        "Mark sensitive",
+        "Hide sensitive answers",
         "Skip",
     ]
     await moderator.press("Skip")
@@ -55,7 +55,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
     assert moderator.buttons == ["Confirmed", "Probable", "Possible", "Back"]
     await moderator.press("Probable")
     await moderator.press("Urgent")
-    assert moderator.last_text == f"Report {report.reference} approved as Probable, urgent."
+    assert moderator.last_text == f"Report {report.reference} approved as urgent. Certainty: Probable."
 
     stored = await load_report(bot.db, report.id)
     assert (stored.status, stored.certainty, stored.urgent) == ("approved", "probable", True)
@@ -71,7 +71,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
 
     [notice] = await notices(bot.db, REPORTER_ID)
     assert notice.key == f"notice:{report.id}:{events[1].id}" and notice.kind == "notice"
-    assert report.reference in notice.text and "verified" in notice.text
+    assert report.reference in notice.text and "approved" in notice.text
     assert "Moderator Name" not in notice.text and str(MODERATOR_ID) not in notice.text
 
     admin = await bot.user(1, "Admin", role="admin")
@@ -114,7 +114,7 @@ async def test_needs_info_round_trip(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     await reply(moderator, "Was anyone from the vaccination team hurt?")
     assert "was sent to the reporter" in moderator.last_text
     assert (await load_report(bot.db, report.id)).status == "needs_info"
@@ -289,7 +289,7 @@ async def test_mark_sensitive(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Mark sensitive")
+    await moderator.press("Hide sensitive answers")
     await moderator.press("Description")
     assert "🔒 Description" in moderator.buttons
     await moderator.press("Done")

@@ -68,6 +68,11 @@ IRANIAN_MONTHS = (
     *("فروردین", "اردیبهشت", "خرداد", "تیر ", "مرداد", "شهریور"),
     *("مهر ", "آبان", "آذر", "بهمن", "اسفند"),
 )
+# Iranian words an Afghan reader notices (مرز, جاده) and Iranian-flavoured ones with a clear Afghan
+# form (تکمه, گدام, تعمیر, آی‌دی, اصلاح, …), from the language review of 2026-11-29.
+IRANIAN_WORDS = ("مرز", "جاده", "دکمه", "انبار", "ساختمان", "شناسه", "ویرایش", "امتحان کنید", "چه ساعتی")
+# ې not ی in چاودېدونکي; ولسوالۍ not ولسوالي; ستاسو, not the rarer ستاسې.
+PASHTO_MISSPELLINGS = r"چاودید|ولسوالي\b|ستاسې"
 _REFUSAL = (
     "This bot is for registered humanitarian field teams. To get access, ask your "
     "coordinator for an invite link, then open it or send /start with the invite code."
@@ -174,7 +179,12 @@ def test_catalog_compiles(language: str) -> None:
     compiled = gettext.GNUTranslations(buffer)
     for message in messages(language):
         if isinstance(message.id, str) and message.string:
-            assert compiled.gettext(message.id) == message.string
+            got = (
+                compiled.pgettext(message.context, message.id)
+                if message.context
+                else compiled.gettext(message.id)
+            )
+            assert got == message.string
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -195,7 +205,7 @@ def test_plural_forms_follow_cldr(language: str) -> None:
 
 def test_dari_is_afghan_dari() -> None:
     """Persian letter forms, no Iranian month names, and the Afghan administrative words."""
-    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات")
+    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات", *IRANIAN_WORDS)
     for message in messages("fa_AF"):
         for string in strings_of(message):
             assert not re.search("[\u064a\u0643]", string), f"Arabic ي/ك in Dari: {string!r}"
@@ -207,6 +217,7 @@ def test_pashto_orthography() -> None:
     for message in messages("ps"):
         for string in strings_of(message):
             assert "گ" not in string and "ك" not in string, f"use ګ and ک in Pashto: {string!r}"
+            assert not re.search(PASHTO_MISSPELLINGS, string), f"Pashto spelling: {string!r}"
             assert not any(m in string for m in IRANIAN_MONTHS), string
 
 
@@ -214,10 +225,10 @@ def test_pashto_orthography() -> None:
 GLOSSARY_LANGUAGES = ("fa_AF", "ps")
 GLOSSARY = {
     r"\bprovinces?\b": ("ولایت|ولایات", "ولایت"),
-    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوال"),
+    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوالۍ|ولسوالیو"),
     r"\bvaccines?\b": ("واکسین", "واکسین"),
     r"\bcold.chain\b": ("زنجیرهٔ سرد", "سړې زنځیرې|سړه زنځیره"),
-    r"\bborder crossing\b": ("گذرگاه", "سرحدي"),
+    r"\bborder crossing\b": ("گذرگاه سرحدی|بندر", "سرحدي بندر|بندر"),
     r"\bhealth facility\b": ("مرکز صحی", "روغتیايي مرکز"),
     r"\breports?\b": ("گزارش", "راپور"),
     r"\bdigests?\b": ("خلاصهٔ گزارش", "لنډیز"),
@@ -426,7 +437,9 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await pick(user, "health_attack", "perpetrator", "unknown")
     # Wrong input gets a localized answer and the question again.
     await user.send("دوازده")
-    assert translated(language, "Please type a number, for example 3.") in user.last_text
+    with use_locale(language):
+        example = _("Please type a number, for example {example}.").format(example=local_digits("3"))
+    assert rtl_safe(example, rtl=True) in user.last_text
     await user.send_photo()
     await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
     await choose(user, ReportAction.UNKNOWN, "injured")
@@ -505,7 +518,7 @@ def test_locale_preview_shows_every_form_and_message_side_by_side() -> None:
     text = render(date(2026, 11, 24))
     for form in categories():
         assert f"### `{form.code}`" in text
-    assert "| Which border crossing? | کدام گذرگاه مرزی؟ | کومه سرحدي لاره؟ |" in text
+    assert "| Which border crossing? | کدام گذرگاه سرحدی (بندر)؟ | کوم سرحدي بندر؟ |" in text
     assert "| ۳ قوس ۱۴۰۵ | ۳ لیندۍ ۱۴۰۵ |" in text
     assert MISSING not in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.count(" | ") >= 3]

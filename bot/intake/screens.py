@@ -14,7 +14,7 @@ from bot.forms import engine
 from bot.forms.engine import Form, FormField
 from bot.forms.types.base import Asking
 from bot.forms.types.choice import grid
-from bot.i18n import _
+from bot.i18n import _, pgettext
 from bot.intake.actions import Button, ReportAction, pack
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
@@ -81,7 +81,7 @@ class Screens:
             text += "\n" + (_(form.title) if form else draft.category)
         rows = [
             [
-                self.button(_("Continue"), ReportAction.RESUME, draft),
+                self.button(pgettext("draft", "Continue"), ReportAction.RESUME, draft),
                 self.button(_("Discard"), ReportAction.DISCARD, draft),
             ]
         ]
@@ -122,9 +122,9 @@ class Screens:
         if engine.previous_field(form, answers, f.name) is not None:
             nav.append(self.button(_("« Back"), ReportAction.BACK, draft))
         if f.name in answers and f.kind.keepable:
-            nav.append(self.button(_("Keep"), ReportAction.ACCEPT, draft, f.name))
+            nav.append(self.button(pgettext("answer", "Keep"), ReportAction.ACCEPT, draft, f.name))
         if not f.is_required(answers):
-            nav.append(self.button(_("Skip"), ReportAction.SKIP, draft, f.name))
+            nav.append(self.button(pgettext("question", "Skip"), ReportAction.SKIP, draft, f.name))
         nav.append(self.button(_("Cancel"), ReportAction.CANCEL, draft))
         rows.append(nav)
         return Screen("\n".join(lines), rows)

@@ -40,7 +40,7 @@ _PCODE = re.compile(r"AF\d{2,6}")
 class LocationType(FieldType[Options]):
     name = "location"
     options_type = Options
-    buttons_only = N_("Please share a location (paperclip, then Location), or send /skip.")
+    buttons_only = N_("Please share a location (📎, then “Location”), or send /skip.")
 
     def on_location(self, q: Asking, lat: float, lon: float) -> Move | None:
         return Store(point(lat, lon), edit=False)

@@ -87,4 +87,6 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     from handlers.start import publish_command_menus
 
+    services: Services = app.bot_data["services"]
+    await services.start()
     await publish_command_menus(app.bot)

@@ -20,7 +20,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", N_("Start or restart the bot"), Role.STRANGER),
+    Command("start", N_("Start the bot, or start it again"), Role.STRANGER),
     Command("help", N_("What this bot can do for you"), Role.STRANGER),
     Command("language", N_("Change the language"), Role.STRANGER),
     Command("report", N_("File a new incident report"), Role.REPORTER),

@@ -14,8 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LANGUAGES = ("en", "fa_AF", "ps")
-Language = Literal["en", "fa_AF", "ps"]
+from domain import languages
 
 # BotFather tokens look like 123456789:AAH…; the emulator accepts any token of that shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -42,7 +41,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
-    default_language: Language = "en"
+    default_language: str = languages.SOURCE
     timezone: str = "Asia/Kabul"
     export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     http_host: str = "127.0.0.1"
@@ -146,6 +145,13 @@ class Settings(BaseSettings):
                     raise ValueError("use name:token pairs separated by commas, tokens of 16+ characters")
                 tokens[name.strip()] = token.strip()
             return tokens
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not languages.is_known(value):
+            raise ValueError(f"must be {languages.describe_choices()}, not {value!r}")
         return value
 
     @field_validator("timezone")

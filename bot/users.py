@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _
 from bot.roles import Role
+from domain.vocabulary import UserStatus
 from storage import admin_events
 from storage.drafts import discard_drafts
 from storage.models import User
@@ -122,7 +123,7 @@ async def set_blocked(
     user = await users.get(user_id)
     if user is None:
         return UserChange(Change.UNKNOWN_USER)
-    status = "blocked" if blocked else "active"
+    status = UserStatus.BLOCKED if blocked else UserStatus.ACTIVE
     if user.status == status:
         return UserChange(Change.UNCHANGED, user)
     if user_id == actor_id:
@@ -139,7 +140,7 @@ async def set_blocked(
 PAGE_SIZE = 25
 # What `/users` can narrow the list to: one role, or the blocked.
 ROLES_LISTED = tuple(r.value for r in ASSIGNABLE if r is not Role.STRANGER)
-FILTERS = (*ROLES_LISTED, "blocked")
+FILTERS = (*ROLES_LISTED, UserStatus.BLOCKED.value)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ async def list_users(session: AsyncSession, *, only: str | None = None, offset: 
     oldest first; `only` is one of FILTERS. An offset past the end shows the last page."""
     roles = list(ROLES_LISTED)
     status = None
-    if only == "blocked":
-        status = "blocked"
+    if only == UserStatus.BLOCKED:
+        status = UserStatus.BLOCKED
     elif only is not None:
         roles = [only]
     repo = UserRepository(session)

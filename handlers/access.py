@@ -16,6 +16,7 @@ from bot.context import KhabarApp, KhabarContext
 from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
+from domain.vocabulary import UserStatus
 from handlers.common import answer, send
 from storage.chat_log import ChatLogRepository
 from storage.updates import SeenUpdateRepository
@@ -71,7 +72,7 @@ async def load_account(update: Update, context: KhabarContext) -> None:
             )
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
-    if account.status == "blocked" and _command(update) not in SAFETY_COMMANDS:
+    if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:
         await _refuse(
             update, context, _("Your access to this bot has been suspended. Contact your coordinator.")
         )

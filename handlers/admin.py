@@ -16,6 +16,7 @@ from bot.localize import format_number, isolate, parse_int
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.users import Change, UserChange, role_label
+from domain.vocabulary import UserStatus
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.start import sync_chat_menu
 
@@ -109,7 +110,7 @@ async def _set_blocked(update: Update, context: KhabarContext, blocked: bool) ->
     who = isolate(str(user_id))
     if change.outcome in (Change.DONE, Change.UNCHANGED):
         text = (
-            _("User {id} is blocked. Their messages get one polite refusal.")
+            _("User {id} is blocked. They will get one polite message saying they have no access.")
             if blocked
             else _("User {id} is unblocked.")
         )
@@ -137,7 +138,7 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
         line = _("{id} {name}: {role}").format(
             id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
         )
-        if person.status == "blocked":
+        if person.status == UserStatus.BLOCKED:
             line += " " + _("(blocked)")
         lines.append(line)
     lines.append("")

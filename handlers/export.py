@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import KhabarApp, KhabarContext
 from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
-from bot.localize import format_number
+from bot.localize import format_number, local_digits
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from handlers.common import answer, edit_or_send, post, requires, send
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # Bots may upload up to 50 MB; larger exports go through the API or the command line.
 MAX_UPLOAD = 49 * 1024 * 1024
 
-PERIOD_LABELS = {"7": N_("Last 7 days"), "30": N_("Last 30 days"), "all": N_("All approved reports")}
+PERIOD_LABELS = {"7": N_("Last {days} days"), "30": N_("Last {days} days"), "all": N_("All approved reports")}
 FORMAT_LABELS = {
     ExportFormat.HXL: N_("HXL (CSV with hashtags)"),
     ExportFormat.CSV: N_("CSV"),
@@ -38,7 +38,7 @@ FORMAT_LABELS = {
 def _period_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=f"export:p:{key}")]
+            [InlineKeyboardButton(_(label).format(days=local_digits(key)), callback_data=f"export:p:{key}")]
             for key, label in PERIOD_LABELS.items()
         ]
     )

@@ -51,11 +51,11 @@ async def invite_command(update: Update, context: KhabarContext) -> None:
     except invites.InviteError as exc:
         problems = {
             "role": _("Invites are for reporters or coordinators."),
-            "uses": _("The number of uses must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_USES)
+            "uses": _("The number of uses must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_USES)
             ),
-            "days": _("The number of days must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_DAYS)
+            "days": _("The number of days must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_DAYS)
             ),
         }
         await send(update, context, problems[exc.reason] + "\n\n" + _usage())
@@ -93,7 +93,7 @@ async def _render_list(context: KhabarContext) -> tuple[str, InlineKeyboardMarku
     buttons = []
     for invite in usable:
         lines.append(
-            _("#{id} {role}: used {used} of {uses}, until {date}").format(
+            _("#{id} {role}: {uses}; used: {used}; valid until: {date}").format(
                 id=format_number(invite.id or 0),
                 role=role_label(invite.role),
                 used=format_number(invite.uses),

@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import moderation
+from bot import labels, moderation
 from bot.context import KhabarApp, KhabarContext
 from bot.forms.engine import category_label, field_title, format_answer, get_form, summary_lines
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, ngettext, pgettext
 from bot.localize import format_date, format_number, format_time, isolate, join_items
-from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Result
+from bot.moderation import REJECT_REASONS, Outcome, Result
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Report, ReportEvent
 
@@ -42,17 +43,8 @@ BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"
 ALERT_EVERY_SECONDS = 60
 # Buttons that only navigate (back to the card, skip, next); every other action is in `_STEPS`.
 NAVIGATION = frozenset({"cd", "sk", "nx"})
-ACTION_LABELS = {
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "needs_info": N_("question to the reporter"),
-    "info_answered": N_("reporter answered"),
-    "merged": N_("merged as a duplicate"),
-    "corroborated": N_("corroborated by a duplicate"),
-    "edited": N_("answer edited"),
-    "sensitive": N_("sensitive answers changed"),
-}
+# The certainty buttons carry an index into this order (most certain first).
+CERTAINTIES = tuple(Certainty)
 
 
 @dataclass(frozen=True)
@@ -91,8 +83,7 @@ def _button(label: str, action: str, report: Report, *args: int) -> InlineKeyboa
 
 
 def status_label(status: str) -> str:
-    label = moderation.STATUS_LABELS.get(status)
-    return _(label) if label else status
+    return labels.label(labels.MODERATOR_STATUS, status)
 
 
 def card_text(context: KhabarContext, card: moderation.Card) -> str:
@@ -124,7 +115,9 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
         refs = join_items(isolate(d.reference) for d in card.duplicates)
         lines += [
             "",
-            _("Possible duplicates (same district and category within 48 hours): {refs}").format(refs=refs),
+            _("Possible duplicates (same district and category within {hours} hours): {refs}").format(
+                refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
+            ),
         ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
     for exchange in card.exchanges[-MAX_EXCHANGES:]:
@@ -144,15 +137,17 @@ def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
 
 def card_keyboard(report: Report) -> InlineKeyboardMarkup:
     rows = []
-    if report.status in moderation.DECIDABLE:
+    if report.status in ReportStatus.DECIDABLE:
         rows.append([_button(_("Approve"), "ap", report), _button(_("Reject"), "rj", report)])
         second = [_button(_("Duplicate of"), "du", report)]
-        if report.status == "pending":
-            second.insert(0, _button(_("Needs info"), "ni", report))
+        if report.status == ReportStatus.PENDING:
+            second.insert(0, _button(_("Ask the reporter"), "ni", report))
         rows.append(second)
-    if report.status in moderation.EDITABLE:
-        rows.append([_button(_("Edit an answer"), "ed", report), _button(_("Mark sensitive"), "se", report)])
-    rows.append([_button(_("Skip"), "sk", report)])
+    if report.status in ReportStatus.EDITABLE:
+        rows.append(
+            [_button(_("Edit an answer"), "ed", report), _button(_("Hide sensitive answers"), "se", report)]
+        )
+    rows.append([_button(pgettext("moderation", "Skip"), "sk", report)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -237,8 +232,8 @@ def _change_value(key: str, value: object) -> str:
         return _("yes") if value else _("no")
     if key == "status":
         return status_label(str(value))
-    if key == "certainty" and str(value) in CERTAINTY_LABELS:
-        return _(CERTAINTY_LABELS[str(value)])
+    if key == "certainty" and str(value) in labels.CERTAINTY:
+        return _(labels.CERTAINTY[str(value)])
     return isolate(str(value))
 
 
@@ -252,7 +247,7 @@ def _history_line(context: KhabarContext, event: ReportEvent, report: Report) ->
     """One audit row. The reporter is "reporter", never their Telegram id (who filed a report is
     not a reviewer's business; review finding 17)."""
     when = event.at.astimezone(context.services.settings.tz)
-    label = ACTION_LABELS.get(event.action)
+    label = labels.AUDIT_ACTION.get(event.action)
     changes = [
         f"{_change_key(key)}: {_change_value(key, event.before.get(key))} → {_change_value(key, value)}"
         for key, value in event.after.items()
@@ -340,18 +335,18 @@ async def on_button(update: Update, context: KhabarContext) -> None:
 
 
 async def _approve_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
-    rows = [[_button(_(CERTAINTY_LABELS[c]), "ac", report, i)] for i, c in enumerate(CERTAINTIES)]
+    rows = [[_button(_(labels.CERTAINTY[c]), "ac", report, i)] for i, c in enumerate(CERTAINTIES)]
     rows.append([_button(_("Back"), "cd", report)])
     text = _("Approve report {ref}. How certain is it?").format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
 
 async def _certainty_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
+    if report.status not in ReportStatus.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -361,8 +356,8 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
         [_button(_("Not urgent"), "au", report, c, 0)],
         [_button(_("Back"), "ap", report)],
     ]
-    text = _("Approve report {ref} as {certainty}. Is it urgent?").format(
-        ref=isolate(report.reference), certainty=_(CERTAINTY_LABELS[CERTAINTIES[c]])
+    text = _("Approve report {ref}. Certainty: {certainty}. Is it urgent?").format(
+        ref=isolate(report.reference), certainty=_(labels.CERTAINTY[CERTAINTIES[c]])
     )
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -387,16 +382,16 @@ async def _approve(update: Update, context: KhabarContext, press: Press, report:
         await _stale(update, context, press, result.report)
         return
     text = (
-        _("Report {ref} approved as {certainty}, urgent.")
+        _("Report {ref} approved as urgent. Certainty: {certainty}.")
         if urgent
-        else _("Report {ref} approved as {certainty}.")
-    ).format(ref=isolate(report.reference), certainty=_(CERTAINTY_LABELS[certainty]))
+        else _("Report {ref} approved. Certainty: {certainty}.")
+    ).format(ref=isolate(report.reference), certainty=_(labels.CERTAINTY[certainty]))
     await answer(update, _("Approved."))
     await edit_or_send(update, context, text, _next_keyboard())
 
 
 async def _reject_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -414,27 +409,27 @@ async def _reject_preset(update: Update, context: KhabarContext, press: Press, r
     if not press.args or press.args[0] >= len(codes):
         await _stale(update, context, press, report)
         return
-    result = await _decide_with_text(context, "reject", report, press.version, codes[press.args[0]])
+    result = await _decide_with_text(context, PromptKind.REJECT, report, press.version, codes[press.args[0]])
     await _after_decision(update, context, press, report, result, edit=True)
 
 
 async def _prompt_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     """Ask for typed input with a ForceReply prompt remembered in the database."""
-    kinds = {"ro": "reject", "ni": "question", "mt": "duplicate"}
+    kinds = {"ro": PromptKind.REJECT, "ni": PromptKind.QUESTION, "mt": PromptKind.DUPLICATE}
     kind = kinds[press.action]
-    allowed = ("pending",) if kind == "question" else moderation.DECIDABLE
+    allowed = {ReportStatus.PENDING} if kind == PromptKind.QUESTION else ReportStatus.DECIDABLE
     if report.status not in allowed:
         await _stale(update, context, press, report)
         return
     await answer(update)
     ref = isolate(report.reference)
     texts = {
-        "reject": _("Type the reason for rejecting report {ref}. The reporter will see it."),
-        "question": _(
+        PromptKind.REJECT: _("Type the reason for rejecting report {ref}. The reporter will see it."),
+        PromptKind.QUESTION: _(
             "Type your question for the reporter of {ref}. They will not see who asked; "
             "their answer puts the report back in the queue."
         ),
-        "duplicate": _("Type the reference of the report that {ref} duplicates, like {example}."),
+        PromptKind.DUPLICATE: _("Type the reference of the report that {ref} duplicates, like {example}."),
     }
     text = texts[kind].format(ref=ref, example=isolate("R-2026-000123"))
     await _send_prompt(update, context, text, kind, report)
@@ -444,7 +439,7 @@ async def _send_prompt(
     update: Update,
     context: KhabarContext,
     text: str,
-    kind: str,
+    kind: PromptKind,
     report: Report,
     field_name: str | None = None,
 ) -> None:
@@ -467,7 +462,7 @@ async def _send_prompt(
 
 
 async def _duplicate_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -503,7 +498,7 @@ async def _merge_button(update: Update, context: KhabarContext, press: Press, re
 
 
 async def _edit_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.EDITABLE:
+    if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -518,7 +513,7 @@ async def _edit_step(update: Update, context: KhabarContext, press: Press, repor
 async def _edit_field_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     fields = get_form(report.category).fields
     editable = {f.name for f in moderation.editable_fields(report)}
-    if report.status not in moderation.EDITABLE or not press.args or press.args[0] >= len(fields):
+    if report.status not in ReportStatus.EDITABLE or not press.args or press.args[0] >= len(fields):
         await _stale(update, context, press, report)
         return
     target = fields[press.args[0]]
@@ -527,7 +522,7 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         return
     await answer(update)
     current = format_answer(target, report.answers.get(target.name))
-    if target.type == "choice":
+    if target.kind.moderator_buttons:
         rows = [[_button(_(c.label), "ec", report, press.args[0], i)] for i, c in enumerate(target.choices)]
         rows.append([_button(_("Back"), "ed", report)])
         text = _("{field} is now: {value}. Choose the new answer.").format(
@@ -535,12 +530,8 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         )
         await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
         return
-    text = (
-        _("{field} is now: {value}. Type the place name or its P-code.")
-        if target.type == "admin_area"
-        else _("{field} is now: {value}. Type the new answer.")
-    ).format(field=field_title(target), value=current)
-    await _send_prompt(update, context, text, "edit", report, target.name)
+    text = _(target.kind.edit_prompt).format(field=field_title(target), value=current)
+    await _send_prompt(update, context, text, PromptKind.EDIT, report, target.name)
 
 
 async def _edit_choice(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
@@ -549,7 +540,7 @@ async def _edit_choice(update: Update, context: KhabarContext, press: Press, rep
         await _stale(update, context, press, report)
         return
     target = fields[press.args[0]]
-    if target.type != "choice" or press.args[1] >= len(target.choices):
+    if not target.kind.moderator_buttons or press.args[1] >= len(target.choices):
         await _stale(update, context, press, report)
         return
     result = await _edit(context, report, press.version, target.name, target.choices[press.args[1]].code)
@@ -580,7 +571,7 @@ async def _edit(context: KhabarContext, report: Report, version: int, field_name
 
 
 async def _sensitive_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.EDITABLE:
+    if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -597,8 +588,7 @@ async def _show_sensitive(update: Update, context: KhabarContext, report: Report
     ]
     rows.append([_button(_("Done"), "cd", report)])
     text = _(
-        "Report {ref}: press an answer to withhold it from digests and exports (🔒), "
-        "or press it again to release it."
+        "Report {ref}: press an answer to hide it from digests and exports (🔒); press it again to show it."
     ).format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -661,13 +651,13 @@ class _PromptReply(filters.MessageFilter):
 
 
 async def _decide_with_text(
-    context: KhabarContext, kind: str, report: Report, version: int, text: str
+    context: KhabarContext, kind: PromptKind, report: Report, version: int, text: str
 ) -> Result:
     assert context.account is not None and report.id is not None
     now = datetime.now(UTC)
     actor = context.account.id
     async with context.services.db.session() as session:
-        if kind == "reject":
+        if kind == PromptKind.REJECT:
             return await moderation.reject(
                 session,
                 report_id=report.id,
@@ -677,7 +667,7 @@ async def _decide_with_text(
                 now=now,
                 bot_username=context.bot.username,
             )
-        if kind == "question":
+        if kind == PromptKind.QUESTION:
             return await moderation.ask_info(
                 session,
                 report_id=report.id,
@@ -697,18 +687,14 @@ async def _after_decision(
 ) -> None:
     ref = isolate(report.reference)
     if result.done and result.report is not None:
-        texts = {
-            "rejected": _("Report {ref} rejected. The reporter was told the reason."),
-            "needs_info": _("Your question about report {ref} was sent to the reporter."),
-            "merged": _("Report {ref} was merged as a duplicate."),
-        }
-        text = texts.get(result.report.status, _("Report {ref} updated.")).format(ref=ref)
+        done = labels.DECISION_DONE.get(result.report.status, labels.DECISION_DONE_OTHER)
+        text = _(done).format(ref=ref)
         if result.unreachable is not None:
             text = _("Report {ref} is {status}, but the reporter was not told: {why}").format(
                 ref=ref,
                 status=status_label(result.report.status),
                 why=_("their access is suspended.")
-                if result.unreachable == "blocked"
+                if result.unreachable == UserStatus.BLOCKED
                 else _("they no longer have access."),
             )
         await answer(update)
@@ -737,7 +723,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
             _("That question was already answered or has closed. Send /help to see what you can do."),
         )
         return
-    if prompt.kind == "answer":
+    if prompt.kind == PromptKind.ANSWER:
         await _answer_reply(update, context, report, text)
         return
     if not context.role.at_least(Role.MODERATOR):
@@ -749,7 +735,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
         )
         await send(update, context, _("You don't have permission to do that."))
         return
-    if prompt.kind == "edit":
+    if prompt.kind == PromptKind.EDIT:
         result = await _edit(context, report, prompt.version, prompt.field or "", text)
     else:
         result = await _decide_with_text(context, prompt.kind, report, prompt.version, text)
@@ -757,7 +743,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
         await send(update, context, result.error or "")
         await _send_prompt(update, context, _("Please try again."), prompt.kind, report, prompt.field)
         return
-    if prompt.kind == "edit":
+    if prompt.kind == PromptKind.EDIT:
         if result.done:
             await send(update, context, _("Answer changed."))
             await _show_card(update, context, report.id or 0, fresh=True)
@@ -796,7 +782,7 @@ async def start_answer(update: Update, context: KhabarContext, argument: str) ->
     text = _(
         "Question about your report {ref}:\n\n{question}\n\nReply to this message with your answer."
     ).format(ref=isolate(result.report.reference), question=question)
-    await _send_prompt(update, context, text, "answer", result.report)
+    await _send_prompt(update, context, text, PromptKind.ANSWER, result.report)
     return True
 
 
@@ -809,7 +795,7 @@ async def _answer_reply(update: Update, context: KhabarContext, report: Report, 
     if result.outcome is Outcome.INVALID:
         await send(update, context, result.error or "")
         await _send_prompt(
-            update, context, _("Please reply to this message with your answer."), "answer", report
+            update, context, _("Please reply to this message with your answer."), PromptKind.ANSWER, report
         )
         return
     if not result.done:

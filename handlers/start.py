@@ -16,11 +16,10 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.commands import commands_for
-from bot.config import LANGUAGES
 from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, get_locale, set_locale, use_locale
-from bot.languages import NATIVE_NAMES, TELEGRAM_CODES
 from bot.roles import Role
+from domain import languages
 from handlers.access import NO_ACCESS
 from handlers.common import answer, edit_or_send, send
 from storage.models import User
@@ -32,18 +31,18 @@ def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    ("✓ " if code == current else "") + NATIVE_NAMES[code],
-                    callback_data=f"lang:{code}",
+                    ("✓ " if language.code == current else "") + language.native_name,
+                    callback_data=f"lang:{language.code}",
                 )
             ]
-            for code in LANGUAGES
+            for language in languages.REGISTRY
         ]
     )
 
 
 def help_text(role: Role) -> str:
     lines = [
-        _("Khabar takes incident reports from field teams and shares verified reports with coordinators.")
+        _("Khabar takes incident reports from field teams and shares approved reports with coordinators.")
     ]
     if role is Role.STRANGER:
         lines += ["", _(NO_ACCESS)]
@@ -104,12 +103,13 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
     code = (query.data or "").removeprefix("lang:")
-    if code not in LANGUAGES:
+    if not languages.is_known(code):
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     account = await _store_language(context, context.account.id, code)
     set_locale(code)
     await answer(update)
+    # TRANSLATORS: says that the language is now this catalog's own language (Dari, Pashto), not English.
     await edit_or_send(update, context, _("Language set to English."))
     await sync_chat_menu(context.bot, account.id, context.role, code)
     await send(update, context, help_text(context.role))
@@ -136,11 +136,11 @@ async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> N
 
 async def publish_command_menus(bot: Bot) -> None:
     """Default menus per language, for people whose chat has no menu of its own yet."""
-    for language in LANGUAGES:
-        with use_locale(language):
+    for language in languages.REGISTRY:
+        with use_locale(language.code):
             commands = [BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)]
-        await bot.set_my_commands(commands, language_code=TELEGRAM_CODES[language])
-    with use_locale("en"):
+        await bot.set_my_commands(commands, language_code=language.telegram_codes[0])
+    with use_locale(languages.SOURCE):
         await bot.set_my_commands([BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)])
 
 

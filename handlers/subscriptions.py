@@ -11,15 +11,16 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import labels
 from bot import subscriptions as service
 from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.places import load_places
 from bot.roles import Role
 from bot.scheduler import due_digests, scan_alerts, send_now
 from bot.sender import Sender, run_until_stopped
+from domain.vocabulary import Certainty, SubscriptionStatus
 from handlers.common import answer, edit_or_send, requires, send
 from storage.models import Subscription, SubscriptionDraft, utcnow
 
@@ -42,12 +43,12 @@ def _hour(hour: int) -> str:
 
 def schedule_text(sub: Subscription) -> str:
     if sub.frequency == "weekly":
-        return _("Weekly on {weekday} at {time} ({zone})").format(
+        return _("Weekly: {weekday}, {time} ({zone})").format(
             weekday=_(service.WEEKDAYS[sub.weekday or 0]),
             time=_hour(sub.hour),
             zone=format_zone(sub.timezone),
         )
-    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
+    return _("Daily: {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
 
 
 def describe(sub: Subscription) -> str:
@@ -76,7 +77,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
             [Button(_(service.WEEKDAYS[d]), callback_data=f"sub:wd:{d}") for d in service.WEEK_ORDER], 4
         )
     elif step == "hour":
-        text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
+        text = _("At what time? ({zone})").format(zone=format_zone(timezone))
         rows = _rows([Button(_hour(h), callback_data=f"sub:h:{h}") for h in range(24)], 6)
     elif step == "provinces":
         text, rows = _provinces_view(data)
@@ -92,10 +93,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         )
     elif step == "certainty":
         text = _("Which reports should the digest include, by certainty?")
-        rows = [
-            [Button(_(service.MIN_CERTAINTY_LABELS[c]), callback_data=f"sub:m:{c}")]
-            for c in service.CERTAINTIES
-        ]
+        rows = [[Button(_(labels.MIN_CERTAINTY[c]), callback_data=f"sub:m:{c}")] for c in Certainty]
     elif step == "empty":
         text = _("Send the digest also when there is nothing new?")
         rows = [[Button(_("Yes"), callback_data="sub:e:1"), Button(_("No"), callback_data="sub:e:0")]]
@@ -126,7 +124,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     nav = []
     if page > 0:
-        nav.append(Button("◀", callback_data=f"sub:pp:{page - 1}"))
+        nav.append(Button(_("‹ Previous"), callback_data=f"sub:pp:{page - 1}"))
     nav.append(
         Button(
             _("Page {page} of {pages}").format(page=format_number(page + 1), pages=format_number(pages)),
@@ -134,7 +132,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
         )
     )
     if page < pages - 1:
-        nav.append(Button("▶", callback_data=f"sub:pp:{page + 1}"))
+        nav.append(Button(_("Next ›"), callback_data=f"sub:pp:{page + 1}"))
     rows.append(nav)
     rows.append(
         [Button(_("All provinces"), callback_data="sub:pa:"), Button(_("Done"), callback_data="sub:pd:")]
@@ -153,7 +151,6 @@ async def _show_step(update: Update, context: KhabarContext, draft: Subscription
 @requires(Role.COORDINATOR)
 async def subscribe(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     draft = await service.start_wizard(context.services.db, context.account.id)
     assert draft is not None
     await _show_step(update, context, draft, new=True)
@@ -176,7 +173,7 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
         return
-    gaz = await load_places(db)
+    gaz = context.services.places
     choice = await service.choose(
         db,
         context.account.id,
@@ -208,13 +205,13 @@ async def _stale(update: Update) -> None:
 def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
         Button(_("Pause"), callback_data=f"sub:pause:{sub.id}")
-        if sub.status == "active"
-        else Button(_("Resume"), callback_data=f"sub:resume:{sub.id}")
+        if sub.status == SubscriptionStatus.ACTIVE
+        else Button(pgettext("subscription", "Resume"), callback_data=f"sub:resume:{sub.id}")
     )
     return InlineKeyboardMarkup(
         [
             [
-                Button(_("Edit"), callback_data=f"sub:edit:{sub.id}"),
+                Button(pgettext("subscription", "Edit"), callback_data=f"sub:edit:{sub.id}"),
                 toggle,
                 Button(_("Delete"), callback_data=f"sub:del:{sub.id}"),
             ]
@@ -223,7 +220,7 @@ def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
 
 
 def _card(sub: Subscription) -> str:
-    status = _("active") if sub.status == "active" else _("paused")
+    status = labels.label(labels.SUBSCRIPTION_STATUS, sub.status)
     number = "#" + format_number(sub.id or 0)
     head = _("Subscription {number} ({status})").format(number=number, status=status)
     return head + "\n" + describe(sub)
@@ -232,7 +229,6 @@ def _card(sub: Subscription) -> str:
 @requires(Role.COORDINATOR)
 async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     subs = await service.list_for(context.services.db, context.account.id)
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
@@ -248,7 +244,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     _prefix, action, raw = (query.data or "::").split(":", 2)
     sub_id = parse_int(raw)
     db, user_id = context.services.db, context.account.id
-    await load_places(db)
     if sub_id is None:
         await _stale(update)
         return
@@ -270,7 +265,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
             [
                 [
                     Button(_("Yes, delete"), callback_data=f"sub:delok:{sub_id}"),
-                    Button(_("Keep"), callback_data=f"sub:keep:{sub_id}"),
+                    Button(pgettext("subscription", "Keep"), callback_data=f"sub:keep:{sub_id}"),
                 ]
             ]
         )
@@ -295,7 +290,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _stale(update)
         return
     await answer(update)
-    if sub.status == "deleted":
+    if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
         await edit_or_send(update, context, _card(sub), _manage_buttons(sub))

@@ -82,11 +82,11 @@ def wipe_text(wiped: Wiped) -> str:
     if wiped.kept:
         text += "\n" + ngettext(
             "{n} older message could not be deleted: Telegram lets a bot delete messages only for "
-            "48 hours. Please delete it yourself.",
+            "{hours} hours. Please delete it yourself.",
             "{n} older messages could not be deleted: Telegram lets a bot delete messages only for "
-            "48 hours. Please delete them yourself.",
+            "{hours} hours. Please delete them yourself.",
             wiped.kept,
-        ).format(n=format_number(wiped.kept))
+        ).format(n=format_number(wiped.kept), hours=format_number(WIPE_WINDOW // timedelta(hours=1)))
     return text
 
 

@@ -93,7 +93,7 @@ def diff(freeze: Path) -> int:
     locked = pins(ROOT / "requirements-dev.lock")
     changed = 0
     for name, version in sorted(pins(freeze).items()):
-        if name in locked and locked[name] != version:
+        if name in locked and version > locked[name]:
             print(f"{name}: {locked[name]} -> {version}")
             changed += 1
     print(f"{changed} of {len(locked)} locked packages have a newer allowed version")

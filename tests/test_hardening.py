@@ -116,7 +116,7 @@ async def test_no_notice_to_a_blocked_or_revoked_reporter(bot: BotHarness, how: 
     await make_report(bot.db, 80)
     await admin.send(how)
     await admin.send("/pending")
-    await admin.press("Needs info")
+    await admin.press("Ask the reporter")
     await reply(admin, "Where exactly were you standing?")
     assert "reporter was not told" in admin.last_text and why in admin.last_text
     assert await notices(bot.db, 80) == []

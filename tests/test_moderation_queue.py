@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.intake.actions import ReportAction
 from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness
@@ -35,10 +36,10 @@ async def test_pending_shows_oldest_card_with_answers_and_possible_duplicates(bo
     assert moderator.buttons == [
         "Approve",
         "Reject",
-        "Needs info",
+        "Ask the reporter",
         "Duplicate of",
         "Edit an answer",
-        "Mark sensitive",
+        "Hide sensitive answers",
         "Skip",
     ]
     await moderator.press("Skip")
@@ -54,7 +55,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
     assert moderator.buttons == ["Confirmed", "Probable", "Possible", "Back"]
     await moderator.press("Probable")
     await moderator.press("Urgent")
-    assert moderator.last_text == f"Report {report.reference} approved as Probable, urgent."
+    assert moderator.last_text == f"Report {report.reference} approved as urgent. Certainty: Probable."
 
     stored = await load_report(bot.db, report.id)
     assert (stored.status, stored.certainty, stored.urgent) == ("approved", "probable", True)
@@ -70,7 +71,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
 
     [notice] = await notices(bot.db, REPORTER_ID)
     assert notice.key == f"notice:{report.id}:{events[1].id}" and notice.kind == "notice"
-    assert report.reference in notice.text and "verified" in notice.text
+    assert report.reference in notice.text and "approved" in notice.text
     assert "Moderator Name" not in notice.text and str(MODERATOR_ID) not in notice.text
 
     admin = await bot.user(1, "Admin", role="admin")
@@ -120,7 +121,7 @@ async def test_needs_info_round_trip(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     await reply(moderator, "Was anyone from the vaccination team hurt?")
     assert "was sent to the reporter" in moderator.last_text
     assert (await load_report(bot.db, report.id)).status == "needs_info"
@@ -295,7 +296,7 @@ async def test_mark_sensitive(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Mark sensitive")
+    await moderator.press("Hide sensitive answers")
     await moderator.press("Description")
     assert "🔒 Description" in moderator.buttons
     await moderator.press("Done")
@@ -311,13 +312,13 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     field = await reporter(bot, 106)
     await start_report(field, "control_change")
     await field.send("2026-11-20")
-    await choose(field, "s", "time_of_day")
+    await choose(field, ReportAction.SKIP, "time_of_day")
     await place(field, "AF30", "Nahr-i-Saraj")
-    await choose(field, "s", "place_name")
-    await choose(field, "s", "location")
+    await choose(field, ReportAction.SKIP, "place_name")
+    await choose(field, ReportAction.SKIP, "location")
     await pick(field, "control_change", "site_type", "checkpoint")
     await field.send("Group A")
-    await choose(field, "s", "new_control")
+    await choose(field, ReportAction.SKIP, "new_control")
     await pick(field, "control_change", "fighting", "no")
     await field.send("0")
     await field.send("1")

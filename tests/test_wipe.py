@@ -40,7 +40,7 @@ async def test_wipe_empties_a_chat_with_a_question_a_rejection_and_a_digest(bot:
     asked = await make_report(bot.db, REPORTER)
     rejected = await make_report(bot.db, REPORTER, district="AF0102")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     await reply(moderator, "Were you at the checkpoint yourself?")
     await moderator.send("/pending")
     await moderator.press("Reject")

@@ -3,10 +3,12 @@ themselves (language, wiping the chat after a report, discarding a draft)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.roles import Role
-from storage.drafts import DraftRepository
+from storage import drafts
 from storage.models import User as User
 from storage.updates import SeenUpdateRepository
 from storage.users import UserRepository
@@ -43,9 +45,14 @@ async def set_wipe_after_submit(session: AsyncSession, user_id: int, on: bool) -
     return account
 
 
-async def discard_draft(session: AsyncSession, user_id: int) -> bool:
-    """Delete the user's unfinished report; True when there was one."""
-    drafts = DraftRepository(session)
-    had_draft = await drafts.get(user_id) is not None
-    await drafts.delete(user_id)
-    return had_draft
+async def discard_drafts(session: AsyncSession, user_id: int) -> bool:
+    """Forget the user's unfinished report and subscription wizard; True when a report draft existed."""
+    return await drafts.discard_drafts(session, user_id)
+
+
+async def mark_refused(session: AsyncSession, user_id: int, at: datetime) -> None:
+    """Remember when this person was last refused, so the next refusal waits a period."""
+    users = UserRepository(session)
+    stored = await users.get_or_create(user_id)
+    stored.refused_at = at
+    await users.save(stored)

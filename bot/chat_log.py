@@ -13,8 +13,9 @@ async def record(session: AsyncSession, chat_id: int, message_id: int, *, from_b
     await ChatLogRepository(session).record(chat_id, message_id, from_bot=from_bot)
 
 
-async def since(session: AsyncSession, chat_id: int, after: datetime) -> list[int]:
-    return await ChatLogRepository(session).since(chat_id, after)
+async def of_chat(session: AsyncSession, chat_id: int) -> list[tuple[int, datetime]]:
+    """Every logged message of the chat, oldest first: (message id, when)."""
+    return await ChatLogRepository(session).of_chat(chat_id)
 
 
 async def forget(session: AsyncSession, chat_id: int, message_ids: list[int]) -> None:

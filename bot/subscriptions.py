@@ -18,24 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms import engine as forms_engine
 from bot.i18n import N_
 from bot.roles import Role
+from domain.vocabulary import Certainty, SubscriptionStatus, member
 from storage.models import Subscription as Subscription
 from storage.models import SubscriptionDraft as SubscriptionDraft
 from storage.models import utcnow as utcnow
 from storage.subscriptions import SubscriptionRepository
 
 FREQUENCIES = ("daily", "weekly")
-# Ordered from most to least certain: a minimum of "probable" admits confirmed and probable.
-CERTAINTIES = ("confirmed", "probable", "possible")
-CERTAINTY_LABELS = {
-    "confirmed": N_("Confirmed"),
-    "probable": N_("Probable"),
-    "possible": N_("Possible"),
-}
-MIN_CERTAINTY_LABELS = {
-    "confirmed": N_("Confirmed only"),
-    "probable": N_("Confirmed and probable"),
-    "possible": N_("All: confirmed, probable and possible"),
-}
 WEEKDAYS = (
     N_("Monday"),
     N_("Tuesday"),
@@ -86,24 +75,19 @@ def categories() -> tuple[tuple[str, str], ...]:
     return tuple((form.code, form.title) for form in forms_engine.categories())
 
 
-def certainty_rank(value: str | None) -> int:
-    # An approved report without a certainty counts as the least certain.
-    return CERTAINTIES.index(value) if value in CERTAINTIES else len(CERTAINTIES) - 1
-
-
 def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
     """The subscription's filters as a predicate on (category, province, certainty); empty province
     or category lists mean all. Built once per subscription: it runs for every report of a period."""
     categories_, provinces = frozenset(sub.categories), frozenset(sub.provinces)
-    admitted = frozenset(CERTAINTIES[: certainty_rank(sub.min_certainty) + 1])
+    admitted = frozenset(Certainty.up_to(sub.min_certainty))
     # A report without a certainty counts as the least certain.
-    admitted_none = CERTAINTIES[-1] in admitted
+    admitted_none = Certainty.POSSIBLE in admitted
 
     def match(category: str, province: str | None, certainty: str | None) -> bool:
         return (
             (not categories_ or category in categories_)
             and (not provinces or province in provinces)
-            and (certainty in admitted if certainty in CERTAINTIES else admitted_none)
+            and (certainty in admitted if member(Certainty, certainty) is not None else admitted_none)
         )
 
     return match
@@ -194,7 +178,7 @@ async def start_wizard(
     sub = None
     if subscription_id is not None:
         sub = await repo.get(subscription_id)
-        if sub is None or sub.user_id != user_id or sub.status == "deleted":
+        if sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED:
             return None
     draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
     await repo.save_draft(draft)
@@ -241,7 +225,7 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
         if action == "ca":
             data["categories"] = []
         draft.step = "certainty"
-    elif step == "certainty" and action == "m" and value in CERTAINTIES:
+    elif step == "certainty" and action == "m" and member(Certainty, value) is not None:
         data["min_certainty"] = value
         draft.step = "empty"
     elif step == "empty" and action == "e" and value in ("0", "1"):
@@ -276,7 +260,7 @@ async def choose(
         return Choice(draft=draft)
     data = draft.data
     sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
-    created = sub is None or sub.user_id != user_id or sub.status == "deleted"
+    created = sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED
     if created:
         sub = Subscription(user_id=user_id, timezone=timezone)
     assert sub is not None
@@ -285,7 +269,7 @@ async def choose(
     sub.hour = int(data["hour"])
     sub.provinces = sorted(data.get("provinces") or [])
     sub.categories = sorted(data.get("categories") or [])
-    sub.min_certainty = str(data["min_certainty"])
+    sub.min_certainty = Certainty(data["min_certainty"])
     sub.send_empty = bool(data["send_empty"])
     sub.alerts = bool(data["alerts"])
     if created:
@@ -313,16 +297,16 @@ async def change_status(
     """
     repo = SubscriptionRepository(session)
     sub = await repo.get(subscription_id)
-    if sub is None or sub.user_id != user_id or sub.status == "deleted":
+    if sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED:
         return None
     if action == "pause":
-        sub.status = "paused"
+        sub.status = SubscriptionStatus.PAUSED
     elif action == "resume":
-        if sub.status != "active":
+        if sub.status != SubscriptionStatus.ACTIVE:
             sub.last_period_end = latest_boundary(sub, now)
-        sub.status = "active"
+        sub.status = SubscriptionStatus.ACTIVE
     elif action == "delete":
-        sub.status = "deleted"
+        sub.status = SubscriptionStatus.DELETED
         await repo.cancel_pending(subscription_id, "subscription deleted")
     else:
         return None

@@ -11,9 +11,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import users
 from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import Change, UserChange, role_label
+from domain.vocabulary import UserStatus
 from handlers.callbacks import UsersPage
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.menus import sync_chat_menu
@@ -107,7 +109,7 @@ async def _set_blocked(update: Update, context: KhabarContext, blocked: bool) ->
     who = isolate(str(user_id))
     if change.outcome in (Change.DONE, Change.UNCHANGED):
         text = (
-            _("User {id} is blocked. Their messages get one polite refusal.")
+            _("User {id} is blocked. They will get one polite message saying they have no access.")
             if blocked
             else _("User {id} is unblocked.")
         )
@@ -135,7 +137,7 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
         line = _("{id} {name}: {role}").format(
             id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
         )
-        if person.status == "blocked":
+        if person.status == UserStatus.BLOCKED:
             line += " " + _("(blocked)")
         lines.append(line)
     lines.append("")
@@ -177,7 +179,9 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
     assert query is not None
     press = UsersPage.parse(query.data)
     if press is None:
-        log.warning("malformed users callback from user %s", context.account and context.account.id)
+        log.warning(
+            "malformed users callback from user %s", pseudonym(context.account and context.account.id)
+        )
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     only = None if press.only == "all" else press.only

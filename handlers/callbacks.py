@@ -15,10 +15,10 @@ import typing
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from bot.config import LANGUAGES
 from bot.exports import PERIODS, ExportFormat
 from bot.subscriptions import ManageAction, WizardAction
 from bot.users import FILTERS
+from domain import languages
 
 MAX_CALLBACK = 64
 MAX_DIGITS = 12
@@ -110,7 +110,7 @@ class LanguagePick(CallbackData):
     code: str
 
     def valid(self) -> bool:
-        return self.code in LANGUAGES
+        return languages.is_known(self.code)
 
 
 @dataclasses.dataclass(frozen=True)

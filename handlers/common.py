@@ -18,6 +18,7 @@ from telegram.ext import filters
 from bot import chat_log
 from bot.i18n import _
 from bot.localize import rtl_safe
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarContext
 from bot.runtime.sender import retry_seconds
@@ -142,7 +143,7 @@ def requires(role: Role) -> Callable[[Callback], Callback]:
                 log.warning(
                     "refused %s for user %s (role %s, needs %s)",
                     func.__name__,
-                    update.effective_user and update.effective_user.id,
+                    pseudonym(update.effective_user and update.effective_user.id),
                     context.role,
                     role,
                 )

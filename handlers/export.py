@@ -15,7 +15,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.exports import ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
-from bot.localize import format_number
+from bot.localize import format_number, local_digits
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.callbacks import ExportPeriod, ExportPick
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 # Bots may upload up to 50 MB; larger exports go through the API or the command line.
 MAX_UPLOAD = 49 * 1024 * 1024
 
-PERIOD_LABELS = {"7": N_("Last 7 days"), "30": N_("Last 30 days"), "all": N_("All approved reports")}
+PERIOD_LABELS = {"7": N_("Last {days} days"), "30": N_("Last {days} days"), "all": N_("All approved reports")}
 FORMAT_LABELS = {
     ExportFormat.HXL: N_("HXL (CSV with hashtags)"),
     ExportFormat.CSV: N_("CSV"),
@@ -38,7 +39,11 @@ FORMAT_LABELS = {
 def _period_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=ExportPeriod(key).pack())]
+            [
+                InlineKeyboardButton(
+                    _(label).format(days=local_digits(key)), callback_data=ExportPeriod(key).pack()
+                )
+            ]
             for key, label in PERIOD_LABELS.items()
         ]
     )
@@ -97,7 +102,7 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
                 _("The export is too large to send here. Ask the operator for an export API token."),
             )
             return
-    log.info("export in chat by user %s: %s, %d reports", chat.id, fmt.value, stream.count)
+    log.info("export in chat by user %s: %s, %d reports", pseudonym(chat.id), fmt.value, stream.count)
     caption = ngettext("{count} approved report", "{count} approved reports", stream.count).format(
         count=format_number(stream.count)
     )

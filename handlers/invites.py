@@ -12,6 +12,7 @@ from bot import invites
 from bot.i18n import _, ngettext
 from bot.invites import Invite
 from bot.localize import format_date, format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import role_label
@@ -52,11 +53,11 @@ async def invite_command(update: Update, context: KhabarContext) -> None:
     except invites.InviteError as exc:
         problems = {
             "role": _("Invites are for reporters or coordinators."),
-            "uses": _("The number of uses must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_USES)
+            "uses": _("The number of uses must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_USES)
             ),
-            "days": _("The number of days must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_DAYS)
+            "days": _("The number of days must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_DAYS)
             ),
         }
         await send(update, context, problems[exc.reason] + "\n\n" + _usage())
@@ -94,7 +95,7 @@ async def _render_list(context: KhabarContext) -> tuple[str, InlineKeyboardMarku
     buttons = []
     for invite in usable:
         lines.append(
-            _("#{id} {role}: used {used} of {uses}, until {date}").format(
+            _("#{id} {role}: {uses}; used: {used}; valid until: {date}").format(
                 id=format_number(invite.id or 0),
                 role=role_label(invite.role),
                 used=format_number(invite.uses),
@@ -125,7 +126,7 @@ async def revoke_button(update: Update, context: KhabarContext) -> None:
     assert query is not None and context.account is not None
     press = InviteRevoke.parse(query.data)
     if press is None:
-        log.warning("malformed invite callback from user %s", context.account.id)
+        log.warning("malformed invite callback from user %s", pseudonym(context.account.id))
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
@@ -146,7 +147,7 @@ async def start_with_code(update: Update, context: KhabarContext, code: str) -> 
         result = await invites.redeem(session, user_id=account.id, code=code, now=datetime.now(UTC))
         if result.outcome is invites.Redeemed.JOINED:
             account.role = result.role.value
-    log.info("invite redemption by user %s: %s", account.id, result.outcome.value)
+    log.info("invite redemption by user %s: %s", pseudonym(account.id), result.outcome.value)
     if result.outcome is invites.Redeemed.COOL_DOWN:
         await send(
             update,

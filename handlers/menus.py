@@ -8,10 +8,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.commands import commands_for
-from bot.config import LANGUAGES
 from bot.i18n import _, use_locale
-from bot.languages import TELEGRAM_CODES
 from bot.roles import Role
+from domain import languages
 
 
 async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> None:
@@ -25,9 +24,9 @@ async def sync_chat_menu(bot: Bot, chat_id: int, role: Role, language: str) -> N
 
 async def publish_command_menus(bot: Bot) -> None:
     """Default menus per language, for people whose chat has no menu of its own yet."""
-    for language in LANGUAGES:
-        with use_locale(language):
+    for language in languages.REGISTRY:
+        with use_locale(language.code):
             commands = [BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)]
-        await bot.set_my_commands(commands, language_code=TELEGRAM_CODES[language])
-    with use_locale("en"):
+        await bot.set_my_commands(commands, language_code=language.telegram_codes[0])
+    with use_locale(languages.SOURCE):
         await bot.set_my_commands([BotCommand(c.name, _(c.description)) for c in commands_for(Role.STRANGER)])

@@ -14,7 +14,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.intake.flow import Intake
 from bot.intake.screens import Outcome, Screen
-from bot.places import load_places
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
@@ -48,7 +47,7 @@ async def _run(
     account = context.account
     assert account is not None
     services = context.services
-    gazetteer = await load_places(services.db)
+    gazetteer = services.places
     async with services.db.session() as session:
         intake = Intake(
             session,

@@ -12,11 +12,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import accounts
 from bot.accounts import User
 from bot.commands import commands_for
-from bot.config import LANGUAGES
 from bot.i18n import _, get_locale, set_locale
-from bot.languages import NATIVE_NAMES
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from domain import languages
 from handlers.access import NO_ACCESS
 from handlers.callbacks import LanguagePick
 from handlers.common import answer, edit_or_send, send
@@ -28,18 +27,18 @@ def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    ("✓ " if code == current else "") + NATIVE_NAMES[code],
-                    callback_data=LanguagePick(code).pack(),
+                    ("✓ " if language.code == current else "") + language.native_name,
+                    callback_data=LanguagePick(language.code).pack(),
                 )
             ]
-            for code in LANGUAGES
+            for language in languages.REGISTRY
         ]
     )
 
 
 def help_text(role: Role) -> str:
     lines = [
-        _("Khabar takes incident reports from field teams and shares verified reports with coordinators.")
+        _("Khabar takes incident reports from field teams and shares approved reports with coordinators.")
     ]
     if role is Role.STRANGER:
         lines += ["", _(NO_ACCESS)]
@@ -94,6 +93,7 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
     account = await _store_language(context, context.account.id, code)
     set_locale(code)
     await answer(update)
+    # TRANSLATORS: says that the language is now this catalog's own language (Dari, Pashto), not English.
     await edit_or_send(update, context, _("Language set to English."))
     await sync_chat_menu(context.bot, account.id, context.role, code)
     await send(update, context, help_text(context.role))

@@ -11,15 +11,16 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import labels
 from bot import subscriptions as service
 from bot.digests import filters_text
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.places import load_places
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.scheduler import send_now
 from bot.subscriptions import ManageAction, Subscription, SubscriptionDraft, WizardAction, utcnow
+from domain.vocabulary import Certainty, SubscriptionStatus
 from handlers.callbacks import SubscriptionManage, SubscriptionStep
 from handlers.common import answer, edit_or_send, requires, send
 
@@ -48,12 +49,12 @@ def _hour(hour: int) -> str:
 
 def schedule_text(sub: Subscription) -> str:
     if sub.frequency == "weekly":
-        return _("Weekly on {weekday} at {time} ({zone})").format(
+        return _("Weekly: {weekday}, {time} ({zone})").format(
             weekday=_(service.WEEKDAYS[sub.weekday or 0]),
             time=_hour(sub.hour),
             zone=format_zone(sub.timezone),
         )
-    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
+    return _("Daily: {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
 
 
 def describe(sub: Subscription) -> str:
@@ -88,7 +89,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
             4,
         )
     elif step == "hour":
-        text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
+        text = _("At what time? ({zone})").format(zone=format_zone(timezone))
         rows = _rows(
             [_step(_hour(h), WizardAction.HOUR, h) for h in range(24)],
             6,
@@ -110,10 +111,7 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         )
     elif step == "certainty":
         text = _("Which reports should the digest include, by certainty?")
-        rows = [
-            [_step(_(service.MIN_CERTAINTY_LABELS[c]), WizardAction.MIN_CERTAINTY, c)]
-            for c in service.CERTAINTIES
-        ]
+        rows = [[_step(_(labels.MIN_CERTAINTY[c]), WizardAction.MIN_CERTAINTY, c)] for c in Certainty]
     elif step == "empty":
         text = _("Send the digest also when there is nothing new?")
         rows = [
@@ -154,7 +152,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     nav = []
     if page > 0:
-        nav.append(_step("◀", WizardAction.PROVINCE_PAGE, page - 1))
+        nav.append(_step(_("‹ Previous"), WizardAction.PROVINCE_PAGE, page - 1))
     nav.append(
         _step(
             _("Page {page} of {pages}").format(page=format_number(page + 1), pages=format_number(pages)),
@@ -163,7 +161,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
         )
     )
     if page < pages - 1:
-        nav.append(_step("▶", WizardAction.PROVINCE_PAGE, page + 1))
+        nav.append(_step(_("Next ›"), WizardAction.PROVINCE_PAGE, page + 1))
     rows.append(nav)
     rows.append(
         [
@@ -185,7 +183,6 @@ async def _show_step(update: Update, context: KhabarContext, draft: Subscription
 @requires(Role.COORDINATOR)
 async def subscribe(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     async with context.services.db.session() as session:
         draft = await service.start_wizard(session, context.account.id)
     assert draft is not None
@@ -210,7 +207,7 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
         return
-    gaz = await load_places(db)
+    gaz = context.services.places
     async with db.session() as session:
         choice = await service.choose(
             session,
@@ -243,13 +240,13 @@ async def _stale(update: Update) -> None:
 def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
         _manage(_("Pause"), ManageAction.PAUSE, sub.id)
-        if sub.status == "active"
-        else _manage(_("Resume"), ManageAction.RESUME, sub.id)
+        if sub.status == SubscriptionStatus.ACTIVE
+        else _manage(pgettext("subscription", "Resume"), ManageAction.RESUME, sub.id)
     )
     return InlineKeyboardMarkup(
         [
             [
-                _manage(_("Edit"), ManageAction.EDIT, sub.id),
+                _manage(pgettext("subscription", "Edit"), ManageAction.EDIT, sub.id),
                 toggle,
                 _manage(_("Delete"), ManageAction.DELETE, sub.id),
             ]
@@ -258,7 +255,7 @@ def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
 
 
 def _card(sub: Subscription) -> str:
-    status = _("active") if sub.status == "active" else _("paused")
+    status = labels.label(labels.SUBSCRIPTION_STATUS, sub.status)
     number = "#" + format_number(sub.id or 0)
     head = _("Subscription {number} ({status})").format(number=number, status=status)
     return head + "\n" + describe(sub)
@@ -267,7 +264,6 @@ def _card(sub: Subscription) -> str:
 @requires(Role.COORDINATOR)
 async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
     async with context.services.db.session() as session:
         subs = await service.list_for(session, context.account.id)
     if not subs:
@@ -283,7 +279,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     assert query is not None and context.account is not None
     press = SubscriptionManage.parse(query.data)
     db, user_id = context.services.db, context.account.id
-    await load_places(db)
     if press is None:
         await _stale(update)
         return
@@ -308,7 +303,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
             [
                 [
                     _manage(_("Yes, delete"), ManageAction.CONFIRM_DELETE, sub_id),
-                    _manage(_("Keep"), ManageAction.KEEP, sub_id),
+                    _manage(pgettext("subscription", "Keep"), ManageAction.KEEP, sub_id),
                 ]
             ]
         )
@@ -337,7 +332,7 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         await _stale(update)
         return
     await answer(update)
-    if sub.status == "deleted":
+    if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
         await edit_or_send(update, context, _card(sub), _manage_buttons(sub))

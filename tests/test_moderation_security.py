@@ -224,7 +224,7 @@ async def test_unanswered_prompts_expire(bot: BotHarness) -> None:
     await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(2, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     async with bot.db.session() as session:
         assert await moderation.expire_prompts(session, datetime.now(UTC)) == 0
         assert await moderation.expire_prompts(session, datetime.now(UTC) + moderation.PROMPT_TTL) == 1

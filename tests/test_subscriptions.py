@@ -45,7 +45,7 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(bot: BotH
     await user.press("07:00")
     assert "Selected: 0" in user.last_text
     await user.press("Badakhshan")
-    await user.press("▶")
+    await user.press("Next ›")
     await user.press("Kabul")
     assert "Selected: 2" in user.last_text
     # The wizard lives in the database: a restart in the middle loses nothing.
@@ -58,7 +58,7 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(bot: BotH
     await user.press("No")  # no "nothing new" digests
     await user.press("Yes")  # urgent alerts
     assert "Subscription saved." in user.last_text
-    assert "Weekly on Saturday at 07:00" in user.last_text
+    assert "Weekly: Saturday, 07:00" in user.last_text
     assert "Badakhshan, Kabul" in user.last_text or "Kabul, Badakhshan" in user.last_text
     [sub] = await _subs(bot, 201)
     assert (sub.frequency, sub.weekday, sub.hour, sub.timezone) == ("weekly", 5, 7, KABUL)

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import pseudonyms
 from bot.config import Settings
 from bot.runtime.context import KhabarApp, KhabarContext, Services
 from bot.runtime.jobs import start_jobs
@@ -78,6 +79,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .get_updates_read_timeout(35)
     )
     app: KhabarApp = builder.build()  # type: ignore[assignment]
+    pseudonyms.configure(settings.pseudonym_key)
     app.bot_data["services"] = Services(settings=settings, db=db)
     register_all(app)
     start_jobs(app)
@@ -87,4 +89,6 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     from handlers.menus import publish_command_menus
 
+    services: Services = app.bot_data["services"]
+    await services.start()
     await publish_command_menus(app.bot)

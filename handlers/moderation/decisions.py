@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import moderation
+from bot import labels, moderation
 from bot.forms.engine import field_title, format_answer, get_form
 from bot.i18n import _
 from bot.localize import isolate
-from bot.moderation import CERTAINTIES, CERTAINTY_LABELS, REJECT_REASONS, Outcome, Report, Result
+from bot.moderation import REJECT_REASONS, Outcome, Report, Result
 from bot.runtime.context import KhabarContext
+from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
@@ -23,24 +24,27 @@ from handlers.moderation.views import (
     _send_prompt,
     _show_card,
     _stale,
+    status_label,
 )
 
+# The certainty buttons carry an index into this order (most certain first).
+CERTAINTIES = tuple(Certainty)
 log = logging.getLogger(__name__)
 
 
 async def _approve_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
-    rows = [[_button(_(CERTAINTY_LABELS[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
+    rows = [[_button(_(labels.CERTAINTY[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
     rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Approve report {ref}. How certain is it?").format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
 
 async def _certainty_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
+    if report.status not in ReportStatus.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -50,8 +54,8 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
         [_button(_("Not urgent"), A.APPROVE_AS, report, c, 0)],
         [_button(_("Back"), A.APPROVE, report)],
     ]
-    text = _("Approve report {ref} as {certainty}. Is it urgent?").format(
-        ref=isolate(report.reference), certainty=_(CERTAINTY_LABELS[CERTAINTIES[c]])
+    text = _("Approve report {ref}. Certainty: {certainty}. Is it urgent?").format(
+        ref=isolate(report.reference), certainty=_(labels.CERTAINTY[CERTAINTIES[c]])
     )
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -76,16 +80,16 @@ async def _approve(update: Update, context: KhabarContext, press: Press, report:
         await _stale(update, context, press, result.report)
         return
     text = (
-        _("Report {ref} approved as {certainty}, urgent.")
+        _("Report {ref} approved as urgent. Certainty: {certainty}.")
         if urgent
-        else _("Report {ref} approved as {certainty}.")
-    ).format(ref=isolate(report.reference), certainty=_(CERTAINTY_LABELS[certainty]))
+        else _("Report {ref} approved. Certainty: {certainty}.")
+    ).format(ref=isolate(report.reference), certainty=_(labels.CERTAINTY[certainty]))
     await answer(update, _("Approved."))
     await edit_or_send(update, context, text, _next_keyboard())
 
 
 async def _reject_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -105,12 +109,12 @@ async def _reject_preset(update: Update, context: KhabarContext, press: Press, r
     if not press.args or press.args[0] >= len(codes):
         await _stale(update, context, press, report)
         return
-    result = await _decide_with_text(context, "reject", report, press.version, codes[press.args[0]])
+    result = await _decide_with_text(context, PromptKind.REJECT, report, press.version, codes[press.args[0]])
     await _after_decision(update, context, press, report, result, edit=True)
 
 
 async def _duplicate_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.DECIDABLE:
+    if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -146,7 +150,7 @@ async def _merge_button(update: Update, context: KhabarContext, press: Press, re
 
 
 async def _edit_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.EDITABLE:
+    if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -163,7 +167,7 @@ async def _edit_step(update: Update, context: KhabarContext, press: Press, repor
 async def _edit_field_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     fields = get_form(report.category).fields
     editable = {f.name for f in moderation.editable_fields(report)}
-    if report.status not in moderation.EDITABLE or not press.args or press.args[0] >= len(fields):
+    if report.status not in ReportStatus.EDITABLE or not press.args or press.args[0] >= len(fields):
         await _stale(update, context, press, report)
         return
     target = fields[press.args[0]]
@@ -184,7 +188,7 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
         await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
         return
     text = _(target.kind.edit_prompt).format(field=field_title(target), value=current)
-    await _send_prompt(update, context, text, "edit", report, target.name)
+    await _send_prompt(update, context, text, PromptKind.EDIT, report, target.name)
 
 
 async def _edit_choice(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
@@ -224,7 +228,7 @@ async def _edit(context: KhabarContext, report: Report, version: int, field_name
 
 
 async def _sensitive_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
-    if report.status not in moderation.EDITABLE:
+    if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
     await answer(update)
@@ -248,8 +252,7 @@ async def _show_sensitive(update: Update, context: KhabarContext, report: Report
     ]
     rows.append([_button(_("Done"), A.CARD, report)])
     text = _(
-        "Report {ref}: press an answer to withhold it from digests and exports (🔒), "
-        "or press it again to release it."
+        "Report {ref}: press an answer to hide it from digests and exports (🔒); press it again to show it."
     ).format(ref=isolate(report.reference))
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -277,17 +280,23 @@ async def _toggle_sensitive(update: Update, context: KhabarContext, press: Press
 
 
 async def _decide_with_text(
-    context: KhabarContext, kind: str, report: Report, version: int, text: str
+    context: KhabarContext, kind: PromptKind, report: Report, version: int, text: str
 ) -> Result:
     assert context.account is not None and report.id is not None
     now = datetime.now(UTC)
     actor = context.account.id
     async with context.services.db.session() as session:
-        if kind == "reject":
+        if kind == PromptKind.REJECT:
             return await moderation.reject(
-                session, report_id=report.id, version=version, actor_id=actor, reason=text, now=now
+                session,
+                report_id=report.id,
+                version=version,
+                actor_id=actor,
+                reason=text,
+                now=now,
+                bot_username=context.bot.username,
             )
-        if kind == "question":
+        if kind == PromptKind.QUESTION:
             return await moderation.ask_info(
                 session,
                 report_id=report.id,
@@ -313,12 +322,16 @@ async def _after_decision(
 ) -> None:
     ref = isolate(report.reference)
     if result.done and result.report is not None:
-        texts = {
-            "rejected": _("Report {ref} rejected. The reporter was told the reason."),
-            "needs_info": _("Your question about report {ref} was sent to the reporter."),
-            "merged": _("Report {ref} was merged as a duplicate."),
-        }
-        text = texts.get(result.report.status, _("Report {ref} updated.")).format(ref=ref)
+        done = labels.DECISION_DONE.get(result.report.status, labels.DECISION_DONE_OTHER)
+        text = _(done).format(ref=ref)
+        if result.unreachable is not None:
+            text = _("Report {ref} is {status}, but the reporter was not told: {why}").format(
+                ref=ref,
+                status=status_label(result.report.status),
+                why=_("their access is suspended.")
+                if result.unreachable == UserStatus.BLOCKED
+                else _("they no longer have access."),
+            )
         await answer(update)
         await (edit_or_send if edit else send)(update, context, text, _next_keyboard())
         return

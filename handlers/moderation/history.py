@@ -6,29 +6,16 @@ import logging
 
 from telegram import Update
 
-from bot import moderation
+from bot import labels, moderation
 from bot.i18n import N_, _
 from bot.localize import format_date, format_time, isolate
-from bot.moderation import CERTAINTY_LABELS, ReportEvent
+from bot.moderation import Report, ReportEvent
 from bot.roles import Role
 from bot.runtime.context import KhabarContext
 from handlers.common import requires, send
 from handlers.moderation.views import CARD_LIMIT, _clip, status_label
 
 log = logging.getLogger(__name__)
-
-
-ACTION_LABELS = {
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "needs_info": N_("question to the reporter"),
-    "info_answered": N_("reporter answered"),
-    "merged": N_("merged as a duplicate"),
-    "corroborated": N_("corroborated by a duplicate"),
-    "edited": N_("answer edited"),
-    "sensitive": N_("sensitive answers changed"),
-}
 
 
 @requires(Role.ADMIN)
@@ -49,7 +36,7 @@ async def history_command(update: Update, context: KhabarContext) -> None:
         )
         return
     lines = [_("History of report {ref}:").format(ref=isolate(report.reference))]
-    lines += [_history_line(context, event) for event in events]
+    lines += [_history_line(context, event, report) for event in events]
     # A long trail goes out in several messages, each under Telegram's limit, none of it dropped.
     chunk: list[str] = []
     for line in lines:
@@ -75,25 +62,40 @@ def _change_value(key: str, value: object) -> str:
         return _("yes") if value else _("no")
     if key == "status":
         return status_label(str(value))
-    if key == "certainty" and str(value) in CERTAINTY_LABELS:
-        return _(CERTAINTY_LABELS[str(value)])
+    if key == "certainty" and str(value) in labels.CERTAINTY:
+        return _(labels.CERTAINTY[str(value)])
     return isolate(str(value))
 
 
-def _history_line(context: KhabarContext, event: ReportEvent) -> str:
+def _is_reporter(event: ReportEvent, report: Report) -> bool:
+    if event.actor_id is not None:
+        return event.actor_id == report.reporter_id
+    return event.actor_pseudonym is not None and event.actor_pseudonym == report.reporter_pseudonym
+
+
+def _history_line(context: KhabarContext, event: ReportEvent, report: Report) -> str:
+    """One audit row. The reporter is "reporter", never their Telegram id (who filed a report is
+    not a reviewer's business; review finding 17)."""
     when = event.at.astimezone(context.services.settings.tz)
-    label = ACTION_LABELS.get(event.action)
+    label = labels.AUDIT_ACTION.get(event.action)
     changes = [
         f"{_change_key(key)}: {_change_value(key, event.before.get(key))} → {_change_value(key, value)}"
         for key, value in event.after.items()
         if key not in ("approved_at",)
     ]
-    line = _("{date} {time}, user {actor}: {action}").format(
-        date=format_date(when.date()),
-        time=format_time(when),
-        actor=isolate(str(event.actor_id)) if event.actor_id else "—",
-        action=_(label) if label else event.action,
-    )
+    action = _(label) if label else event.action
+    if _is_reporter(event, report):
+        line = _("{date} {time}, reporter: {action}").format(
+            date=format_date(when.date()), time=format_time(when), action=action
+        )
+    else:
+        actor = event.actor_id if event.actor_id else event.actor_pseudonym
+        line = _("{date} {time}, user {actor}: {action}").format(
+            date=format_date(when.date()),
+            time=format_time(when),
+            actor=isolate(str(actor)) if actor else "—",
+            action=action,
+        )
     if changes:
         line += " (" + "; ".join(changes) + ")"
     if event.note:

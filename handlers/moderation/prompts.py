@@ -13,8 +13,10 @@ from bot import moderation
 from bot.i18n import _
 from bot.localize import isolate
 from bot.moderation import Outcome, Report
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarContext
+from domain.vocabulary import PromptKind, ReportStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, send
@@ -33,21 +35,25 @@ log = logging.getLogger(__name__)
 
 async def _prompt_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     """Ask for typed input with a ForceReply prompt remembered in the database."""
-    kinds = {A.REJECT_OTHER: "reject", A.NEEDS_INFO: "question", A.MERGE_TYPED: "duplicate"}
+    kinds = {
+        A.REJECT_OTHER: PromptKind.REJECT,
+        A.NEEDS_INFO: PromptKind.QUESTION,
+        A.MERGE_TYPED: PromptKind.DUPLICATE,
+    }
     kind = kinds[press.action]
-    allowed = ("pending",) if kind == "question" else moderation.DECIDABLE
+    allowed = {ReportStatus.PENDING} if kind == PromptKind.QUESTION else ReportStatus.DECIDABLE
     if report.status not in allowed:
         await _stale(update, context, press, report)
         return
     await answer(update)
     ref = isolate(report.reference)
     texts = {
-        "reject": _("Type the reason for rejecting report {ref}. The reporter will see it."),
-        "question": _(
+        PromptKind.REJECT: _("Type the reason for rejecting report {ref}. The reporter will see it."),
+        PromptKind.QUESTION: _(
             "Type your question for the reporter of {ref}. They will not see who asked; "
             "their answer puts the report back in the queue."
         ),
-        "duplicate": _("Type the reference of the report that {ref} duplicates, like {example}."),
+        PromptKind.DUPLICATE: _("Type the reference of the report that {ref} duplicates, like {example}."),
     }
     text = texts[kind].format(ref=ref, example=isolate("R-2026-000123"))
     await _send_prompt(update, context, text, kind, report)
@@ -82,15 +88,19 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
             _("That question was already answered or has closed. Send /help to see what you can do."),
         )
         return
-    if prompt.kind == "answer":
+    if prompt.kind == PromptKind.ANSWER:
         await _answer_reply(update, context, report, text)
         return
     if not context.role.at_least(Role.MODERATOR):
         # A prompt a demoted moderator still has open: the role is checked now, not when it was asked.
-        log.warning("refused typed moderation input from user %s (role %s)", context.account.id, context.role)
+        log.warning(
+            "refused typed moderation input from user %s (role %s)",
+            pseudonym(context.account.id),
+            context.role,
+        )
         await send(update, context, _("You don't have permission to do that."))
         return
-    if prompt.kind == "edit":
+    if prompt.kind == PromptKind.EDIT:
         result = await _edit(context, report, prompt.version, prompt.field or "", text)
     else:
         result = await _decide_with_text(context, prompt.kind, report, prompt.version, text)
@@ -98,7 +108,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
         await send(update, context, result.error or "")
         await _send_prompt(update, context, _("Please try again."), prompt.kind, report, prompt.field)
         return
-    if prompt.kind == "edit":
+    if prompt.kind == PromptKind.EDIT:
         if result.done:
             await send(update, context, _("Answer changed."))
             await _show_card(update, context, report.id or 0, fresh=True)
@@ -117,7 +127,9 @@ async def start_answer(update: Update, context: KhabarContext, argument: str) ->
             session, reporter_id=context.account.id, reference=reference
         )
     if result.outcome is Outcome.NOT_FOUND or result.report is None:
-        log.info("answer link for an unknown or foreign report opened by user %s", context.account.id)
+        log.info(
+            "answer link for an unknown or foreign report opened by user %s", pseudonym(context.account.id)
+        )
         await send(update, context, _("This link is not valid for you. Send /myreports to see your reports."))
         return True
     if not result.done:
@@ -132,7 +144,7 @@ async def start_answer(update: Update, context: KhabarContext, argument: str) ->
     text = _(
         "Question about your report {ref}:\n\n{question}\n\nReply to this message with your answer."
     ).format(ref=isolate(result.report.reference), question=question)
-    await _send_prompt(update, context, text, "answer", result.report)
+    await _send_prompt(update, context, text, PromptKind.ANSWER, result.report)
     return True
 
 
@@ -145,7 +157,7 @@ async def _answer_reply(update: Update, context: KhabarContext, report: Report, 
     if result.outcome is Outcome.INVALID:
         await send(update, context, result.error or "")
         await _send_prompt(
-            update, context, _("Please reply to this message with your answer."), "answer", report
+            update, context, _("Please reply to this message with your answer."), PromptKind.ANSWER, report
         )
         return
     if not result.done:

@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot import moderation
 from bot.i18n import _
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
@@ -48,7 +49,7 @@ async def on_button(update: Update, context: KhabarContext) -> None:
     assert query is not None and context.account is not None
     press = Press.parse(query.data)
     if press is None:
-        log.warning("malformed moderation callback from user %s", context.account.id)
+        log.warning("malformed moderation callback from user %s", pseudonym(context.account.id))
         await _refuse(update, context, _("This button is no longer valid. Send /pending to start again."))
         return
     if press.action is A.NEXT:

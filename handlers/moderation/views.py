@@ -6,12 +6,14 @@ import logging
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import moderation
+from bot import labels, moderation
 from bot.forms.engine import category_label, field_title, get_form, summary_lines
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
+from bot.pseudonyms import pseudonym
 from bot.runtime.context import KhabarContext
+from domain.vocabulary import PromptKind, ReportStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
@@ -41,8 +43,7 @@ def _button(label: str, action: A, report: Report, *args: int) -> InlineKeyboard
 
 
 def status_label(status: str) -> str:
-    label = moderation.STATUS_LABELS.get(status)
-    return _(label) if label else status
+    return labels.label(labels.MODERATOR_STATUS, status)
 
 
 def card_text(context: KhabarContext, card: moderation.Card) -> str:
@@ -74,7 +75,9 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
         refs = join_items(isolate(d.reference) for d in card.duplicates)
         lines += [
             "",
-            _("Possible duplicates (same district and category within 48 hours): {refs}").format(refs=refs),
+            _("Possible duplicates (same district and category within {hours} hours): {refs}").format(
+                refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
+            ),
         ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
     for exchange in card.exchanges[-MAX_EXCHANGES:]:
@@ -94,17 +97,20 @@ def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
 
 def card_keyboard(report: Report) -> InlineKeyboardMarkup:
     rows = []
-    if report.status in moderation.DECIDABLE:
+    if report.status in ReportStatus.DECIDABLE:
         rows.append([_button(_("Approve"), A.APPROVE, report), _button(_("Reject"), A.REJECT, report)])
         second = [_button(_("Duplicate of"), A.DUPLICATE, report)]
-        if report.status == "pending":
-            second.insert(0, _button(_("Needs info"), A.NEEDS_INFO, report))
+        if report.status == ReportStatus.PENDING:
+            second.insert(0, _button(_("Ask the reporter"), A.NEEDS_INFO, report))
         rows.append(second)
-    if report.status in moderation.EDITABLE:
+    if report.status in ReportStatus.EDITABLE:
         rows.append(
-            [_button(_("Edit an answer"), A.EDIT, report), _button(_("Mark sensitive"), A.SENSITIVE, report)]
+            [
+                _button(_("Edit an answer"), A.EDIT, report),
+                _button(_("Hide sensitive answers"), A.SENSITIVE, report),
+            ]
         )
-    rows.append([_button(_("Skip"), A.SKIP, report)])
+    rows.append([_button(pgettext("moderation", "Skip"), A.SKIP, report)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -149,7 +155,9 @@ def _already_handled() -> str:
 
 async def _stale(update: Update, context: KhabarContext, press: Press, report: Report | None) -> None:
     user_id = context.account.id if context.account else None
-    log.info("stale moderation press %s by user %s on report %s", press.action, user_id, press.report_id)
+    log.info(
+        "stale moderation press %s by user %s on report %s", press.action, pseudonym(user_id), press.report_id
+    )
     if report is None or report.id is None:
         await _refuse(update, context, _("That report no longer exists."))
         return
@@ -161,7 +169,7 @@ async def _send_prompt(
     update: Update,
     context: KhabarContext,
     text: str,
-    kind: str,
+    kind: PromptKind,
     report: Report,
     field_name: str | None = None,
 ) -> None:

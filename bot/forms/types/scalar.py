@@ -31,6 +31,7 @@ class IntegerOptions(Options):
 
 class IntegerType(FieldType[IntegerOptions]):
     name = "integer"
+    counted = True
     options_type = IntegerOptions
     constraints = frozenset({"min", "max"})
     editable = True
@@ -48,7 +49,9 @@ class IntegerType(FieldType[IntegerOptions]):
     def check_text(self, f: FormField, text: str, today: date) -> Verdict:
         number = parse_int(text)
         if number is None:
-            return Verdict(error=_("Please type a number, for example 3."))
+            return Verdict(
+                error=_("Please type a number, for example {example}.").format(example=format_number(3))
+            )
         low, high = self.options(f).minimum, self.options(f).maximum
         if number < low or (high is not None and number > high):
             if high is None:

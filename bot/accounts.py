@@ -19,6 +19,13 @@ async def is_replay(session: AsyncSession, update_id: int) -> bool:
     return await SeenUpdateRepository(session).seen(update_id)
 
 
+async def draft_touched_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
+    """Whether the caller's unfinished report changed after `since`: on another replica, when this
+    one started before it (so the caller is in the middle of a report, not back after a restart)."""
+    draft = await drafts.DraftRepository(session).get(user_id)
+    return draft is not None and draft.updated_at > since
+
+
 async def load_caller(session: AsyncSession, telegram_id: int, first_name: str, *, admin: bool) -> User:
     """The caller's account, created on first contact; configured admins are (re-)promoted."""
     users = UserRepository(session)

@@ -49,8 +49,14 @@ class Settings(BaseSettings):
     log_format: Literal["plain", "json"] = "plain"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=30)
+    # New messages a second for the whole bot, replies and outbox together, however many replicas
+    # send them (on PostgreSQL the replicas share it through the database; README, "Replicas").
+    send_budget: float = Field(default=28.0, ge=1, le=30)
+    # How soon a replica notices the jobs' leader is gone and takes over (PostgreSQL only).
+    leader_takeover_seconds: float = Field(default=5.0, ge=1, le=60)
     wipe_after_submit: bool = True
-    # Digest scheduler, alert scan, moderator alerts and outbox sender run in this process.
+    # Outbox sender in this process, and the scheduled jobs (digests, alerts, moderator notices,
+    # retention purge) when it leads (README, "Replicas"); false: this process never sends or leads.
     background_jobs: bool = True
     # Data protection (README, "Data protection"). Unset: a random key per process (pseudonyms
     # then link nothing across restarts); set 32+ characters to keep them stable.

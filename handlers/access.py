@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
@@ -20,6 +21,7 @@ from bot.runtime.context import KhabarApp, KhabarContext
 from domain.vocabulary import UserStatus
 from handlers.callbacks import LanguagePick
 from handlers.common import answer, send
+from handlers.report import _SEEN as INTAKE_SEEN
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         )
         if update.message is not None:
             await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
+        await _seen_on_another_replica(session, context, account.id)
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:
@@ -73,6 +76,17 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         )
     if context.role == Role.STRANGER and not _is_public(update):
         await _refuse(update, context, _(NO_ACCESS))
+
+
+async def _seen_on_another_replica(session: AsyncSession, context: KhabarContext, user_id: int) -> None:
+    """The report flow asks "continue or discard?" of a reporter this process has not served since
+    it started (back after a restart). With replicas, the reporter's previous update may have been
+    served by another one since this one started: then it is no restart, and they are known here."""
+    seen: set[int] = context.application.bot_data.setdefault(INTAKE_SEEN, set())
+    if user_id not in seen and await accounts.draft_touched_since(
+        session, user_id, context.services.started_at
+    ):
+        seen.add(user_id)
 
 
 async def _refuse(update: Update, context: KhabarContext, text: str) -> None:

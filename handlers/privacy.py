@@ -1,4 +1,4 @@
-"""/erase (an admin forgets one person) and the hourly retention purge."""
+"""/erase: an admin forgets one person (the hourly retention purge is a job, bot/runtime/jobs.py)."""
 
 from __future__ import annotations
 
@@ -41,16 +41,5 @@ async def erase_command(update: Update, context: KhabarContext) -> None:
     await send(update, context, text)
 
 
-async def purge_job(context: KhabarContext) -> None:
-    services = context.services
-    purged = await retention.purge(services.db, services.settings, datetime.now(UTC))
-    if purged.total:
-        log.info("retention purge: %s", ", ".join(f"{k} {v}" for k, v in purged.counts.items() if v))
-
-
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("erase", erase_command))
-    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
-        app.job_queue.run_repeating(
-            purge_job, interval=retention.PURGE_EVERY_SECONDS, first=60, name="retention-purge"
-        )

@@ -117,12 +117,21 @@ class OutboxRepository:
         return bool(getattr(result, "rowcount", 0))
 
     async def claim_many(self, ids: Sequence[int], now: datetime) -> list[int]:
-        """Claim the rows that are still pending; returns the ids this call claimed."""
+        """Claim the rows that are still pending; returns the ids this call claimed.
+
+        On PostgreSQL the rows another replica's sender is claiming at this moment are skipped
+        (`FOR UPDATE SKIP LOCKED`) rather than waited for: that replica sends them, this one the
+        rest. SQLite has one writer and one instance, so its plain conditional UPDATE suffices."""
         if not ids:
             return []
+        pending = col(Outbox.id).in_(ids), col(Outbox.status) == OutboxStatus.PENDING
+        where = pending
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            free = select(col(Outbox.id)).where(*pending).with_for_update(skip_locked=True)
+            where = (col(Outbox.id).in_(free.scalar_subquery()), pending[1])
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_(ids), col(Outbox.status) == OutboxStatus.PENDING)
+            .where(*where)
             .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
             .returning(col(Outbox.id))
         )
@@ -148,14 +157,28 @@ class OutboxRepository:
         detail: str | None = None,
         next_attempt_at: datetime | None = None,
     ) -> None:
-        """Record one attempt (a deliveries row) and move the claimed row to `status`."""
+        """Record one attempt (a deliveries row) and move the claimed row to `status`.
+
+        `next_attempt_at`: for a row going back to pending, when to try it again; for a sent row,
+        when its chat may receive the next one — written on the chat's waiting rows, so the
+        per-chat pace holds whichever replica sends the next."""
         assert row.id is not None
         values: dict[str, object] = {"status": status, "claimed_at": None}
         if status == OutboxStatus.SENT:
             values["sent_at"] = now
         if detail is not None:
             values["error"] = detail[:500]
-        if next_attempt_at is not None:
+        if next_attempt_at is not None and status == OutboxStatus.SENT:
+            await self.session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.chat_id) == row.chat_id,
+                    col(Outbox.status) == OutboxStatus.PENDING,
+                    col(Outbox.next_attempt_at) < next_attempt_at,
+                )
+                .values(next_attempt_at=next_attempt_at)
+            )
+        elif next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
         await self.session.execute(
             update(Outbox)

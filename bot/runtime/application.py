@@ -73,6 +73,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .context_types(ContextTypes(context=KhabarContext))
         .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(15)
@@ -91,4 +92,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
     services: Services = app.bot_data["services"]
     await services.start()
+    if isinstance(app.update_processor, PerChatOrder):
+        app.update_processor.coordination = services.coordination
     await publish_command_menus(app.bot)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    services: Services = app.bot_data["services"]
+    await services.stop()

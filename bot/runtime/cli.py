@@ -72,11 +72,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken
 
     from bot.runtime.runner import run
+    from storage.instance_lock import AlreadyRunning
 
     try:
         asyncio.run(run(settings))
     except ConfigError as exc:  # a combination of settings the runner refuses
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    except AlreadyRunning as exc:
+        print(f"khabar: {exc}", file=sys.stderr)
         return 2
     except InvalidToken:
         # PTB's own message quotes the token; say what happened without it.
@@ -230,7 +234,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_digest_send_now(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.runtime.sender import send_now_and_deliver
+    from bot.runtime.send_now import send_now_and_deliver
 
     digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
     if args.subscription is not None and not digests:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -10,9 +11,12 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.places import Gazetteer, load_places
 from bot.roles import Role, role_of
-from bot.runtime.send_budget import SendBudget
+from bot.runtime.leader import Leadership
+from bot.runtime.send_budget import Budget, SendBudget, SharedBudget
+from bot.runtime.update_order import MAX_CONCURRENT
+from storage.coordination import Coordination
 from storage.db import Database
-from storage.models import User
+from storage.models import User, utcnow
 
 if TYPE_CHECKING:
     from telegram.ext._utils.types import BD, CD, UD  # noqa: F401
@@ -24,14 +28,44 @@ class Services:
 
     settings: Settings
     db: Database
-    budget: SendBudget = field(default_factory=SendBudget)  # new messages a second, replies and sender
+    budget: Budget = field(default_factory=SendBudget)  # new messages a second, replies and sender
     extra: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime = field(default_factory=utcnow)
+    # PostgreSQL: what replicas share (per-chat locks, the send budget); None on SQLite.
+    coordination: Coordination | None = None
+    leadership: Leadership | None = None
     _places: Gazetteer | None = field(default=None, repr=False)
 
     async def start(self) -> None:
-        """Load what updates read on every keystroke (the gazetteer) once, before the first update;
-        the application's post_init awaits this."""
+        """Load what updates read on every keystroke (the gazetteer) once, before the first update,
+        and join the other replicas (PostgreSQL); the application's post_init awaits this."""
         self._places = await load_places(self.db)
+        settings = self.settings
+        if self.db.is_sqlite:
+            self.budget = SendBudget(per_second=int(settings.send_budget))
+        else:
+            # Every update may hold a chat lock, and replies and the sender take budget slots.
+            self.coordination = await Coordination.open(self.db.url, MAX_CONCURRENT + 4)
+            self.budget = SharedBudget(self.coordination, settings.send_budget)
+        self.leadership = Leadership(
+            None if self.db.is_sqlite else self.db.url,
+            enabled=settings.background_jobs,
+            check_every=settings.leader_takeover_seconds,
+        )
+        await self.leadership.start()
+
+    async def stop(self) -> None:
+        """Leave the other replicas: the leader lock goes first, so another takes over at once."""
+        if self.leadership is not None:
+            await self.leadership.stop()
+        if self.coordination is not None:
+            await self.coordination.close()
+            self.coordination = None
+
+    @property
+    def leads(self) -> bool:
+        """Whether this process runs the scheduled jobs now (`bot.runtime.leader`)."""
+        return self.leadership is not None and self.leadership.is_leader
 
     @property
     def places(self) -> Gazetteer:

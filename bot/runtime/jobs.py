@@ -1,12 +1,16 @@
 """Every scheduled job, started in one place when BACKGROUND_JOBS is on: the moderators' new-report
-alerts, the digest and alert ticks, and the outbox sender."""
+alerts, the digest and alert ticks and the retention purge, which run only on the replica that leads
+(`bot.runtime.leader`; every replica schedules them and the others skip their turn, so a takeover
+needs no rescheduling), and the outbox sender, which runs on every replica."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
-from bot import moderation
+from bot import moderation, retention
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.runtime.sender import Sender, run_until_stopped
 from bot.scheduler import due_digests, scan_alerts
@@ -36,6 +40,25 @@ async def alert_tick(context: KhabarContext) -> None:
     await scan_alerts(context.services.db, utcnow())
 
 
+async def purge_job(context: KhabarContext) -> None:
+    services = context.services
+    purged = await retention.purge(services.db, services.settings, datetime.now(UTC))
+    if purged.total:
+        log.info("retention purge: %s", ", ".join(f"{k} {v}" for k, v in purged.counts.items() if v))
+
+
+Job = Callable[[KhabarContext], Coroutine[Any, Any, None]]
+
+
+def leader_only(job: Job) -> Job:
+    async def run_if_leading(context: KhabarContext) -> None:
+        if context.services.leads:
+            await job(context)
+
+    run_if_leading.__name__ = job.__name__
+    return run_if_leading
+
+
 async def sender_job(context: KhabarContext) -> None:
     """Runs for the application's lifetime; returns when the application stops (Application.stop
     clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
@@ -47,9 +70,16 @@ async def sender_job(context: KhabarContext) -> None:
 def start_jobs(app: KhabarApp) -> None:
     if not app.bot_data["services"].settings.background_jobs or app.job_queue is None:
         return
-    app.job_queue.run_repeating(
-        announce_job, interval=ALERT_EVERY_SECONDS, first=ALERT_EVERY_SECONDS, name="moderation-alerts"
+    queue = app.job_queue
+    queue.run_repeating(
+        leader_only(announce_job),
+        interval=ALERT_EVERY_SECONDS,
+        first=ALERT_EVERY_SECONDS,
+        name="moderation-alerts",
     )
-    app.job_queue.run_repeating(digest_tick, interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
-    app.job_queue.run_repeating(alert_tick, interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
+    queue.run_repeating(leader_only(digest_tick), interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
+    queue.run_repeating(leader_only(alert_tick), interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
+    queue.run_repeating(
+        leader_only(purge_job), interval=retention.PURGE_EVERY_SECONDS, first=60, name="retention-purge"
+    )
     app.job_queue.run_once(sender_job, when=0, name="outbox-sender")

@@ -16,6 +16,7 @@ from bot.runtime.application import build_application
 from bot.runtime.context import KhabarApp
 from bot.runtime.web import WebServer
 from storage.db import Database
+from storage.instance_lock import InstanceLock
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ async def running_bot(
     """An upgraded database, the HTTP server, and a started application receiving updates by
     polling, or by webhook when WEBHOOK_URL is set. `db` (tests) is used and left open."""
     check_webhook_settings(settings)
+    instance = InstanceLock.for_url(settings.database_url)
+    if instance is not None:
+        instance.acquire()  # before anything touches the file: a second instance stops here
     database = db or Database(settings.database_url)
     await upgrade(database)
     app = build_application(settings, database, token=token)
@@ -80,6 +84,8 @@ async def running_bot(
         await app.shutdown()
         if db is None:
             await database.dispose()
+        if instance is not None:
+            instance.release()
 
 
 async def wait_for_signal() -> None:

@@ -1,10 +1,20 @@
-"""One budget of new messages a second for the whole process, against Telegram's overall limit.
+"""One budget of new messages a second for the whole bot, against Telegram's overall limit.
 
 Telegram answers past about 30 new messages a second with a 429 and a pause. Replies to people in
 a conversation and the outbox sender's digests draw on the same budget, so neither pushes the other
-over the limit: a reply waits a few milliseconds for a slot instead of a whole second for a 429,
-and the sender leaves what it was not configured to use (`reserve`) for replies, so a digest run at
-07:00 does not slow down the reporters filing at that hour.
+over the limit: a reply waits a few milliseconds for a slot instead of a whole second for a 429.
+A 429 that slips through pauses the budget for its `retry_after`, for everyone who draws on it.
+
+Two kinds, one interface (`Budget`):
+
+* `SendBudget`, in process memory, for the single instance on SQLite: slots per rolling second, and
+  the sender leaves what it was not configured to use (`reserve`) for replies, so a digest run at
+  07:00 does not slow down the reporters filing at that hour.
+* `SharedBudget`, in PostgreSQL, for every replica of the bot at once (one row, `send_budget`):
+  slots evenly spaced at 1/SEND_BUDGET seconds on the database's clock, the way Telegram counts
+  them whichever process sends. Replies take the next slot however far ahead it is; the outbox
+  takes one only when it is at most one spacing ahead, so replies always come first and the outbox
+  fills the rest (no reserve needed: it may use the whole budget when nobody is talking).
 """
 
 from __future__ import annotations
@@ -13,10 +23,27 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+from storage.coordination import Coordination
 
 # Below Telegram's figure: the stamps are taken as requests leave, and a busy machine or network
 # can bunch their arrivals (a 429 that slips through is still waited out, never lost).
 PER_SECOND = 28
+
+
+class Budget(Protocol):
+    per_second: int
+
+    async def take(self) -> None:
+        """A reply's slot: wait for it (replies come first)."""
+
+    async def outbox_slot(self, reserve: int) -> tuple[bool, float]:
+        """(True, wait) a slot was taken for the outbox, to be used after `wait` seconds;
+        (False, wait) none now, ask again after `wait` seconds."""
+
+    async def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends for `seconds`."""
 
 
 class SendBudget:
@@ -25,11 +52,14 @@ class SendBudget:
         self._clock = clock
         self._stamps: deque[float] = deque()  # when each send of the last second left
         self._turn = asyncio.Lock()  # waiting replies are served in the order they asked
+        self._paused_until = 0.0
 
     def try_take(self, reserve: int = 0) -> float:
         """Take a slot now and return 0, or return how long to wait before asking again. `reserve`
         slots of the second are left to callers that reserve none."""
         now = self._clock()
+        if self._paused_until > now:
+            return self._paused_until - now
         while self._stamps and now - self._stamps[0] >= 1.0:
             self._stamps.popleft()
         limit = max(1, self.per_second - reserve)
@@ -46,3 +76,28 @@ class SendBudget:
             # Sleeping exactly until a slot frees is the point here: there is no event to wait for.
             while (wait := self.try_take(reserve)) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
+
+    async def outbox_slot(self, reserve: int) -> tuple[bool, float]:
+        wait = self.try_take(reserve)
+        return (True, 0.0) if wait <= 0 else (False, wait)
+
+    async def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+class SharedBudget:
+    def __init__(self, coordination: Coordination, per_second: float) -> None:
+        self.per_second = int(per_second)
+        self.spacing = 1.0 / per_second
+        self._coordination = coordination
+
+    async def take(self) -> None:
+        _, wait = await self._coordination.take_slot(self.spacing)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def outbox_slot(self, reserve: int) -> tuple[bool, float]:
+        return await self._coordination.take_slot(self.spacing, horizon=self.spacing)
+
+    async def pause(self, seconds: float) -> None:
+        await self._coordination.pause(seconds)

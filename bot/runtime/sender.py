@@ -1,11 +1,14 @@
 """The outbox sender: the only code that sends outbox rows to Telegram.
 
 It drains due `pending` rows in id order within Telegram's limits — at most `rate` messages a second
-overall (settings.send_rate, ≤ 30), inside the process's `SendBudget` that replies share, and one a
-second per chat — and records every attempt in `deliveries` with the message id. Outcomes:
+(settings.send_rate, ≤ 30), inside the bot's send budget that replies share (`send_budget`: the
+process's, or on PostgreSQL every replica's), and one a second per chat — and records every attempt
+in `deliveries` with the message id. Every replica may run a sender: rows are claimed with
+`FOR UPDATE SKIP LOCKED`, and a sent row makes its chat's next row due a second later, in the
+database, whichever replica sends it. Outcomes:
 
-* 429 `RetryAfter`: the whole sender waits exactly `retry_after`, the row goes back to pending due
-  `retry_after` later, then sending continues.
+* 429 `RetryAfter`: the budget (so every sender and reply) waits exactly `retry_after`, the row
+  goes back to pending due `retry_after` later, then sending continues.
 * 403 `Forbidden` (the user blocked the bot): the row and the chat's other unsent rows fail, and the
   user's subscriptions are paused; nothing is retried.
 * 400 `BadRequest`: the reason is recorded and the row fails.
@@ -43,12 +46,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
-from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
-from bot.runtime.send_budget import SendBudget
+from bot.runtime.send_budget import Budget, SendBudget
 from domain.vocabulary import DeliveryOutcome, OutboxStatus, SubscriptionStatus
 from storage.chat_log import ChatLogRepository
 from storage.db import Database
@@ -87,7 +88,7 @@ class Sender:
         poll: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
         max_in_flight: int = 30,
-        budget: SendBudget | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -109,6 +110,7 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_recover = 0.0
         self._db_lock = asyncio.Lock()
+        self._slot_lock = asyncio.Lock()  # one request for a budget slot at a time
         self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in id order
         self._last_refill = 0.0
         self._claiming: asyncio.Future[None] | None = None
@@ -246,21 +248,22 @@ class Sender:
 
     async def _pace(self) -> None:
         """Wait until this request may go: `interval` after the previous request, not during a 429
-        pause, and with a slot in the process's send budget.
+        pause, and with a slot in the send budget (at most one spacing ahead, `send_budget`).
 
-        Measured when the request is about to leave (after the claim's commit) and never by
-        reserving slots ahead, so a slow commit or a busy event loop cannot bunch requests up and
-        push more than `rate` into one second.
+        Measured when the request is about to leave (after the claim's commit), so a slow commit
+        or a busy event loop cannot bunch requests up and push more than `rate` into one second.
         """
-        while True:
-            now = time.monotonic()
-            wait = max(self._paused_until - now, self._last_send + self.interval - now)
-            if wait <= 0:
-                wait = self.budget.try_take(self.reserve)
+        async with self._slot_lock:
+            while True:
+                now = time.monotonic()
+                wait = max(self._paused_until - now, self._last_send + self.interval - now)
                 if wait <= 0:
-                    self._last_send = now
-                    return
-            await asyncio.sleep(wait)
+                    taken, wait = await self.budget.outbox_slot(self.reserve)
+                    if taken:
+                        await asyncio.sleep(wait)
+                        self._last_send = time.monotonic()
+                        return
+                await asyncio.sleep(wait)
 
     # --- one message -----------------------------------------------------------------------------
 
@@ -285,7 +288,11 @@ class Sender:
                 await self._network(row, attempts, f"{type(exc).__name__}: {exc}")
             else:
                 await self._finish(
-                    row, OutboxStatus.SENT, DeliveryOutcome.SENT, message_id=message.message_id
+                    row,
+                    OutboxStatus.SENT,
+                    DeliveryOutcome.SENT,
+                    message_id=message.message_id,
+                    next_attempt_at=self.clock() + timedelta(seconds=CHAT_INTERVAL),
                 )
                 # ---- duplicate window closed: the row is `sent`.
                 self.sent += 1
@@ -325,6 +332,7 @@ class Sender:
         RETRY_AFTER.inc()
         self.retry_after_count += 1
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        await self.budget.pause(seconds)
         self._deferred_chats.add(row.chat_id)
         log.warning("outbox row %s: 429, waiting %s s", row.id, seconds)
         await self._finish(
@@ -378,35 +386,6 @@ async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) ->
         except Exception:
             log.exception("outbox sender crashed; restarting in 5 s")
             await asyncio.sleep(5)
-
-
-def sender_request() -> HTTPXRequest:
-    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
-    the requests that the sender keeps in flight."""
-    return HTTPXRequest(connection_pool_size=64)
-
-
-async def send_now_and_deliver(
-    settings: Settings, subscription_id: int | None = None
-) -> tuple[int, int, int]:
-    """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
-    with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
-    from bot.scheduler import send_now
-    from storage.migrate import upgrade
-
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        ids = [subscription_id] if subscription_id is not None else None
-        result = await send_now(db, utcnow(), subscription_ids=ids)
-        sent = 0
-        if settings.token and result.messages:
-            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())
-            async with bot:
-                sent = await Sender(db, bot, rate=settings.send_rate).drain()
-        return result.digests, result.messages, sent
-    finally:
-        await db.dispose()
 
 
 def _bidi(row: Outbox) -> str:

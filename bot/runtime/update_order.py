@@ -4,22 +4,33 @@ A reporter's answers must be applied in the order they were typed (the draft's r
 drop an earlier answer that arrived after a later one), so one chat's updates run one after another.
 But one person's slow step (an admin's large export, a reply waiting out Telegram's flood control)
 must not hold up everyone else, so different chats run side by side.
+
+Across replicas (PostgreSQL) a chat's order comes from the database: an update runs holding its
+chat's advisory lock (`storage.coordination`), and the webhook answers Telegram only once the
+update holds that lock (`admitted`). Telegram sends a chat's updates in order, so the next one,
+whichever replica the load balancer gives it to, asks for the lock after this one has it, and
+waits until this one is done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from storage.coordination import Coordination
+
 # Updates handled at once across all chats. Each may hold a database connection while it runs:
 # this stays under the PostgreSQL pool (10 + 10 overflow), which the background jobs share.
 MAX_CONCURRENT = 16
 # Updates accepted from Telegram and waiting for their chat's turn or a slot (a burst's worth).
 WAITING = 4096
+# A webhook call waits this long at most for its update to be admitted (then answers anyway).
+ADMIT_WAIT = 10.0
 
 
 def chat_key(update: object) -> int | None:
@@ -38,18 +49,45 @@ class PerChatOrder(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int | None, asyncio.Lock] = {}
         self._users: dict[int | None, int] = {}  # updates holding or awaiting each chat's lock
+        self.coordination: Coordination | None = None  # set on PostgreSQL (Services.start)
+        self._admissions: dict[int, asyncio.Event] = {}
+
+    async def admitted(self, update_id: int, enqueue: Awaitable[None]) -> None:
+        """Run `enqueue` (putting the update on the application's queue), then return once the
+        update holds its chat's turn across replicas (at once on a single instance)."""
+        if self.coordination is None:
+            await enqueue
+            return
+        event = self._admissions.setdefault(update_id, asyncio.Event())
+        try:
+            await enqueue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), ADMIT_WAIT)
+        finally:
+            self._admissions.pop(update_id, None)
+
+    def _admit(self, update: object) -> None:
+        if isinstance(update, Update) and (event := self._admissions.get(update.update_id)):
+            event.set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock, self._slots:
+            async with lock, self._slots, self._across_replicas(key):
+                self._admit(update)
                 await coroutine
         finally:
+            self._admit(update)
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key], self._locks[key]
+
+    def _across_replicas(self, key: int | None) -> contextlib.AbstractAsyncContextManager[None]:
+        if self.coordination is None or key is None:
+            return contextlib.nullcontext()
+        return self.coordination.chat_lock(key)
 
     async def initialize(self) -> None:
         pass

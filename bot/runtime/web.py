@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
 from bot.runtime.context import KhabarApp
 from bot.runtime.metrics import OUTBOX_DEPTH, REPORTS
+from bot.runtime.update_order import PerChatOrder
 from domain.vocabulary import ReportStatus
 from storage.db import Database
 from storage.outbox import OutboxRepository
@@ -91,7 +92,12 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         # the malformed shape provokes (KeyError, AttributeError …). Nothing is queued.
         log.warning("webhook call refused: not a Telegram update")
         return _error(400, "malformed update")
-    await app.update_queue.put(update)
+    processor = app.update_processor
+    enqueue = app.update_queue.put(update)
+    if isinstance(processor, PerChatOrder):
+        await processor.admitted(update.update_id, enqueue)
+    else:
+        await enqueue
     return web.Response(status=200)
 
 

@@ -1,0 +1,113 @@
+"""What replicas on one PostgreSQL database coordinate through, besides their rows: the jobs'
+leader lock, per-chat update locks and the bot's one send budget.
+
+These statements run on their own asyncpg connections, outside the SQLAlchemy pool, in autocommit:
+a session advisory lock belongs to the connection that took it, and a send slot is one statement
+(one round trip) where a session would take three. A process that dies loses its connections, and
+PostgreSQL releases their locks at once (keepalives below bound it for a host that vanishes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg  # type: ignore[import-untyped]
+
+# Two-key advisory locks: (namespace, key). Migrations use the one-key form, a separate space.
+LEADER_LOCK = (0x6B68, 1)
+CHAT_LOCKS = 0x6B69
+# A vanished host (no FIN) is noticed by PostgreSQL within about idle + interval x count seconds,
+# which then frees the locks of that host's connections.
+KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
+NO_HORIZON = 3600.0
+
+_NOW = "extract(epoch from clock_timestamp())"
+# A slot: the later of the budget's next free time, a 429's pause and now; the outbox takes it
+# only when it is no further than `horizon` ahead, so replies (no horizon) always come first.
+_TAKE = f"""
+UPDATE send_budget SET next_at = greatest(next_at, paused_until, {_NOW}) + $1
+WHERE id = 1 AND greatest(next_at, paused_until, {_NOW}) <= {_NOW} + $2
+RETURNING next_at - $1 - {_NOW}
+"""
+_WAIT = f"SELECT greatest(next_at, paused_until) - $1 - {_NOW} FROM send_budget WHERE id = 1"
+_PAUSE = f"UPDATE send_budget SET paused_until = greatest(paused_until, {_NOW} + $1) WHERE id = 1"
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(asyncpg_dsn(url), server_settings=KEEPALIVES, timeout=10)
+
+
+class LeaderLock:
+    """The leader's lock on a connection of its own: held while that connection lives."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: asyncpg.Connection | None = None
+
+    async def try_acquire(self) -> bool:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await connect(self.url)
+        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *LEADER_LOCK))
+
+    async def still_held(self) -> bool:
+        """A round trip on the lock's connection: if it answers, the lock is still ours."""
+        if self._conn is None or self._conn.is_closed():
+            return False
+        return bool(await self._conn.fetchval("SELECT 1"))
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            await conn.close()  # the lock goes with the connection
+
+    def abandon(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()
+
+
+class Coordination:
+    """A small asyncpg pool for per-chat locks and the send budget."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def open(cls, url: str, size: int) -> Coordination:
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(url), min_size=1, max_size=size, server_settings=KEEPALIVES
+        )
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def chat_lock(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold `chat_id`'s lock (waiting for another replica's update of that chat to finish)."""
+        key = chat_id % 2_147_483_647  # two-key locks take int4 keys; a collision only serialises
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", CHAT_LOCKS, key)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", CHAT_LOCKS, key)
+
+    async def take_slot(self, spacing: float, horizon: float = NO_HORIZON) -> tuple[bool, float]:
+        """(True, seconds until the slot taken) or (False, seconds before one is within horizon)."""
+        async with self.pool.acquire() as conn:
+            delay = await conn.fetchval(_TAKE, spacing, horizon)
+            if delay is not None:
+                return True, max(0.0, float(delay))
+            wait = await conn.fetchval(_WAIT, horizon)
+        return False, max(0.001, float(wait or 0.0))
+
+    async def pause(self, seconds: float) -> None:
+        """A 429's retry_after, for every replica's next slot."""
+        async with self.pool.acquire() as conn:
+            await conn.execute(_PAUSE, seconds)

@@ -76,12 +76,16 @@ async def send(
 
 
 async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[Message]]) -> Message:
-    """Put a new message in `chat`: with a slot of the process's send budget, waiting out a short
+    """Put a new message in `chat`: with a slot of the bot's send budget, waiting out a short
     429, and remembering its id for /wipe."""
 
     async def attempt() -> Message:
         await context.services.budget.take()
-        return await call()
+        try:
+            return await call()
+        except RetryAfter as exc:  # every sender of the bot waits it out, not only this reply
+            await context.services.budget.pause(retry_seconds(exc))
+            raise
 
     message = await patiently(attempt)
     if chat.type == "private":

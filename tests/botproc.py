@@ -60,8 +60,8 @@ class BotProcess:
             BOT_TOKEN=SANDBOX_TOKEN,
             TELEGRAM_BASE_URL=emulator.url,
             DATABASE_URL=database_url,
-            HTTP_PORT="0",  # several bots may run at once (parallel suites)
-            **variables,
+            # Any free port unless given: several bots may run at once (parallel suites).
+            **{"HTTP_PORT": "0", **variables},
         )
         self.proc: subprocess.Popen[bytes] | None = None
         self.runs = 0

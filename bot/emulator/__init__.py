@@ -30,9 +30,21 @@ Control API (JSON over HTTP, for the sandbox and outside tools; tests call the s
 =====================================  =========================================================
 
 Each action answers ``{"update_id": N}``.
+
+``WebhookBalancer`` (balancer.py) stands in front of several webhook replicas as a reverse proxy
+would, spreading the emulator's deliveries over them round-robin.
 """
 
+from bot.emulator.balancer import WebhookBalancer
 from bot.emulator.server import EmulatorServer
 from bot.emulator.state import ApiError, EmulatorState, EmuMessage, EmuUser, Limits
 
-__all__ = ["ApiError", "EmuMessage", "EmuUser", "EmulatorServer", "EmulatorState", "Limits"]
+__all__ = [
+    "ApiError",
+    "EmuMessage",
+    "EmuUser",
+    "EmulatorServer",
+    "EmulatorState",
+    "Limits",
+    "WebhookBalancer",
+]

@@ -13,7 +13,7 @@ Two kinds, one interface (`Budget`):
 * `SharedBudget`, in PostgreSQL, for every replica of the bot at once (one row, `send_budget`):
   slots evenly spaced at 1/SEND_BUDGET seconds on the database's clock, the way Telegram counts
   them whichever process sends. Replies take the next slot however far ahead it is; the outbox
-  takes one only when it is at most one spacing ahead, so replies always come first and the outbox
+  takes one only when it is at most OUTBOX_AHEAD spacings ahead, so replies always come first and the outbox
   fills the rest (no reserve needed: it may use the whole budget when nobody is talking).
 """
 
@@ -30,6 +30,9 @@ from storage.coordination import Coordination
 # Below Telegram's figure: the stamps are taken as requests leave, and a busy machine or network
 # can bunch their arrivals (a 429 that slips through is still waited out, never lost).
 PER_SECOND = 28
+# How many slots ahead the outbox may reserve: enough that a sender woken late does not lose its
+# slot (the spacing would then drift behind the budget), few enough that a reply waits little.
+OUTBOX_AHEAD = 3
 
 
 class Budget(Protocol):
@@ -97,7 +100,7 @@ class SharedBudget:
             await asyncio.sleep(wait)
 
     async def outbox_slot(self, reserve: int) -> tuple[bool, float]:
-        return await self._coordination.take_slot(self.spacing, horizon=self.spacing)
+        return await self._coordination.take_slot(self.spacing, horizon=OUTBOX_AHEAD * self.spacing)
 
     async def pause(self, seconds: float) -> None:
         await self._coordination.pause(seconds)

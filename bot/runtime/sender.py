@@ -253,17 +253,17 @@ class Sender:
         Measured when the request is about to leave (after the claim's commit), so a slow commit
         or a busy event loop cannot bunch requests up and push more than `rate` into one second.
         """
-        async with self._slot_lock:
+        async with self._slot_lock:  # a slot reserved ahead is waited for outside the lock
             while True:
                 now = time.monotonic()
                 wait = max(self._paused_until - now, self._last_send + self.interval - now)
                 if wait <= 0:
                     taken, wait = await self.budget.outbox_slot(self.reserve)
                     if taken:
-                        await asyncio.sleep(wait)
-                        self._last_send = time.monotonic()
-                        return
+                        self._last_send = now + wait
+                        break
                 await asyncio.sleep(wait)
+        await asyncio.sleep(wait)
 
     # --- one message -----------------------------------------------------------------------------
 

@@ -93,16 +93,16 @@ class BotProcess:
             for stream in ("stdout", "stderr")
         )
 
-    async def until(self, condition: Callable[[], bool], what: str) -> None:
+    async def until(self, condition: Callable[[], bool], what: str, wait: float = WAIT) -> None:
         """Wait for `condition`, failing with the bot's output if it does not come or the bot died."""
-        deadline = asyncio.get_running_loop().time() + WAIT
+        deadline = asyncio.get_running_loop().time() + wait
         while not condition():
             if self.proc is not None and self.proc.poll() is not None:
                 raise AssertionError(
                     f"khabar exited ({self.proc.returncode}) waiting for {what}:\n{self.output()}"
                 )
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"no {what} within {WAIT}s:\n{self.output()}")
+                raise AssertionError(f"no {what} within {wait}s:\n{self.output()}")
             await asyncio.sleep(0.05)
 
     async def act(self, user_id: int, action: Callable[[], int], count: int = 1) -> list[EmuMessage]:

@@ -1,0 +1,119 @@
+"""Several replicas of `khabar run` (webhook mode, behind a load balancer) on one PostgreSQL database;
+and the refusal of a second instance on one SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.emulator import EmulatorServer
+from storage.db import Database
+from storage.models import Outbox
+from tests.botproc import BotProcess, clean_env, khabar
+from tests.replica_support import ReplicaSet
+
+ON_POSTGRES = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="replicas need PostgreSQL (SQLite serves one instance): set TEST_DATABASE_URL",
+)
+FIRST = 70_000_000
+
+
+async def test_a_second_instance_on_one_sqlite_file_is_refused(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'khabar.db'}"
+    first = BotProcess(emulator, tmp_path, url)
+    first.start()
+    try:
+        await first.until(lambda: "bot started" in first.output(), "the first instance")
+        env = clean_env(BOT_TOKEN=first.env["BOT_TOKEN"], TELEGRAM_BASE_URL=emulator.url, DATABASE_URL=url)
+        second = khabar("run", env={**env, "HTTP_PORT": "0"}, cwd=tmp_path, timeout=60)
+        assert second.returncode == 2
+        lines = second.stderr.strip().splitlines()
+        assert lines == [
+            f"khabar: another khabar instance is running on {tmp_path / 'khabar.db'} "
+            "(SQLite serves one instance; use PostgreSQL for replicas)"
+        ]
+        assert await first.stop() == 0
+    finally:
+        first.kill()
+
+
+async def _queue(db: Database, chats: int) -> None:
+    from storage import outbox
+
+    async with db.session() as session:
+        await outbox.enqueue_many(
+            session,
+            [
+                {"key": f"digest:{FIRST + i}", "chat_id": FIRST + i, "kind": "digest", "text": f"Digest {i}"}
+                for i in range(chats)
+            ],
+        )
+
+
+async def _queued(db: Database) -> int:
+    async with db.session() as session:
+        stmt = select(func.count()).select_from(Outbox).where(Outbox.status.in_(("pending", "sending")))  # type: ignore[attr-defined]
+        return int((await session.execute(stmt)).scalar_one())
+
+
+def _per_chat(emulator: EmulatorServer, chats: int) -> Counter[int]:
+    return Counter({FIRST + i: len(emulator.state.bot_messages(FIRST + i)) for i in range(chats)})
+
+
+@ON_POSTGRES
+async def test_three_replicas_send_digests_once_each_within_one_limit(
+    db: Database, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """1,000 digests queued while three replicas run: every one arrives once, and the emulator, which
+    counts every replica's sends against Telegram's one limit, never answers 429."""
+    chats = 1000
+    for i in range(chats):
+        emulator.state.add_user(FIRST + i, "Coordinator", "en")
+    group = ReplicaSet(
+        emulator, tmp_path, os.environ["TEST_DATABASE_URL"], 3, SEND_RATE="25", SEND_BUDGET="25"
+    )
+    try:
+        await group.start()
+        await _queue(db, chats)
+        replica = group.replicas[0]
+        await replica.until(lambda: emulator.state.counters["sent"] >= chats, "1,000 digests", wait=120)
+        assert _per_chat(emulator, chats) == Counter({FIRST + i: 1 for i in range(chats)})
+        assert emulator.state.counters["429"] == 0
+        assert await _queued(db) == 0
+        assert all(n > 0 for n in group.balancer.served.values()) or not group.balancer.served
+    finally:
+        await group.stop()
+        group.kill_all()
+
+
+@ON_POSTGRES
+async def test_the_leader_killed_mid_run_is_replaced_and_the_rest_is_delivered(
+    db: Database, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    chats = 300
+    for i in range(chats):
+        emulator.state.add_user(FIRST + i, "Coordinator", "en")
+    group = ReplicaSet(emulator, tmp_path, os.environ["TEST_DATABASE_URL"], 3, LEADER_TAKEOVER_SECONDS="2")
+    try:
+        await group.start()
+        leader = await group.until_leader()
+        await _queue(db, chats)
+        survivor = group.replicas[(leader + 1) % 3]
+        await survivor.until(lambda: emulator.state.counters["sent"] >= chats // 3, "a third sent", wait=60)
+        await group.replicas[leader].stop(signal.SIGKILL)
+        new_leader = await group.until_leader(timeout=15)
+        assert new_leader != leader
+        # The killed replica's claimed rows come back after the outbox lease (60 s) at the latest.
+        await survivor.until(lambda: min(_per_chat(emulator, chats).values()) >= 1, "every digest", wait=150)
+        assert await _queued(db) == 0
+    finally:
+        await group.stop()
+        group.kill_all()

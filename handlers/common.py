@@ -80,12 +80,10 @@ async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[
     429, and remembering its id for /wipe."""
 
     async def attempt() -> Message:
+        # A reply's 429 is nearly always one chat's flood (a burst), which pauses only that chat:
+        # it is waited out here, not passed to the budget that every chat shares.
         await context.services.budget.take()
-        try:
-            return await call()
-        except RetryAfter as exc:  # every sender of the bot waits it out, not only this reply
-            await context.services.budget.pause(retry_seconds(exc))
-            raise
+        return await call()
 
     message = await patiently(attempt)
     if chat.type == "private":

@@ -175,6 +175,8 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_district_category", "district_pcode", "category", "occurred_on"),
+        Index("ix_reports_reporter_created", "reporter_id", "created_at", "id"),
+        Index("ix_reports_status_id", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,7 +4,7 @@ prompts and the moderators' new-report alerts. Report creation lives in `storage
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,13 +69,22 @@ class ReviewRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def recent_approved(self, since: datetime, limit: int) -> list[Report]:
+    async def recent_approved_keys(self, since: datetime, limit: int) -> list[tuple[int, int, int]]:
+        """(id, version, corroborations) of the newest approvals since `since`, newest first: what
+        /search's cached renderings are keyed on."""
         stmt = (
-            select(Report)
+            select(col(Report.id), col(Report.version), col(Report.corroborations))
             .where(col(Report.status) == ReportStatus.APPROVED, col(Report.approved_at) >= since)
             .order_by(col(Report.approved_at).desc(), col(Report.id).desc())
             .limit(limit)
         )
+        rows = (await self.session.execute(stmt)).all()
+        return [(i, v, c) for i, v, c in cast(list[tuple[int, int, int]], rows)]
+
+    async def by_ids(self, ids: list[int]) -> list[Report]:
+        if not ids:
+            return []
+        stmt = select(Report).where(col(Report.id).in_(ids)).execution_options(populate_existing=True)
         return list((await self.session.execute(stmt)).scalars())
 
     async def events(self, report_id: int) -> list[ReportEvent]:

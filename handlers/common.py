@@ -15,11 +15,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import filters
 
-from bot import chat_log
 from bot.i18n import _
 from bot.localize import rtl_safe
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from bot.runtime import bookkeeping
 from bot.runtime.context import KhabarContext
 from bot.runtime.sender import retry_seconds
 
@@ -85,8 +85,7 @@ async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[
 
     message = await patiently(attempt)
     if chat.type == "private":
-        async with context.services.db.session() as session:
-            await chat_log.record(session, chat.id, message.message_id, from_bot=True)
+        await bookkeeping.log_sent(context.services.db, chat.id, message.message_id)
     return message
 
 

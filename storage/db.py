@@ -62,6 +62,10 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 _private_file(Path(parsed.database))
+            # Every connection comes back committed or rolled back (sessions end in one or the
+            # other, and a Connection rolls back its own open transaction on close), so the pool's
+            # extra ROLLBACK on return was only a trip to aiosqlite's thread per transaction.
+            kwargs["pool_reset_on_return"] = None
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -12,12 +12,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import pseudonyms
 from bot.config import Settings
+from bot.runtime import bookkeeping
 from bot.runtime.context import KhabarApp, KhabarContext, Services
 from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
 from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
-from storage.updates import SeenUpdateRepository
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,15 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
     async def process_update(self, update: object) -> None:
         UPDATES.labels(update_kind(update)).inc()
         started = perf_counter()
+        handled: int | None = None
         try:
-            await super().process_update(update)
-            if isinstance(update, Update):
-                services: Services = self.bot_data["services"]
-                async with services.db.session() as session:
-                    await SeenUpdateRepository(session).mark(update.update_id)
+            with bookkeeping.collecting() as sent:
+                try:
+                    await super().process_update(update)
+                    handled = update.update_id if isinstance(update, Update) else None
+                finally:
+                    services: Services = self.bot_data["services"]
+                    await bookkeeping.close(services.db, sent, handled)
         finally:
             HANDLER_SECONDS.observe(perf_counter() - started)
             for listener in list(self.processed_listeners):

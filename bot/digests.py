@@ -25,6 +25,9 @@ from bot.places import places
 from bot.subscriptions import categories, matcher
 from domain.vocabulary import Certainty
 from storage.models import Report, Subscription
+from storage.subscriptions import DigestReport
+
+Shown = Report | DigestReport  # a report as digests show it: an ORM row, or the digest's plain columns
 
 MAX_MESSAGE = 4096
 DESCRIPTION_CHARS = 280
@@ -49,7 +52,7 @@ class RenderCache:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def block(self, report: Report) -> str:
+    def block(self, report: Shown) -> str:
         assert report.id is not None
         key = (get_locale(), report.id)
         if key not in self.blocks:
@@ -76,7 +79,7 @@ def digest_fields(category: str) -> tuple[FormField, ...]:
     return tuple(form.field(str(name)) for name in data.get("digest", ()))
 
 
-def _fact(report: Report, f: FormField) -> str | None:
+def _fact(report: Shown, f: FormField) -> str | None:
     """One fact as "Label: value": a count is a number or unknown (asked, not known), never blank;
     another answer is left out when the reporter skipped it."""
     if f.name in report.sensitive_fields:
@@ -93,7 +96,7 @@ def _fact(report: Report, f: FormField) -> str | None:
     return _("{label}: {value}").format(label=field_title(f), value=value)
 
 
-def place_text(report: Report) -> str:
+def place_text(report: Shown) -> str:
     hidden = set(report.sensitive_fields)
     gaz = places()
     if "province" in hidden or report.province_pcode is None:
@@ -103,7 +106,7 @@ def place_text(report: Report) -> str:
     return gaz.label(report.district_pcode)
 
 
-def short_description(report: Report) -> str | None:
+def short_description(report: Shown) -> str | None:
     if "description" in report.sensitive_fields:
         return _withheld()
     text = str(report.answers.get("description") or "").strip()
@@ -113,7 +116,7 @@ def short_description(report: Report) -> str | None:
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
-def report_block(report: Report) -> str:
+def report_block(report: Shown) -> str:
     hidden = set(report.sensitive_fields)
     when = (
         _withheld()
@@ -185,7 +188,7 @@ def render_digest(
     sub: Subscription,
     start: datetime,
     end: datetime,
-    reports: Sequence[Report],
+    reports: Sequence[Shown],
     previous: Sequence[ReportKey],
     cache: RenderCache | None = None,
     *,
@@ -258,6 +261,6 @@ def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
     return parts
 
 
-def render_alert(report: Report) -> str:
+def render_alert(report: Shown) -> str:
     """An urgent report, as soon as it is approved. Call inside `use_locale(subscriber's language)`."""
     return _("Urgent report approved") + "\n\n" + report_block(report)

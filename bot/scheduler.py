@@ -22,9 +22,9 @@ from bot.places import load_places
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
 from domain.vocabulary import OutboxKind, SubscriptionStatus
 from storage.db import Database
-from storage.models import Report, Subscription
+from storage.models import Subscription
 from storage.outbox import enqueue, enqueue_many
-from storage.subscriptions import DigestReportRepository, SubscriptionRepository
+from storage.subscriptions import DigestReport, DigestReportRepository, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class _Period:
     """Approved reports of one period and the keys of those of the period before, indexed by
     province so a subscriber of two provinces does not scan the whole country's reports."""
 
-    reports: list[Report]
+    reports: list[DigestReport]
     previous: list[ReportKey]
     by_province: dict[str | None, list[int]] = field(default_factory=dict)
     previous_by_province: dict[str | None, list[ReportKey]] = field(default_factory=dict)
@@ -69,7 +69,7 @@ class _Period:
 
     def for_provinces(
         self, provinces: Sequence[str]
-    ) -> tuple[list[Report], list[ReportKey], list[ReportKey]]:
+    ) -> tuple[list[DigestReport], list[ReportKey], list[ReportKey]]:
         """Reports, their keys and the previous period's keys, narrowed to `provinces` (all if empty)."""
         if not provinces:
             return self.reports, self.keys, self.previous
@@ -127,18 +127,21 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
     """Queue every digest due at `now` and advance each subscription's watermark with it."""
     await load_places(db)
     result = TickResult()
-    async with db.session() as session:
-        candidates = await SubscriptionRepository(session).active_with_language(SUBSCRIBER_ROLES)
-    due = [(sub, lang, period) for sub, lang in candidates if (period := due_period(sub, now))]
     periods, cache = _PeriodData(), RenderCache()
-    for offset in range(0, len(due), BATCH):
-        batch = due[offset : offset + BATCH]
-        groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
-        for sub, _lang, period in batch:
-            assert sub.id is not None
-            groups[period].append(sub.id)
+    after = 0
+    while True:
+        # A page of subscriptions per transaction: ten thousand are never all in memory at once.
         async with db.session() as session:
             repo = SubscriptionRepository(session)
+            page = await repo.active_with_language(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
+            if not page:
+                break
+            after = page[-1][0].id or after
+            batch = [(sub, lang, period) for sub, lang in page if (period := due_period(sub, now))]
+            groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+            for sub, _lang, period in batch:
+                assert sub.id is not None
+                groups[period].append(sub.id)
             # Advance first: a period another instance already closed is left out (queued once).
             moved: set[int] = set()
             for (start, end), ids in groups.items():

@@ -177,6 +177,7 @@ class Report(SQLModel, table=True):
         Index("ix_reports_district_category", "district_pcode", "category", "occurred_on"),
         Index("ix_reports_reporter_created", "reporter_id", "created_at", "id"),
         Index("ix_reports_status_id", "status", "id"),
+        Index("ix_reports_status_approved", "status", "approved_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

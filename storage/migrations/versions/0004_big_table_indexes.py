@@ -1,4 +1,4 @@
-"""indexes for a big reports table: a reporter's reports, export pages by status and id
+"""indexes for a big reports table: a reporter's reports, export pages, approvals by time
 
 Revision ID: 0004_big_table_indexes
 Revises: 0003_data_protection
@@ -20,8 +20,12 @@ def upgrade() -> None:
     op.create_index("ix_reports_reporter_created", "reports", ["reporter_id", "created_at", "id"])
     # Export pages (status = ? AND id > ? ORDER BY id): an ordered walk whatever the statistics say.
     op.create_index("ix_reports_status_id", "reports", ["status", "id"])
+    # Digests, alerts and /search read approved reports by approval time; on approved_at alone,
+    # SQLite without statistics preferred the status index and walked every approved row.
+    op.create_index("ix_reports_status_approved", "reports", ["status", "approved_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_status_approved", table_name="reports")
     op.drop_index("ix_reports_status_id", table_name="reports")
     op.drop_index("ix_reports_reporter_created", table_name="reports")

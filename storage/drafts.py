@@ -62,7 +62,8 @@ class DraftRepository:
             "version": draft.version + 1,
             "updated_at": now or utcnow(),
         }
-        await self.session.execute(update(Draft).where(col(Draft.user_id) == draft.user_id).values(**values))
+        table = Draft.__table__  # type: ignore[attr-defined]  # plain Core: no ORM session sync
+        await self.session.execute(update(table).where(table.c.user_id == draft.user_id).values(**values))
         for key, value in values.items():
             set_committed_value(draft, key, value)
 

@@ -188,6 +188,13 @@ class EmulatorServer:
         self.url = f"http://{host}:{real_port}"
         return self.url
 
+    def reset(self, limits: Limits | None = None) -> None:
+        """Back to a freshly started emulator's world, on the same address (for a next test)."""
+        self.state.reset(limits)
+        self.tokens_seen.clear()
+        self.revoked_tokens.clear()
+        self.api_calls.clear()
+
     async def stop(self) -> None:
         if self._webhook_task:
             self._webhook_task.cancel()

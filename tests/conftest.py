@@ -34,9 +34,20 @@ from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from storage.models import ALL_TABLES
 from tests.harness import RELAXED, BotHarness
+from tests.parallel import use_worker_database
 
 # Reference data loaded by the migration; every other table is emptied between tests.
 _KEEP = {"provinces", "districts", "place_aliases", "border_crossings", "alembic_version"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    use_worker_database()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long-running tests first: under `-n 2` one worker takes them while the other runs
+    the rest, instead of one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
 
 
 def _test_url() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from sqlalchemy import select
 
 from bot.commands import COMMANDS
@@ -24,6 +25,7 @@ def refused(texts: list[str]) -> bool:
     return any(t == DENIED or t.startswith(NO_ACCESS) for t in texts)
 
 
+@pytest.mark.long_running
 async def test_each_role_gets_exactly_its_commands(relaxed_bot: BotHarness) -> None:
     ids = itertools.count(1000)
     wrong: list[str] = []

@@ -54,6 +54,7 @@ async def _queue_digests(bot: BotHarness, count: int, **fields: object) -> list[
     return [s.user_id for s in subs]
 
 
+@pytest.mark.long_running
 async def test_thousand_subscribers_served_once_without_429(limited_bot: BotHarness) -> None:
     """1,000 digests at the configured rate (25/s, under the emulator's 30/s): about 40 s."""
     chats = await _queue_digests(limited_bot, 1000)
@@ -71,6 +72,7 @@ async def test_thousand_subscribers_served_once_without_429(limited_bot: BotHarn
     assert await _sender(limited_bot).drain() == 0
 
 
+@pytest.mark.long_running
 async def test_replies_and_digests_share_one_budget_without_429(limited_bot: BotHarness) -> None:
     """People writing to the bot while a digest run is under way: the replies take slots of the
     same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429."""
@@ -91,6 +93,7 @@ async def test_replies_and_digests_share_one_budget_without_429(limited_bot: Bot
     assert limited_bot.emulator.state.counters["429"] == 0
 
 
+@pytest.mark.long_running
 async def test_sender_killed_midway_and_restarted_sends_the_rest_once(limited_bot: BotHarness) -> None:
     chats = await _queue_digests(limited_bot, 90)
     state = limited_bot.emulator.state
@@ -181,6 +184,7 @@ async def test_network_error_retried_with_backoff(db: Database) -> None:
     assert attempt.outcome == "network"
 
 
+@pytest.mark.long_running
 async def test_429_waits_exactly_retry_after_then_continues(bot_factory: BotFactory) -> None:
     # A chat that may receive one message every two seconds: the second part gets a 429.
     bot = await bot_factory(limits=Limits(chat_burst=1, chat_per_second=0.5), background_jobs=False)
@@ -204,6 +208,7 @@ async def test_429_waits_exactly_retry_after_then_continues(bot_factory: BotFact
         assert rows[wait.outbox_id].status == "sent"
 
 
+@pytest.mark.long_running
 async def test_application_runs_tick_and_sender_and_restart_sends_nothing_twice(
     bot_factory: BotFactory,
 ) -> None:

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.conftest import BotFactory
 from tests.harness import BotHarness
 
@@ -24,6 +26,7 @@ async def test_background_jobs_can_be_left_to_another_instance(bot_factory: BotF
     assert not {job.name for job in harness.app.job_queue.jobs()} & BACKGROUND
 
 
+@pytest.mark.long_running
 async def test_a_burst_in_one_chat_is_answered_in_full(bot: BotHarness) -> None:
     """Telegram holds back a fast run of replies to one chat (429); each reply waits its turn."""
     user = await bot.user(501, "Quick", "en", role="reporter")

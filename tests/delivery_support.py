@@ -110,8 +110,8 @@ async def get_sub(db: Database, sub_id: int) -> Subscription:
     return sub
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def hours(n: float) -> timedelta:

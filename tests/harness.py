@@ -10,7 +10,7 @@ from typing import Any
 from bot.application import SANDBOX_TOKEN, build_application
 from bot.config import Settings, load_settings
 from bot.context import KhabarApp
-from bot.emulator import EmulatorServer, EmuMessage, Limits
+from bot.emulator import EmulatorServer, EmulatorState, EmuMessage, Limits
 from storage.db import Database
 from storage.users import UserRepository
 
@@ -25,7 +25,7 @@ class SimUser:
     language_code: str | None
 
     @property
-    def state(self) -> Any:
+    def state(self) -> EmulatorState:
         return self.bot.emulator.state
 
     async def send(self, text: str) -> EmuMessage | None:

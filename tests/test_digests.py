@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from bot.digests import MAX_MESSAGE, render_digest
 from bot.i18n import use_locale
@@ -18,7 +19,7 @@ START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
 
 
 def _report(n: int, **fields: object) -> Report:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "id": n,
         "reference": f"R-2026-{n:06d}",
         "draft_token": f"t{n}",
@@ -36,7 +37,7 @@ def _report(n: int, **fields: object) -> Report:
     return Report(**values)
 
 
-def _sub(**fields: object) -> Subscription:
+def _sub(**fields: Any) -> Subscription:
     return Subscription(user_id=1, timezone="Asia/Kabul", **fields)
 
 

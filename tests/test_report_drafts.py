@@ -7,11 +7,12 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.intake import Intake
 from bot.places import places
 from storage.db import Database
-from storage.models import ChatMessage, ReportEvent, User
+from storage.models import ChatMessage, Draft, ReportEvent, User
 from storage.reports import ReportRepository
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
@@ -156,7 +157,7 @@ async def test_wipe_deletes_both_sides_and_the_draft(bot: BotHarness) -> None:
     assert confirmation.from_bot and not confirmation.deleted
     assert await draft_of(bot, user.id) is None
     async with bot.db.session() as session:
-        logged = list((await session.execute(select(ChatMessage.message_id))).scalars())
+        logged = list((await session.execute(select(col(ChatMessage.message_id)))).scalars())
     assert logged == [confirmation.message_id]
 
 
@@ -286,7 +287,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
     assert await draft_of_db(db, 315) is None
 
 
-async def draft_of_db(db: Database, user_id: int) -> object:
+async def draft_of_db(db: Database, user_id: int) -> Draft | None:
     from storage.drafts import DraftRepository
 
     async with db.session() as session:
@@ -314,11 +315,11 @@ async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -
             await intake.on_text(message_id, body, fresh=False)
 
     await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and "killed" not in draft.answers  # type: ignore[attr-defined]
+    stored = await draft_of_db(db, 316)
+    assert stored is not None and "killed" not in stored.answers
     await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and draft.answers["killed"] == 3  # type: ignore[attr-defined]
+    stored = await draft_of_db(db, 316)
+    assert stored is not None and stored.answers["killed"] == 3
 
 
 async def test_answers_sent_in_a_rush_are_applied_in_order(bot: BotHarness) -> None:

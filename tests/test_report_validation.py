@@ -3,6 +3,8 @@ stored from it. Assertions are on stored drafts and button data, not on translat
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
     choose,
@@ -34,7 +36,7 @@ async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -
     return user
 
 
-async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, object]]:
+async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, Any]]:
     draft = await draft_of(bot, user.id)
     assert draft is not None
     return draft.step, dict(draft.answers)

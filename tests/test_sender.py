@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -46,7 +47,7 @@ def _received(bot: BotHarness, chat_ids: list[int]) -> Counter[int]:
     return Counter({c: len(bot.emulator.state.bot_messages(c)) for c in chat_ids})
 
 
-async def _queue_digests(bot: BotHarness, count: int, **fields: object) -> list[int]:
+async def _queue_digests(bot: BotHarness, count: int, **fields: Any) -> list[int]:
     subs = await add_subscribers(bot, count, last_period_end=LAST, **fields)
     await add_report(bot.db, approved_at=LAST + hours(1))
     result = await due_digests(bot.db, DUE)
@@ -82,7 +83,7 @@ async def test_replies_and_digests_share_one_budget_without_429(limited_bot: Bot
     # without sharing, the sender's 20 a second and forty replies at once would still go far over.
     services.budget = SendBudget(per_second=24)
     chats = await _queue_digests(limited_bot, 150)
-    sender = Sender(limited_bot.db, limited_bot.app.bot, rate=20, budget=services.budget)  # type: ignore[arg-type]
+    sender = Sender(limited_bot.db, limited_bot.app.bot, rate=20, budget=services.budget)
     delivery = asyncio.create_task(sender.drain())
     await asyncio.sleep(1.0)  # the run is at full rate
     people = [await limited_bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]
@@ -98,7 +99,7 @@ async def test_sender_killed_midway_and_restarted_sends_the_rest_once(limited_bo
     chats = await _queue_digests(limited_bot, 90)
     state = limited_bot.emulator.state
     a_third = asyncio.Event()
-    state.listeners.append(lambda _msg: state.counters["sent"] >= 30 and a_third.set())
+    state.listeners.append(lambda _msg: a_third.set() if state.counters["sent"] >= 30 else None)
     task = asyncio.create_task(_sender(limited_bot).run())
     await asyncio.wait_for(a_third.wait(), 30)
     task.cancel()
@@ -203,7 +204,7 @@ async def test_429_waits_exactly_retry_after_then_continues(bot_factory: BotFact
     assert waits and all(d.detail == "retry after 1 s" for d in waits)
     rows = {r.id: r for r in await outbox_rows(db)}
     for wait in waits:
-        retried = next(d for d in log if d.outbox_id == wait.outbox_id and d.id > wait.id)
+        retried = next(d for d in log if d.outbox_id == wait.outbox_id and (d.id or 0) > (wait.id or 0))
         assert retried.at - wait.at >= timedelta(seconds=1)  # the wait was the one asked for
         assert rows[wait.outbox_id].status == "sent"
 

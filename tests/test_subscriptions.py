@@ -266,9 +266,9 @@ async def test_urgent_alerts_go_once_to_matching_subscribers(relaxed_bot: BotHar
     await add_report(relaxed_bot.db, approved_at=now + timedelta(minutes=1), urgent=False)
     await add_report(relaxed_bot.db, approved_at=now + timedelta(minutes=1), urgent=True, status="pending")
     assert await scan_alerts(relaxed_bot.db, now + timedelta(minutes=2)) == 1
-    [row] = await outbox_rows(relaxed_bot.db, "alert")
-    assert row.key == f"alert:{kabul.id}:{urgent.id}"
-    assert "Urgent" in row.text and urgent.reference in row.text
+    [alert] = await outbox_rows(relaxed_bot.db, "alert")
+    assert alert.key == f"alert:{kabul.id}:{urgent.id}"
+    assert "Urgent" in alert.text and urgent.reference in alert.text
     # Later scans (and the overlap re-scan) queue nothing twice.
     assert await scan_alerts(relaxed_bot.db, now + timedelta(minutes=3)) == 0
     assert len(await outbox_rows(relaxed_bot.db, "alert")) == 1

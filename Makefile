@@ -4,19 +4,40 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
-LANGS := en fa_AF ps
+# The language registry is standard-library Python, so this works before .venv exists.
+LANGS := $(shell $(PYTHON) domain/languages.py)
 PO := $(foreach lang,$(LANGS),locales/$(lang)/LC_MESSAGES/khabar.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: all run test test-sqlite test-pg lint messages locale-preview clean
+.PHONY: all run test test-sqlite test-pg lint lock upgrade-check messages locale-preview clean
 
 all: $(STAMP) $(MO)
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from the committed lock (make lock refreshes it), then the project itself
+# without resolving anything: a fresh machine installs what was tested here.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the locks after a change to pyproject.toml, keeping every pin the ranges still allow.
+lock: $(STAMP)
+	$(BIN)/python scripts/lock.py
+
+# The newest versions the ranges allow, in a separate venv, through the whole suite on SQLite: an
+# upgrade is then a deliberate commit (make lock with --upgrade, i.e. `scripts/lock.py --upgrade`).
+UPGRADE_VENV := build/upgrade-venv
+upgrade-check: $(STAMP)
+	rm -rf $(UPGRADE_VENV)
+	$(PYTHON) -m venv $(UPGRADE_VENV)
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(UPGRADE_VENV)/bin/python -m pip install --quiet --upgrade '.[dev]'
+	$(UPGRADE_VENV)/bin/python -m pip list --format=freeze > build/upgrade-versions.txt
+	@echo "== newest allowed versions that differ from the lock =="
+	@$(BIN)/python scripts/lock.py --diff build/upgrade-versions.txt || true
+	@echo "== suite on SQLite with the newest versions =="
+	env -u TEST_DATABASE_URL $(UPGRADE_VENV)/bin/python -m pytest -p no:cacheprovider
 
 locales/%/LC_MESSAGES/khabar.mo: locales/%/LC_MESSAGES/khabar.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -D khabar -i $< -o $@ -l $* >/dev/null
@@ -30,9 +51,11 @@ run: all
 	fi
 
 lint: all
-	$(BIN)/ruff check bot handlers storage tests benchmarks
-	$(BIN)/ruff format --check bot handlers storage tests benchmarks
+	$(BIN)/python scripts/lock.py --check
+	$(BIN)/ruff check bot domain handlers storage tests benchmarks scripts
+	$(BIN)/ruff format --check bot domain handlers storage tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint test-sqlite test-pg
 
@@ -58,7 +81,7 @@ test-pg: all
 # the committed catalogs. A missing catalog is created; check its Plural-Forms header against CLDR
 # (tests/test_translations.py does) before committing it.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --add-comments=TRANSLATORS: --no-location --sort-output \
 		--project=khabar -o locales/khabar.pot .
 	for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/khabar.po ]; then \
@@ -72,7 +95,7 @@ messages: $(STAMP)
 
 # Every catalog message and form label in the three languages side by side, for a human reviewer.
 locale-preview: all
-	$(BIN)/python -m bot.i18n_preview -o build/locale-preview.md
+	$(BIN)/python -m bot.runtime.i18n_preview -o build/locale-preview.md
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

@@ -26,6 +26,8 @@ import time
 from collections.abc import Awaitable
 from pathlib import Path
 
+from bot.forms.actions import ReportAction, pack
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
@@ -34,7 +36,7 @@ from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from storage.models import Report
 from tests.harness import BotHarness, SimUser
-from tests.report_helpers import choose, pick, press, province_district_code, reporter
+from tests.report_helpers import action_prefix, choose, pick, press, province_district_code, reporter
 
 CATEGORY = "other_security"
 
@@ -48,21 +50,24 @@ async def timed(waits: list[float], step: Awaitable[object]) -> None:
 
 async def file_report(user: SimUser, waits: list[float]) -> None:
     await timed(waits, user.send("/report"))
-    await timed(waits, press(user, f"rep:k:{CATEGORY}"))
-    await timed(waits, choose(user, "y", "occurred_on", "1"))
-    await timed(waits, choose(user, "s", "time_of_day"))
+    await timed(waits, press(user, pack(ReportAction.CATEGORY, CATEGORY)))
+    await timed(waits, choose(user, ReportAction.DAY, "occurred_on", "1"))
+    await timed(waits, choose(user, ReportAction.SKIP, "time_of_day"))
     await timed(waits, user.send("Jani Khail"))
-    await timed(waits, choose(user, "p", "province", province_district_code(user, "Jani Khail", "AF13")))
-    await timed(waits, choose(user, "s", "place_name"))
-    await timed(waits, choose(user, "s", "location"))
+    await timed(
+        waits,
+        choose(user, ReportAction.PLACE, "province", province_district_code(user, "Jani Khail", "AF13")),
+    )
+    await timed(waits, choose(user, ReportAction.SKIP, "place_name"))
+    await timed(waits, choose(user, ReportAction.SKIP, "location"))
     await timed(waits, pick(user, CATEGORY, "incident_type", "abduction"))
     await timed(waits, pick(user, CATEGORY, "aid_workers_affected", "yes"))
     await timed(waits, user.send("0"))
     await timed(waits, user.send("1"))
     await timed(waits, user.send("Two staff were taken at a checkpoint on the main road."))
     await timed(waits, pick(user, CATEGORY, "source_type", "official"))
-    await timed(waits, choose(user, "s", "photos"))
-    await timed(waits, press(user, "rep:ok:"))
+    await timed(waits, choose(user, ReportAction.SKIP, "photos"))
+    await timed(waits, press(user, action_prefix(ReportAction.SUBMIT)))
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -22,11 +22,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
+from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
 
-APPROVED = "approved"
-CERTAINTIES = ("confirmed", "probable", "possible")
 PAGE_SIZE = 500
 PERIODS = {"7": 7, "30": 30, "all": None}  # the chat's choices: days back, or everything
 
@@ -82,7 +81,7 @@ CORE_COLUMNS = (
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
 # Tags of the form columns holding counts, typed as numbers in JSON and GeoJSON.
-_NUMBER_TAGS = {f.hxl for form in FORMS.values() for f in form.fields if f.type in ("integer", "photo")}
+_NUMBER_TAGS = {f.hxl for form in FORMS.values() for f in form.fields if f.kind.numeric_export}
 
 
 def _form_columns() -> tuple[Column, ...]:
@@ -167,7 +166,7 @@ def parse_filters(params: Mapping[str, str | None]) -> ReportFilter:
         until=until,
         provinces=_values("province", province.upper() if province else None),
         categories=_values("category", params.get("category"), CATEGORY_CODES),
-        certainties=_values("certainty", params.get("certainty"), CERTAINTIES),
+        certainties=_values("certainty", params.get("certainty"), Certainty),
     )
 
 
@@ -203,12 +202,11 @@ def record(row: ExportRow) -> dict[str, Any]:
                 by_tag[tag] = _number(value) if tag in _NUMBER_TAGS else value
     # The report's own columns are the moderated facts; a field marked sensitive hides its fact too.
     hidden_fields = [f for f in form.fields if f.name in hidden] if form else []
-    hidden_types = {f.type for f in hidden_fields}
-    hidden_levels = {f.level for f in hidden_fields if f.type == "admin_area"}
-    province = None if "province" in hidden_levels else row.province_pcode
-    district = None if "district" in hidden_levels or province is None else row.district_pcode
-    lat, lon, source = _point(row, gps="location" not in hidden_types, district=district, province=province)
-    occurred = None if "date" in hidden_types else row.occurred_on
+    hidden_facts = {name for f in hidden_fields for name in f.kind.fact_names(f)}
+    province = None if "province_pcode" in hidden_facts else row.province_pcode
+    district = None if "district_pcode" in hidden_facts or province is None else row.district_pcode
+    lat, lon, source = _point(row, gps="lat" not in hidden_facts, district=district, province=province)
+    occurred = None if "occurred_on" in hidden_facts else row.occurred_on
     values: dict[str, Any] = {
         "id": row.reference,
         "occurred_on": occurred.isoformat() if occurred else None,
@@ -267,7 +265,9 @@ async def approved_rows(
     after = 0
     while True:
         async with db.session() as session:
-            page = await report_page(session, filters, status=APPROVED, after_id=after, limit=page_size)
+            page = await report_page(
+                session, filters, status=ReportStatus.APPROVED, after_id=after, limit=page_size
+            )
         if page:
             yield page
         if len(page) < page_size:
@@ -275,10 +275,24 @@ async def approved_rows(
         after = page[-1].id
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV/HXL cell: text that a spreadsheet would run as a formula gets a leading apostrophe
+    (review finding 3). Numbers stay numbers, so a negative count is still a number."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([[cell(v) for v in row] for row in rows])
     return buffer.getvalue()
 
 

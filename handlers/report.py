@@ -1,6 +1,6 @@
 """/report, /myreports, /back, /skip, /cancel and every answer of the report conversation.
 
-Thin: parse the update, let `bot.intake.Intake` apply it to the draft (committed before replying),
+Thin: parse the update, let `bot.intake.flow.Intake` apply it to the draft (committed before replying),
 render the screens it returns.
 """
 
@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import KhabarApp, KhabarContext
-from bot.intake import Intake, Outcome, Screen
-from bot.places import load_places
+from bot.intake.flow import Intake
+from bot.intake.screens import Outcome, Screen
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.fallback import stray_message
 from handlers.wipe import delete_conversation
@@ -47,7 +47,7 @@ async def _run(
     account = context.account
     assert account is not None
     services = context.services
-    gazetteer = await load_places(services.db)
+    gazetteer = services.places
     async with services.db.session() as session:
         intake = Intake(
             session,
@@ -115,7 +115,7 @@ async def report_message(update: Update, context: KhabarContext) -> None:
     action: Callable[[Intake], Awaitable[Outcome]]
     if message.photo:
         file_id = message.photo[-1].file_id
-        action = lambda intake: intake.on_photo(message.message_id, file_id, fresh=fresh)  # noqa: E731
+        action = lambda intake: intake.on_media(message.message_id, "photo", file_id, fresh=fresh)  # noqa: E731
     elif message.location:
         lat, lon = message.location.latitude, message.location.longitude
         action = lambda intake: intake.on_location(message.message_id, lat, lon, fresh=fresh)  # noqa: E731

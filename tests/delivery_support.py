@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.emulator import Limits
+from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.models import Delivery, Outbox, Report, Subscription, User
 from tests.harness import BotHarness
@@ -80,8 +81,8 @@ async def add_report(
         district_pcode=district,
         killed=killed,
         injured=injured,
-        status=status,
-        certainty=certainty,
+        status=ReportStatus(status),
+        certainty=Certainty(certainty),
         urgent=urgent,
         sensitive_fields=list(sensitive),
         approved_at=approved_at if status == "approved" else None,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.forms.engine import report_facts
-from handlers.moderation import BIDI_MARKS, PROMPT_MARK
+from domain.vocabulary import AuditAction
+from handlers.moderation.views import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
 from storage.reports import ReportRepository
@@ -66,7 +67,7 @@ async def make_report(
             created_at=now,
             updated_at=now,
         )
-        event = ReportEvent(report_id=0, actor_id=reporter_id, action="submitted", at=now)
+        event = ReportEvent(report_id=0, actor_id=reporter_id, action=AuditAction.SUBMITTED, at=now)
         return await reports.add(report, event)
 
 

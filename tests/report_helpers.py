@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.emulator import Limits
+from bot.forms.actions import PREFIX, ReportAction, pack
 from storage.models import Draft, Report
 from tests.harness import BotHarness, SimUser
 
@@ -33,6 +34,11 @@ def data_of(user: SimUser, prefix: str) -> str:
     raise AssertionError(f"no button with data {prefix!r}; buttons: {user.buttons}")
 
 
+def action_prefix(action: ReportAction) -> str:
+    """The start of the data of every report button with this action ("rep:ok:" for Submit)."""
+    return pack(action, "")
+
+
 async def press(user: SimUser, prefix: str) -> None:
     """Press by callback data (labels are translated, data is not)."""
     data = data_of(user, prefix)
@@ -42,14 +48,14 @@ async def press(user: SimUser, prefix: str) -> None:
             return
 
 
-async def choose(user: SimUser, action: str, field: str, arg: str = "") -> None:
+async def choose(user: SimUser, action: ReportAction, field: str, arg: str = "") -> None:
     """Press the `rep:<action>:<token>:<field>[:<arg>]` button of the current question."""
     for message in reversed(user.replies):
         for row in message.buttons:
             for button in row:
                 parts = str(button.get("callback_data", "")).split(":")
                 if (
-                    parts[:2] == ["rep", action]
+                    parts[:2] == [PREFIX, action]
                     and parts[3:4] == [field]
                     and (not arg or parts[4:5] == [arg])
                 ):
@@ -66,18 +72,18 @@ def option_index(category: str, field: str, code: str) -> str:
 
 
 async def pick(user: SimUser, category: str, field: str, code: str) -> None:
-    await choose(user, "o", field, option_index(category, field, code))
+    await choose(user, ReportAction.OPTION, field, option_index(category, field, code))
 
 
 async def toggle(user: SimUser, category: str, field: str, *codes: str) -> None:
     for code in codes:
-        await choose(user, "t", field, option_index(category, field, code))
-    await choose(user, "d", field)
+        await choose(user, ReportAction.TOGGLE, field, option_index(category, field, code))
+    await choose(user, ReportAction.DONE, field)
 
 
 async def start_report(user: SimUser, category: str) -> None:
     await user.send("/report")
-    await press(user, f"rep:k:{category}")
+    await press(user, pack(ReportAction.CATEGORY, category))
 
 
 async def opening(
@@ -86,24 +92,24 @@ async def opening(
     """Start a report and answer the questions every form opens with: a day from the buttons (0 is
     today), no time of day, the district typed and picked, no place name, no GPS."""
     await start_report(user, category)
-    await choose(user, "y", "occurred_on", day)
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.DAY, "occurred_on", day)
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await place(user, *place_at)
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await choose(user, ReportAction.SKIP, "place_name")
+    await choose(user, ReportAction.SKIP, "location")
 
 
 async def place(user: SimUser, province: str, district: str) -> None:
     """Answer province and district by typing the district's English name and picking it."""
     await user.send(district)
-    await choose(user, "p", "province", province_district_code(user, district, province))
+    await choose(user, ReportAction.PLACE, "province", province_district_code(user, district, province))
 
 
 def province_district_code(user: SimUser, name: str, province: str) -> str:
     for row in user.last_reply.buttons if user.last_reply else []:
         for button in row:
             parts = str(button.get("callback_data", "")).split(":")
-            if parts[:2] == ["rep", "p"] and parts[-1].startswith(province):
+            if parts[:2] == [PREFIX, ReportAction.PLACE] and parts[-1].startswith(province):
                 return parts[-1]
     raise AssertionError(f"no candidate in {province}: {user.buttons}")
 
@@ -123,8 +129,8 @@ async def finish(user: SimUser, category: str, description: str = "Shelling hit 
     """Description, source, no photos, then Submit."""
     await user.send(description)
     await pick(user, category, "source_type", "witness")
-    await choose(user, "s", "photos")
-    await press(user, "rep:ok:")
+    await choose(user, ReportAction.SKIP, "photos")
+    await press(user, action_prefix(ReportAction.SUBMIT))
 
 
 def answers_subset(report: Report, expected: dict[str, Any]) -> None:

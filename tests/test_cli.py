@@ -11,10 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer
+from bot.runtime.application import SANDBOX_TOKEN
+from domain.vocabulary import OutboxKind
+from storage import outbox
 from storage.db import Database
-from storage.models import BorderCrossing, District, PlaceAlias, Province
+from storage.models import BorderCrossing, District, Outbox, PlaceAlias, Province, User
 from storage.users import UserRepository
 from tests.botproc import clean_env, khabar, scratch_db_url
 
@@ -166,3 +168,32 @@ async def test_sandbox_takes_a_free_port_when_the_default_is_taken(tmp_path: Pat
     assert "Port 8081 is in use; the emulator took a free one." in result.stdout
     assert "Emulator at http://127.0.0.1:8081." not in result.stdout
     assert "Welcome to Khabar" in result.stdout
+
+
+async def test_sandbox_never_touches_the_configured_database(
+    tmp_path: Path, db: Database, database_url: str
+) -> None:
+    """DATABASE_URL names a real database with a pending digest and real users: the sandbox keeps
+    to its own scratch database, so the digest is not drained into the emulator and no test roles
+    are written (security review finding 8)."""
+    async with db.session() as session:
+        await outbox.enqueue(session, key="real-digest", chat_id=7001, kind=OutboxKind.DIGEST, text="real")
+        await UserRepository(session).set_role(7001, "coordinator")
+        await session.commit()
+    async with db.session() as session:
+        before = sorted((u.id, u.role) for u in (await session.execute(select(User))).scalars())
+    script = tmp_path / "chat.txt"
+    script.write_text("/start\n#1\n:quit\n", encoding="utf-8")
+    env = clean_env(DATABASE_URL=database_url, EXPORT_TOKENS="partner:" + "s" * 20, HTTP_PORT="0")
+    result = await asyncio.to_thread(
+        khabar, "sandbox", "--port", "0", "--script", str(script), env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    async with db.session() as session:
+        rows = (await session.execute(select(Outbox))).scalars().all()
+        after = sorted((u.id, u.role) for u in (await session.execute(select(User))).scalars())
+    assert [(r.key, r.status, r.attempts) for r in rows] == [("real-digest", "pending", 0)]
+    assert after == before == [(7001, "coordinator")]
+    assert "Sandbox database: sqlite+aiosqlite:///./var/sandbox.db." in result.stdout
+    assert "Language set to English." in result.stdout  # the sandbox did run the chat
+    assert (tmp_path / "var" / "sandbox.db").exists()

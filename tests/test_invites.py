@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import invites
+from handlers.callbacks import InviteRevoke, ModerationAction, ModerationPress
 from storage.db import Database
 from storage.models import AdminEvent, Invite
 from storage.users import UserRepository
@@ -101,7 +102,7 @@ async def test_revoke_button_stops_the_invite(relaxed_bot: BotHarness) -> None:
     assert admin.last_alert == "Invite revoked."
     assert "No open invites" in admin.last_text
     # A replayed press of the same button changes nothing more.
-    await admin.press_data(f"inv:revoke:{1}")
+    await admin.press_data(InviteRevoke(1).pack())
     assert admin.last_alert == "That invite was already revoked."
 
     newcomer = await relaxed_bot.user(500, "N", "en")
@@ -115,7 +116,7 @@ async def test_non_admin_cannot_make_or_revoke_invites(relaxed_bot: BotHarness) 
     moderator = await relaxed_bot.user(2, "Mod", role="moderator")
     await moderator.send("/invite reporter")
     assert moderator.last_text == "You don't have permission to do that."
-    await moderator.press_data("inv:revoke:1")
+    await moderator.press_data(InviteRevoke(1).pack())
     assert moderator.last_alert == "You don't have permission to do that."
     async with relaxed_bot.db.session() as session:
         invite = (await session.execute(select(Invite))).scalars().one()
@@ -160,7 +161,7 @@ async def test_stranger_start_and_other_updates_reveal_nothing(relaxed_bot: BotH
     for text in ("/pending", "/report", "/users", "hello", "/history R-2026-000001"):
         await stranger.send(text)
         assert NO_ACCESS in stranger.last_text
-    await stranger.press_data("mod:ap:1:0")
+    await stranger.press_data(ModerationPress(ModerationAction.APPROVE, 1, 0).pack())
     assert stranger.last_alert is not None and NO_ACCESS in stranger.last_alert
 
 
@@ -181,7 +182,7 @@ def test_cli_invite_create_and_admin_grant_are_audited(
     import asyncio
     from pathlib import Path
 
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     url = f"sqlite+aiosqlite:///{Path(str(tmp_path)) / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.moderation import ANSWER_PREFIX
+from bot.forms.actions import ReportAction
+from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness
 from tests.moderation_support import (
@@ -36,10 +37,10 @@ async def test_pending_shows_oldest_card_with_answers_and_possible_duplicates(
     assert moderator.buttons == [
         "Approve",
         "Reject",
-        "Needs info",
+        "Ask the reporter",
         "Duplicate of",
         "Edit an answer",
-        "Mark sensitive",
+        "Hide sensitive answers",
         "Skip",
     ]
     await moderator.press("Skip")
@@ -55,7 +56,7 @@ async def test_audit_trail_from_submission_to_approval(relaxed_bot: BotHarness) 
     assert moderator.buttons == ["Confirmed", "Probable", "Possible", "Back"]
     await moderator.press("Probable")
     await moderator.press("Urgent")
-    assert moderator.last_text == f"Report {report.reference} approved as Probable, urgent."
+    assert moderator.last_text == f"Report {report.reference} approved as urgent. Certainty: Probable."
 
     stored = await load_report(relaxed_bot.db, report.id)
     assert (stored.status, stored.certainty, stored.urgent) == ("approved", "probable", True)
@@ -71,7 +72,7 @@ async def test_audit_trail_from_submission_to_approval(relaxed_bot: BotHarness) 
 
     [notice] = await notices(relaxed_bot.db, REPORTER_ID)
     assert notice.key == f"notice:{report.id}:{events[1].id}" and notice.kind == "notice"
-    assert report.reference in notice.text and "verified" in notice.text
+    assert report.reference in notice.text and "approved" in notice.text
     assert "Moderator Name" not in notice.text and str(MODERATOR_ID) not in notice.text
 
     admin = await relaxed_bot.user(1, "Admin", role="admin")
@@ -106,7 +107,14 @@ async def test_reject_with_preset_or_typed_reason(relaxed_bot: BotHarness) -> No
     assert len(texts) == 2
     # Rendered in the reporter's language: Dari wraps the Latin reference in isolates.
     assert all("\u2068" in t for t in texts)
-    assert "Location does not match the description." in texts[1]
+    # A typed reason stays in the bot: the notice links to it, and only the reporter can open it.
+    assert "Location does not match the description." not in texts[1]
+    assert f"?start={REASON_PREFIX}{second.reference}" in texts[1]
+    reporter = await relaxed_bot.user(REPORTER_ID, "Field", language_code="fa")
+    await reporter.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description" in reporter.last_text
+    await moderator.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description." not in moderator.last_text
 
 
 async def test_needs_info_round_trip(relaxed_bot: BotHarness) -> None:
@@ -114,7 +122,7 @@ async def test_needs_info_round_trip(relaxed_bot: BotHarness) -> None:
     report = await make_report(relaxed_bot.db, REPORTER_ID)
     moderator = await relaxed_bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     await reply(moderator, "Was anyone from the vaccination team hurt?")
     assert "was sent to the reporter" in moderator.last_text
     assert (await load_report(relaxed_bot.db, report.id)).status == "needs_info"
@@ -122,7 +130,7 @@ async def test_needs_info_round_trip(relaxed_bot: BotHarness) -> None:
     assert moderator.last_text == "No reports are waiting for review."
 
     [notice] = await notices(relaxed_bot.db, REPORTER_ID)
-    assert "Was anyone from the vaccination team hurt?" in notice.text
+    assert "Was anyone from the vaccination team hurt?" not in notice.text  # shown by the link
     link = f"?start={ANSWER_PREFIX}{report.reference}"
     assert link in notice.text and "Mod" not in notice.text
 
@@ -289,7 +297,7 @@ async def test_mark_sensitive(relaxed_bot: BotHarness) -> None:
     report = await make_report(relaxed_bot.db, REPORTER_ID)
     moderator = await relaxed_bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Mark sensitive")
+    await moderator.press("Hide sensitive answers")
     await moderator.press("Description")
     assert "🔒 Description" in moderator.buttons
     await moderator.press("Done")
@@ -305,13 +313,13 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(relaxed_bot: BotHar
     field = await reporter(relaxed_bot, 106)
     await start_report(field, "control_change")
     await field.send("2026-11-20")
-    await choose(field, "s", "time_of_day")
+    await choose(field, ReportAction.SKIP, "time_of_day")
     await place(field, "AF30", "Nahr-i-Saraj")
-    await choose(field, "s", "place_name")
-    await choose(field, "s", "location")
+    await choose(field, ReportAction.SKIP, "place_name")
+    await choose(field, ReportAction.SKIP, "location")
     await pick(field, "control_change", "site_type", "checkpoint")
     await field.send("Group A")
-    await choose(field, "s", "new_control")
+    await choose(field, ReportAction.SKIP, "new_control")
     await pick(field, "control_change", "fighting", "no")
     await field.send("0")
     await field.send("1")
@@ -329,7 +337,7 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(relaxed_bot: BotHar
     await admin.send(f"/history {report.reference}")
     lines = admin.last_text.splitlines()
     assert len(lines) == 3
-    assert "user 106: submitted" in lines[1]
+    assert "reporter: submitted" in lines[1] and "106" not in lines[1]  # never the Telegram id
     assert f"user {MODERATOR_ID}: approved" in lines[2] and "Status: pending review → approved" in lines[2]
     [notice] = await notices(relaxed_bot.db, field.id)
     assert report.reference in notice.text
@@ -352,8 +360,9 @@ async def test_needs_info_round_trip_in_dari_and_pashto(relaxed_bot: BotHarness)
     await reply(moderator, "آیا کسی زخمی شد؟")
     assert (await load_report(relaxed_bot.db, report.id)).status == "needs_info"
     [notice] = await notices(relaxed_bot.db, REPORTER_ID)
-    assert "آیا کسی زخمی شد؟" in notice.text and "\u2068" in notice.text  # rendered for Pashto
+    assert "آیا کسی زخمی شد؟" not in notice.text and "\u2068" in notice.text  # rendered for Pashto
     await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "آیا کسی زخمی شد؟" in reporter.last_text  # the link shows the question
     await reply(reporter, "هو، دوه کسان.")
     stored = await load_report(relaxed_bot.db, report.id)
     assert stored.status == "pending"

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.intake import Intake
-from bot.places import places
+from bot.forms.actions import ReportAction
+from handlers.callbacks import WipeSetting
 from storage.db import Database
-from storage.models import ChatMessage, Draft, ReportEvent, User
+from storage.models import ChatMessage, ReportEvent, User
 from storage.reports import ReportRepository
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
+    action_prefix,
     choose,
     data_of,
     draft_of,
@@ -37,13 +38,13 @@ async def to_summary(user: SimUser) -> None:
     await user.send("2")
     await user.send("Robbery on the road.")
     await pick(user, "other_security", "source_type", "media")
-    await choose(user, "s", "photos")
+    await choose(user, ReportAction.SKIP, "photos")
 
 
 async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness) -> None:
     user = await reporter(bot, 301, language="fa_AF")
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "1")
+    await choose(user, ReportAction.DAY, "occurred_on", "1")
     await pick(user, "other_security", "time_of_day", "evening")
     before = await draft_of(bot, user.id)
     assert before is not None and before.step == "province"
@@ -53,10 +54,12 @@ async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness)
     await user.send("Paghman")  # first message after the restart: asks continue / discard
     after = await draft_of(bot, user.id)
     assert after is not None and after.step == "province" and after.answers == before.answers
-    assert data_of(user, "rep:r:") and data_of(user, "rep:x:")
-    await press(user, "rep:r:")  # continue: the same question again
+    assert data_of(user, action_prefix(ReportAction.RESUME)) and data_of(
+        user, action_prefix(ReportAction.DISCARD)
+    )
+    await press(user, action_prefix(ReportAction.RESUME))  # continue: the same question again
     await user.send("Paghman")
-    await choose(user, "p", "province", "AF0102")
+    await choose(user, ReportAction.PLACE, "province", "AF0102")
     resumed = await draft_of(bot, user.id)
     assert resumed is not None and resumed.step == "place_name"
     assert resumed.answers["occurred_on"] == before.answers["occurred_on"]
@@ -67,7 +70,7 @@ async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness)
 async def test_a_button_after_restart_applies_directly(bot: BotHarness) -> None:
     user = await reporter(bot, 302)
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await bot.restart()
     await pick(user, "other_security", "time_of_day", "night")
     draft = await draft_of(bot, user.id)
@@ -77,10 +80,10 @@ async def test_a_button_after_restart_applies_directly(bot: BotHarness) -> None:
 async def test_report_command_with_a_draft_offers_continue_or_discard(bot: BotHarness) -> None:
     user = await reporter(bot, 303)
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     token = (await draft_of(bot, user.id)).token  # type: ignore[union-attr]
     await user.send("/report")
-    await press(user, "rep:x:")  # discard
+    await press(user, action_prefix(ReportAction.DISCARD))  # discard
     assert await draft_of(bot, user.id) is None
     await start_report(user, "displacement")
     draft = await draft_of(bot, user.id)
@@ -105,7 +108,7 @@ async def test_a_replayed_old_message_is_not_applied_to_the_next_field(bot: BotH
 async def test_double_submit_and_replayed_callback_make_one_report(bot: BotHarness) -> None:
     user = await reporter(bot, 305)
     await to_summary(user)
-    submit = data_of(user, "rep:ok:")
+    submit = data_of(user, action_prefix(ReportAction.SUBMIT))
     summary = user.last_reply
     assert summary is not None
     state = bot.emulator.state
@@ -129,7 +132,7 @@ async def test_references_are_sequential_per_year(bot: BotHarness) -> None:
     for n, uid in enumerate((306, 307), start=1):
         user = await reporter(bot, uid)
         await to_summary(user)
-        await press(user, "rep:ok:")
+        await press(user, action_prefix(ReportAction.SUBMIT))
         [report] = await reports_of(bot, uid)
         assert report.reference == f"R-{year}-{n:06d}"
 
@@ -147,7 +150,7 @@ async def test_wipe_deletes_both_sides_and_the_draft(bot: BotHarness) -> None:
     user = await reporter(bot, 308)
     await user.send("/help")
     await start_report(user, "other_security")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await user.send("typed text")
     await user.send("/wipe")
     messages = bot.emulator.state.messages[user.id]
@@ -166,7 +169,7 @@ async def test_wipe_after_submit_keeps_only_the_confirmation(bot: BotHarness) ->
     await user.send("/help")
     before = [m.message_id for m in bot.emulator.state.messages[user.id]]
     await to_summary(user)
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)
     visible = [m for m in bot.emulator.state.messages[user.id] if not m.deleted]
     assert [m.message_id for m in visible[:-1]] == before  # what came before /report stays
@@ -176,15 +179,15 @@ async def test_wipe_after_submit_keeps_only_the_confirmation(bot: BotHarness) ->
 async def test_settings_turns_wipe_after_submit_off(bot: BotHarness) -> None:
     user = await reporter(bot, 310)
     await user.send("/settings")
-    await press(user, "set:wipe:0")
+    await press(user, WipeSetting(False).pack())
     async with bot.db.session() as session:
         account = await session.get(User, user.id)
         assert account is not None and account.wipe_after_submit is False
     await to_summary(user)
-    await press(user, "rep:ok:")
+    await press(user, action_prefix(ReportAction.SUBMIT))
     assert not any(m.deleted for m in bot.emulator.state.messages[user.id])
     await user.send("/settings")
-    await press(user, "set:wipe:1")
+    await press(user, WipeSetting(True).pack())
     async with bot.db.session() as session:
         account = await session.get(User, user.id)
         assert account is not None and account.wipe_after_submit is True
@@ -199,9 +202,9 @@ async def test_myreports_lists_own_reports_only(bot: BotHarness) -> None:
     other = await reporter(bot, 312)
     for _ in range(2):
         await to_summary(user)
-        await press(user, "rep:ok:")
+        await press(user, action_prefix(ReportAction.SUBMIT))
     await to_summary(other)
-    await press(other, "rep:ok:")
+    await press(other, action_prefix(ReportAction.SUBMIT))
     await user.send("/myreports")
     mine = await reports_of(bot, user.id)
     theirs = await reports_of(bot, other.id)
@@ -209,117 +212,16 @@ async def test_myreports_lists_own_reports_only(bot: BotHarness) -> None:
     assert theirs[0].reference not in user.last_text
 
 
-async def test_intake_service_without_telegram(db: Database) -> None:
-    """The service runs on a session and a clock alone (what the handlers wrap)."""
-    async with db.session() as session:
-        account = User(id=313, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-        from zoneinfo import ZoneInfo
-
-        intake = Intake(session, account, places(), now=now, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-        outcome = await intake.begin(message_id=None)
-        code = outcome.screens[0].rows[0][0].data
-        outcome = await intake.on_button(code)
-        date_button = next(
-            b.data for row in outcome.screens[0].rows for b in row if b.data.startswith("rep:y:")
-        )
-        await intake.on_button(date_button)
-        outcome = await intake.on_text(10, "2026-03-02", fresh=False)  # tomorrow: refused
-        assert outcome.screens and "⚠️" in outcome.screens[0].text
-
-
 async def test_finish_helper_used_by_flows(bot: BotHarness) -> None:
     user = await reporter(bot, 314)
     await opening(user, "other_security")
     await pick(user, "other_security", "incident_type", "threat")
     await pick(user, "other_security", "aid_workers_affected", "unknown")
-    await choose(user, "u", "killed")
-    await choose(user, "u", "injured")
+    await choose(user, ReportAction.UNKNOWN, "killed")
+    await choose(user, ReportAction.UNKNOWN, "injured")
     await finish(user, "other_security")
     [report] = await reports_of(bot, user.id)
     assert report.killed is None and report.answers["killed"] == "unknown"
-
-
-async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> None:
-    """Two bot instances (two sessions) handling Submit of the same draft at once."""
-    from zoneinfo import ZoneInfo
-
-    from storage.drafts import DraftRepository
-    from storage.models import Report
-
-    answers = {
-        "occurred_on": "2026-03-01",
-        "province": "AF01",
-        "district": "AF0102",
-        "incident_type": "crime",
-        "aid_workers_affected": "no",
-        "killed": 0,
-        "injured": 0,
-        "description": "x",
-        "source_type": "media",
-    }
-    async with db.session() as session:
-        account = User(id=315, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        drafts = DraftRepository(session)
-        draft = await drafts.start(315, "other_security", "ab" * 16, "@summary")
-        await drafts.save(draft, answers, {}, "@summary")
-
-    async def submit() -> None:
-        async with db.session() as session:
-            intake = Intake(
-                session,
-                account,
-                places(),
-                now=datetime(2026, 3, 2, tzinfo=UTC),
-                tz=ZoneInfo("Asia/Kabul"),
-                wipe_default=False,
-            )
-            await intake.on_button("rep:ok:abababab")
-
-    await asyncio.gather(submit(), submit())
-    async with db.session() as session:
-        reports = list((await session.execute(select(Report))).scalars())
-    assert [r.reference for r in reports] == ["R-2026-000001"]
-    assert await draft_of_db(db, 315) is None
-
-
-async def draft_of_db(db: Database, user_id: int) -> Draft | None:
-    from storage.drafts import DraftRepository
-
-    async with db.session() as session:
-        return await DraftRepository(session).get(user_id)
-
-
-async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -> None:
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from storage.drafts import DraftRepository
-
-    start = datetime.now(UTC)
-    async with db.session() as session:
-        account = User(id=316, role="reporter", language="en")
-        session.add(account)
-        await session.flush()
-        drafts = DraftRepository(session)
-        draft = await drafts.start(316, "other_security", "cd" * 16, "killed")
-        await drafts.save(draft, {"occurred_on": start.date().isoformat()}, {}, "killed")
-
-    async def text(at: datetime, message_id: int, body: str) -> None:
-        async with db.session() as session:
-            intake = Intake(session, account, places(), now=at, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-            await intake.on_text(message_id, body, fresh=False)
-
-    await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
-    stored = await draft_of_db(db, 316)
-    assert stored is not None and "killed" not in stored.answers
-    await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
-    stored = await draft_of_db(db, 316)
-    assert stored is not None and stored.answers["killed"] == 3
 
 
 async def test_answers_sent_in_a_rush_are_applied_in_order(bot: BotHarness) -> None:

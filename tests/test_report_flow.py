@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.forms.actions import ReportAction
 from tests.harness import BotHarness
 from tests.report_helpers import (
+    action_prefix,
     answers_subset,
     choose,
     draft_of,
@@ -30,7 +32,7 @@ def kabul_today(days_ago: int = 0) -> str:
 async def test_health_attack_full_flow_english(bot: BotHarness) -> None:
     user = await reporter(bot)
     await start_report(user, "health_attack")
-    await choose(user, "y", "occurred_on", "1")  # yesterday
+    await choose(user, ReportAction.DAY, "occurred_on", "1")  # yesterday
     await pick(user, "health_attack", "time_of_day", "morning")
     await place(user, "AF12", "Jani Khel")
     await user.send("Near the bazaar")
@@ -42,7 +44,7 @@ async def test_health_attack_full_flow_english(bot: BotHarness) -> None:
     await pick(user, "health_attack", "services_interrupted", "yes")
     await pick(user, "health_attack", "perpetrator", "unknown")
     await user.send("2")
-    await choose(user, "u", "injured")
+    await choose(user, ReportAction.UNKNOWN, "injured")
     await finish(user, "health_attack")
     [report] = await reports_of(bot, user.id)
     assert report.reference.startswith(f"R-{datetime.now(UTC).year}-")
@@ -74,12 +76,12 @@ async def test_medical_supplies_loss_in_dari_with_persian_digits_and_hijri_date(
     await start_report(user, "medical_supplies_loss")
     day = jdatetime.date.fromgregorian(date=datetime.fromisoformat(kabul_today(3)).date())
     await user.send(local(f"{day.year}/{day.month:02d}/{day.day:02d}"))
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await user.send("هرات")  # Dari name: the province Hirat and its district of the same name
-    await choose(user, "p", "province", "AF32")
-    await choose(user, "p", "district", "AF3201")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await choose(user, ReportAction.PLACE, "province", "AF32")
+    await choose(user, ReportAction.PLACE, "district", "AF3201")
+    await choose(user, ReportAction.SKIP, "place_name")
+    await choose(user, ReportAction.SKIP, "location")
     await pick(user, "medical_supplies_loss", "supply_type", "vaccines")
     await toggle(user, "medical_supplies_loss", "antigens", "opv", "measles")
     await user.send("۱۲٬۵۰۰")
@@ -106,7 +108,7 @@ def local(text: str) -> str:
 async def test_border_crossing_in_pashto_listed_crossing_places_itself(bot: BotHarness) -> None:
     user = await reporter(bot, 103, language="ps")
     await start_report(user, "border_crossing")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await pick(user, "border_crossing", "time_of_day", "night")
     await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
     await pick(user, "border_crossing", "status", "closed")
@@ -127,19 +129,19 @@ async def test_border_crossing_in_pashto_listed_crossing_places_itself(bot: BotH
 async def test_border_crossing_other_asks_the_place_in_pashto_spelling(bot: BotHarness) -> None:
     user = await reporter(bot, 104, language="ps")
     await start_report(user, "border_crossing")
-    await choose(user, "y", "occurred_on", "2")
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.DAY, "occurred_on", "2")
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await pick(user, "border_crossing", "crossing", "other")
     await user.send("ننګرهار")  # Pashto spelling (ګ), Dari has ننگرهار
-    await choose(user, "p", "province", "AF06")
-    await choose(user, "p", "district", "other")
+    await choose(user, ReportAction.PLACE, "province", "AF06")
+    await choose(user, ReportAction.PLACE, "district", "other")
     await user.send("Nawa Pass")  # required once the district is not listed
-    await choose(user, "s", "location")
+    await choose(user, ReportAction.SKIP, "location")
     await pick(user, "border_crossing", "status", "restricted")
-    await choose(user, "u", "people_crossing")
+    await choose(user, ReportAction.UNKNOWN, "people_crossing")
     await pick(user, "border_crossing", "goods_blocked", "unknown")
-    await choose(user, "u", "killed")
-    await choose(user, "u", "injured")
+    await choose(user, ReportAction.UNKNOWN, "killed")
+    await choose(user, ReportAction.UNKNOWN, "injured")
     await finish(user, "border_crossing")
     [report] = await reports_of(bot, user.id)
     assert (report.province_pcode, report.district_pcode) == ("AF06", None)
@@ -150,12 +152,12 @@ async def test_border_crossing_other_asks_the_place_in_pashto_spelling(bot: BotH
 async def test_explosive_hazard_flow_with_location_proposing_nearest_district(bot: BotHarness) -> None:
     user = await reporter(bot, 105)
     await start_report(user, "explosive_hazard")
-    await choose(user, "y", "occurred_on", "0")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
     await pick(user, "explosive_hazard", "time_of_day", "afternoon")
     await user.send_location(34.5553, 69.2075)  # Kabul city, at the province question
-    await choose(user, "a", "province")  # "Yes" to the proposed district
-    await choose(user, "s", "place_name")
-    await choose(user, "a", "location")  # keep the location shared at the province question
+    await choose(user, ReportAction.ACCEPT, "province")  # "Yes" to the proposed district
+    await choose(user, ReportAction.SKIP, "place_name")
+    await choose(user, ReportAction.ACCEPT, "location")  # keep the location shared at the province question
     await pick(user, "explosive_hazard", "hazard_type", "ied")
     await pick(user, "explosive_hazard", "exploded", "no")
     await pick(user, "explosive_hazard", "site_type", "road")
@@ -173,13 +175,13 @@ async def test_control_change_flow(bot: BotHarness) -> None:
     user = await reporter(bot, 106)
     await start_report(user, "control_change")
     await user.send(kabul_today(5))
-    await choose(user, "s", "time_of_day")
+    await choose(user, ReportAction.SKIP, "time_of_day")
     await place(user, "AF30", "Nahr-i-Saraj")  # the gazetteer spells it Nahr-e-Saraj
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await choose(user, ReportAction.SKIP, "place_name")
+    await choose(user, ReportAction.SKIP, "location")
     await pick(user, "control_change", "site_type", "checkpoint")
     await user.send("Group A")
-    await choose(user, "s", "new_control")
+    await choose(user, ReportAction.SKIP, "new_control")
     await pick(user, "control_change", "fighting", "no")
     await user.send("0")
     await user.send("1")
@@ -193,19 +195,19 @@ async def test_control_change_flow(bot: BotHarness) -> None:
 async def test_service_disruption_flow_with_paged_province_picker(bot: BotHarness) -> None:
     user = await reporter(bot, 107)
     await start_report(user, "service_disruption")
-    await choose(user, "y", "occurred_on", "6")
-    await choose(user, "s", "time_of_day")
-    await choose(user, "g", "province", "1")  # Next
-    await choose(user, "g", "province", "2")  # Next again: the third page
+    await choose(user, ReportAction.DAY, "occurred_on", "6")
+    await choose(user, ReportAction.SKIP, "time_of_day")
+    await choose(user, ReportAction.PAGE, "province", "1")  # Next
+    await choose(user, ReportAction.PAGE, "province", "2")  # Next again: the third page
     assert "Kabul" not in user.buttons and "Zabul" in user.buttons
-    await choose(user, "p", "province", "AF26")  # Zabul
-    await choose(user, "p", "district", "AF2601")
-    await choose(user, "s", "place_name")
-    await choose(user, "s", "location")
+    await choose(user, ReportAction.PLACE, "province", "AF26")  # Zabul
+    await choose(user, ReportAction.PLACE, "district", "AF2601")
+    await choose(user, ReportAction.SKIP, "place_name")
+    await choose(user, ReportAction.SKIP, "location")
     await pick(user, "service_disruption", "service_type", "school")
     await pick(user, "service_disruption", "disruption", "closed")
     await user.send("4")
-    await choose(user, "s", "people_affected")
+    await choose(user, ReportAction.SKIP, "people_affected")
     await pick(user, "service_disruption", "reason", "authorities_order")
     await finish(user, "service_disruption")
     [report] = await reports_of(bot, user.id)
@@ -220,7 +222,7 @@ async def test_displacement_flow(bot: BotHarness) -> None:
     await user.send("120")
     await pick(user, "displacement", "cause", "conflict")
     await user.send("Nangarhar")
-    await choose(user, "p", "destination_province", "AF06")
+    await choose(user, ReportAction.PLACE, "destination_province", "AF06")
     await user.send("Jalalabad camps")
     await toggle(user, "displacement", "needs", "shelter", "food")
     await finish(user, "displacement")
@@ -240,7 +242,7 @@ async def test_other_security_flow_with_photos(bot: BotHarness) -> None:
     await pick(user, "other_security", "source_type", "official")
     await user.send_photo()
     await user.send_photo()
-    await choose(user, "d", "photos")
+    await choose(user, ReportAction.DONE, "photos")
     await choose_submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.district_pcode == "AF1309" and report.province_pcode == "AF13"
@@ -250,4 +252,4 @@ async def test_other_security_flow_with_photos(bot: BotHarness) -> None:
 async def choose_submit(user: object) -> None:
     from tests.report_helpers import press
 
-    await press(user, "rep:ok:")  # type: ignore[arg-type]
+    await press(user, action_prefix(ReportAction.SUBMIT))  # type: ignore[arg-type]

@@ -14,11 +14,12 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from telegram import Bot
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import Limits
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.send_budget import SendBudget
+from bot.runtime.sender import Sender, send_now_and_deliver
 from bot.scheduler import due_digests
-from bot.send_budget import SendBudget
-from bot.sender import Sender, send_now_and_deliver
+from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import enqueue
@@ -141,13 +142,13 @@ async def test_blocked_subscriber_is_paused_and_not_retried(limited_bot: BotHarn
     blocked = chats[1]
     limited_bot.emulator.state.block(blocked)
     async with limited_bot.db.session() as session:  # a second message for the same chat, also given up
-        await enqueue(session, key="notice:test", chat_id=blocked, kind="notice", text="Hello")
+        await enqueue(session, key="notice:test", chat_id=blocked, kind=OutboxKind.NOTICE, text="Hello")
     assert await _sender(limited_bot).drain() == 2
     rows = {(r.chat_id, r.kind): r for r in await outbox_rows(limited_bot.db)}
-    assert rows[(blocked, "digest")].status == "failed"
-    assert rows[(blocked, "notice")].status == "failed"
+    assert rows[(blocked, OutboxKind.DIGEST)].status == "failed"
+    assert rows[(blocked, OutboxKind.NOTICE)].status == "failed"
     assert limited_bot.emulator.state.counters["403"] == 1  # not retried
-    row = rows[(blocked, "digest")]
+    row = rows[(blocked, OutboxKind.DIGEST)]
     assert row.subscription_id is not None
     assert (await get_sub(limited_bot.db, row.subscription_id)).status == "paused"
     outcomes = Counter(d.outcome for d in await deliveries(limited_bot.db))
@@ -163,7 +164,7 @@ async def test_blocked_subscriber_is_paused_and_not_retried(limited_bot: BotHarn
 
 async def test_bad_request_is_recorded_and_not_retried(limited_bot: BotHarness) -> None:
     async with limited_bot.db.session() as session:
-        await enqueue(session, key="notice:nobody", chat_id=424242, kind="notice", text="Hello")
+        await enqueue(session, key="notice:nobody", chat_id=424242, kind=OutboxKind.NOTICE, text="Hello")
     assert await _sender(limited_bot).drain() == 0
     [row] = await outbox_rows(limited_bot.db)
     assert row.status == "failed" and "chat not found" in (row.error or "").lower()
@@ -173,7 +174,7 @@ async def test_bad_request_is_recorded_and_not_retried(limited_bot: BotHarness) 
 
 async def test_network_error_retried_with_backoff(db: Database) -> None:
     async with db.session() as session:
-        await enqueue(session, key="notice:offline", chat_id=1, kind="notice", text="Hello")
+        await enqueue(session, key="notice:offline", chat_id=1, kind=OutboxKind.NOTICE, text="Hello")
     # Nothing listens on port 9: every request fails at the network level.
     offline = Bot("123456789:SANDBOX-token-not-for-telegram-0000", base_url="http://127.0.0.1:9/bot")
     before = utcnow()
@@ -193,7 +194,9 @@ async def test_429_waits_exactly_retry_after_then_continues(bot_factory: BotFact
     [chat] = [s.user_id for s in await add_subscribers(bot, 1)]
     async with db.session() as session:
         for n in (1, 2, 3):
-            await enqueue(session, key=f"digest:x:{n}", chat_id=chat, kind="digest", text=f"Part {n}")
+            await enqueue(
+                session, key=f"digest:x:{n}", chat_id=chat, kind=OutboxKind.DIGEST, text=f"Part {n}"
+            )
     sender = _sender(bot)
     assert await sender.drain() == 3
     assert sender.retry_after_count >= 1

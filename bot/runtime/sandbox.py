@@ -12,13 +12,18 @@ import errno
 import sys
 from pathlib import Path
 
-from bot.application import SANDBOX_TOKEN
+from sqlalchemy.engine import make_url
+
 from bot.config import Settings
 from bot.emulator import EmulatorServer, EmuMessage
-from bot.logs import setup_logging
-from bot.runner import running_bot
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.logs import setup_logging
+from bot.runtime.runner import running_bot
 from storage.users import UserRepository
 
+# Its own scratch database, never the configured DATABASE_URL: the sandbox adds test users with
+# roles and drains the outbox against the emulator, which must never happen to real data.
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./var/sandbox.db"
 USERS = {1: ("Admin", "admin"), 2: ("Reporter", "reporter"), 3: ("Stranger", None)}
 DEFAULT_PORT = 8081
 _PHOTO = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
@@ -93,6 +98,11 @@ class TerminalChat:
         return True
 
 
+def _shown(database_url: str) -> str:
+    """The database URL without its password."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
 async def run_sandbox(settings: Settings, *, port: int | None = None, script: str | None = None) -> None:
     """`port` None: DEFAULT_PORT, or any free port when that one is taken. A port asked for that
     is taken raises OSError (EADDRINUSE)."""
@@ -111,7 +121,7 @@ async def run_sandbox(settings: Settings, *, port: int | None = None, script: st
     sandbox_settings = settings.model_copy(
         update={
             "telegram_base_url": url,
-            "admin_ids": tuple({*settings.admin_ids, 1}),
+            "admin_ids": (1,),
             "bot_token": None,
             # Always polling the emulator, and the HTTP endpoints on any free port, so a configured
             # webhook or a bot already serving HTTP_PORT does not stop the sandbox.
@@ -129,7 +139,8 @@ async def run_sandbox(settings: Settings, *, port: int | None = None, script: st
                     await users.set_role(user_id, role)
         app.processed_listeners.append(chat.processed)  # type: ignore[attr-defined]
         print(__doc__)
-        print(f"Emulator at {url}. You are user 2 (Reporter). Try /start.")
+        print(f"Emulator at {url}. Sandbox database: {_shown(settings.database_url)}.")
+        print("You are user 2 (Reporter). Try /start.")
         lines = Path(script).read_text(encoding="utf-8").splitlines() if script else None  # noqa: ASYNC240
         loop = asyncio.get_running_loop()
         while True:

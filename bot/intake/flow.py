@@ -1,0 +1,395 @@
+"""The report walker: one user's draft through a category form. No Telegram.
+
+The draft row is the whole conversation state: `step` is the field being asked (or a screen:
+"@category", "@summary"), `answers` the stored answers, `state` the bookkeeping (pending selection of a
+multi-choice, media received, a value waiting for confirmation, the picker page, the last applied
+message id). Every event loads the draft, changes it and saves it in the caller's session; the caller
+commits before it sends anything, so an answer is never acknowledged before it is stored.
+
+What an answer means depends on the field's type (`FormField.kind`): the walker hands it the typed
+text, media, location or press and carries out the `Move` it returns. Buttons carry
+`bot.forms.actions` data; an action applies only when the draft token and the field match the
+draft's current step; anything else is a stale or forged button and gets an explanation and the
+current question again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms import engine
+from bot.forms.actions import ReportAction, unpack
+from bot.forms.engine import Form, Verdict
+from bot.forms.types import MEDIA_TYPES
+from bot.forms.types.base import (
+    Asking,
+    Check,
+    Confirm,
+    Explain,
+    Move,
+    Redraw,
+    Refuse,
+    Reply,
+    Skip,
+    Stale,
+    Store,
+)
+from bot.i18n import _
+from bot.intake import steps
+from bot.intake.screens import (
+    TOKEN_PREFIX,
+    Outcome,
+    Screen,
+    Screens,
+    current,
+    my_reports,
+)
+from bot.intake.steps import CATEGORY_STEP, SUMMARY_STEP
+from bot.intake.submit import file_report
+from bot.localize import isolate
+from bot.places import Gazetteer
+from storage.drafts import DraftRepository
+from storage.models import Draft, User
+from storage.reports import ReportRepository
+
+IDLE_RESUME = timedelta(minutes=30)  # after this long, ask before applying a message to a draft
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+class Intake:
+    """One user's report conversation. Construct per update with the open session and the clock."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        user: User,
+        gazetteer: Gazetteer,
+        *,
+        now: datetime,
+        tz: ZoneInfo,
+        wipe_default: bool,
+        forms: Mapping[str, Form] | None = None,
+    ) -> None:
+        self.session = session
+        self.user = user
+        self.now = now
+        self.today: date = now.astimezone(tz).date()
+        self.year = now.astimezone(tz).year
+        self.wipe_default = wipe_default
+        self.drafts = DraftRepository(session)
+        self.draft: Draft | None = None
+        self.forms = engine.FORMS if forms is None else forms  # tests bring their own
+        self.screens = Screens(self.today, gazetteer, self.forms)
+
+    # --- entry points ---------------------------------------------------------------------------
+
+    async def begin(self, message_id: int | None) -> Outcome:
+        """/report: the category menu, or the resume prompt when a report is unfinished."""
+        draft = await self._load()
+        if draft is not None and (draft.category or draft.answers):
+            return Outcome([self.screens.resume_prompt(draft)])
+        draft = await self.drafts.start(self.user.id, None, new_token(), CATEGORY_STEP, self.now)
+        await self._save(draft, {}, {"first_msg": message_id} if message_id else {}, CATEGORY_STEP)
+        return Outcome([self.screens.category_menu(draft)])
+
+    async def _receive(self, message_id: int, *, fresh: bool) -> tuple[Draft, dict[str, Any]] | Outcome:
+        """What every message from the reporter meets first: is there a draft, is the message new,
+        and is the reporter back after a while (then ask before applying it to the draft)."""
+        draft = await self._load()
+        if draft is None:
+            return Outcome(no_draft=True)
+        if self._replayed(draft, message_id):
+            return Outcome()
+        state = self._mark(draft, message_id)
+        if fresh or self.now - draft.updated_at > IDLE_RESUME:
+            await self._save(draft, draft.answers, state, draft.step)
+            return Outcome([self.screens.resume_prompt(draft)])
+        return draft, state
+
+    async def on_text(self, message_id: int, text: str, *, fresh: bool) -> Outcome:
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
+        refused = engine.too_long(text)
+        form, f = current(draft, self.forms)
+        if refused is not None or form is None or f is None:
+            await self._save(draft, draft.answers, state, draft.step)
+            error = refused.error if refused else _("Please use the buttons below.")
+            return Outcome([self.screens.screen(draft, error=error)])
+        q = self.screens.asking(draft, form, f, state)
+        return await self._move(draft, q, f.kind.on_text(q, text), pressed=False)
+
+    async def on_media(self, message_id: int, media: str, file_id: str, *, fresh: bool) -> Outcome:
+        """A photo (or another kind of media in `MEDIA_TYPES`) sent by the reporter."""
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
+        form, f = current(draft, self.forms)
+        if form is not None and f is not None:
+            q = self.screens.asking(draft, form, f, state)
+            move = f.kind.on_media(q, media, file_id)
+            if move is not None:
+                return await self._move(draft, q, move, pressed=False)
+        await self._save(draft, draft.answers, state, draft.step)
+        error = _(MEDIA_TYPES[media].texts.misplaced)
+        return Outcome([self.screens.screen(draft, error=error)])
+
+    async def on_location(self, message_id: int, lat: float, lon: float, *, fresh: bool) -> Outcome:
+        received = await self._receive(message_id, fresh=fresh)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
+        form, f = current(draft, self.forms)
+        if form is not None and f is not None:
+            q = self.screens.asking(draft, form, f, state)
+            move = f.kind.on_location(q, lat, lon)
+            if move is not None:
+                return await self._move(draft, q, move, pressed=False)
+        await self._save(draft, draft.answers, state, draft.step)
+        return Outcome([self.screens.screen(draft, error=_("A location can't answer this question."))])
+
+    async def on_command(self, command: str) -> Outcome:
+        """/back, /skip and /cancel."""
+        draft = await self._load()
+        if draft is None:
+            return Outcome([Screen(_("You have no report in progress. Send /report to start one."))])
+        if command == "cancel":
+            return Outcome([self.screens.cancel_prompt(draft)])
+        if command == "back":
+            return await self._back(draft, edit=False)
+        return await self._skip(draft, edit=False)
+
+    async def on_button(self, data: str) -> Outcome:
+        press = unpack(data)
+        if press is None:
+            return self._stale_alert()
+        action, args = press.action, press.args
+        draft = await self._load()
+        if action is ReportAction.CATEGORY:
+            return await self._pick_category(draft, args)
+        token = args[0] if args else ""
+        if draft is None or not draft.token.startswith(token) or len(token) != TOKEN_PREFIX:
+            return await self._no_such_draft(draft, action, token)
+        if action is ReportAction.RESUME:
+            return Outcome([self.screens.screen(draft, edit=True)])
+        if action is ReportAction.CANCEL:
+            return Outcome([self.screens.cancel_prompt(draft, edit=True)])
+        if action is ReportAction.DISCARD:
+            await self.drafts.delete(self.user.id)
+            return Outcome(
+                [Screen(_("The report was discarded. Send /report to start a new one."), edit=True)]
+            )
+        if action is ReportAction.BACK:
+            return await self._back(draft, edit=True)
+        if action is ReportAction.SUBMIT:
+            return await self._submit(draft)
+        if action is ReportAction.EDIT:
+            return await self._edit(draft, args[1:])
+        name = args[1] if len(args) > 1 else ""
+        form, f = current(draft, self.forms)
+        if action is None or form is None or f is None or f.name != name:
+            return self._stale(draft)
+        # A copy: the ORM row changes only through `_save`, so a press that stores nothing (or that
+        # finds the draft already submitted by a concurrent press) writes nothing.
+        q = self.screens.asking(draft, form, f, dict(draft.state))
+        move = f.kind.on_press(q, action, args[2] if len(args) > 2 else "")
+        return await self._move(draft, q, move or self._walker_press(q, action), pressed=True)
+
+    async def my_reports(self, limit: int = 10) -> Screen:
+        return my_reports(await ReportRepository(self.session).recent_for_reporter(self.user.id, limit))
+
+    async def discard(self) -> bool:
+        """Drop the draft; True when there was one."""
+        had = await self._load() is not None
+        await self.drafts.delete(self.user.id)
+        return had
+
+    # --- draft bookkeeping ------------------------------------------------------------------------
+
+    async def _load(self) -> Draft | None:
+        self.draft = await self.drafts.get(self.user.id, lock=True)
+        return self.draft
+
+    async def _go(self, draft: Draft, step: steps.Step) -> None:
+        await self._save(draft, step.answers, step.state, step.step)
+
+    async def _save(
+        self, draft: Draft, answers: Mapping[str, Any], state: Mapping[str, Any], step: str | None
+    ) -> None:
+        await self.drafts.save(draft, dict(answers), dict(state), step, self.now)
+
+    @staticmethod
+    def _replayed(draft: Draft, message_id: int) -> bool:
+        # A message older than the last one applied is a replay or a late delivery: applying it
+        # would put an old answer into the field now being asked.
+        return message_id <= int(draft.state.get("last_msg", 0))
+
+    @staticmethod
+    def _mark(draft: Draft, message_id: int) -> dict[str, Any]:
+        state = dict(draft.state)
+        state["last_msg"] = message_id
+        return state
+
+    def _stale(self, draft: Draft) -> Outcome:
+        text = _("That button belongs to an earlier question.")
+        return Outcome([self.screens.screen(draft, error=text)], alert=text)
+
+    def _stale_alert(self) -> Outcome:
+        return Outcome(alert=_("This button is no longer valid. Send /help to start again."), show_alert=True)
+
+    # --- carrying out what the field's type decided -------------------------------------------------
+
+    @staticmethod
+    def _walker_press(q: Asking, action: ReportAction) -> Move:
+        """The buttons every question has: Yes/Keep, No and Skip."""
+        if action is ReportAction.ACCEPT:
+            pending = q.state.pop("pending", None)
+            if isinstance(pending, dict) and pending.get("field") == q.field.name:
+                return q.field.kind.accept(q, pending)
+            if q.field.name in q.answers:  # "Keep": the current answer stays
+                return Store(q.answers[q.field.name])
+            return Stale()
+        if action is ReportAction.REFUSE:
+            q.state.pop("pending", None)
+            return Redraw()
+        if action is ReportAction.SKIP:
+            return Skip()
+        return Stale()
+
+    @staticmethod
+    def _decide(q: Asking, verdict: Verdict) -> Store | Confirm | Explain:
+        """A checked answer: stored, held for a Yes/No, or explained (also on the pressed button)."""
+        if not verdict.ok:
+            return Explain(verdict.error or "", alert=True)
+        if verdict.confirm:
+            q.state["pending"] = {"field": q.field.name, "value": verdict.value}
+            return Confirm(verdict.confirm)
+        return Store(verdict.value)
+
+    async def _move(self, draft: Draft, q: Asking, move: Move, *, pressed: bool) -> Outcome:
+        """Apply a type's decision; `pressed`: it came from a button, whose message is replaced."""
+        if isinstance(move, Check):
+            move = self._decide(q, move.verdict)
+        if isinstance(move, Store):
+            edit = pressed if move.edit is None else move.edit
+            target = move.target or q.field
+            await self._go(draft, steps.store(q.form, target, draft.answers, q.state, move.value, move.also))
+            return Outcome([self.screens.screen(draft, edit=edit)])
+        if isinstance(move, Skip):
+            return await self._skip(draft, edit=pressed)
+        if isinstance(move, Refuse):
+            return Outcome(alert=move.alert, show_alert=True)
+        if isinstance(move, Stale):
+            return self._stale(draft)
+        await self._save(draft, draft.answers, q.state, draft.step)
+        if isinstance(move, Redraw):
+            return Outcome([self.screens.screen(draft, edit=pressed)])
+        if isinstance(move, Reply):
+            return Outcome([Screen(move.text, move.rows)])
+        if isinstance(move, Confirm):
+            return Outcome([self.screens.confirm(draft, q.field, move.text)])
+        assert isinstance(move, Explain)
+        alert = move.error if move.alert else None
+        return Outcome([self.screens.screen(draft, error=move.error)], alert=alert)
+
+    # --- moving through the form ------------------------------------------------------------------
+
+    async def _pick_category(self, draft: Draft | None, args: tuple[str, ...]) -> Outcome:
+        code = args[0] if args else ""
+        if code not in self.forms:
+            return self._stale_alert()
+        if draft is None or draft.category:
+            if draft is not None:
+                return Outcome(
+                    [self.screens.resume_prompt(draft)], alert=_("You already have a report in progress.")
+                )
+            draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
+        form = self.forms[code]
+        first = engine.next_field(form, {})
+        draft.category = code
+        await self._save(
+            draft,
+            {},
+            {k: v for k, v in draft.state.items() if k == "first_msg"},
+            first.name if first else SUMMARY_STEP,
+        )
+        screen = self.screens.screen(draft, edit=True)
+        screen.text = _("New report: {category}").format(category=_(form.title)) + "\n\n" + screen.text
+        return Outcome([screen])
+
+    async def _no_such_draft(self, draft: Draft | None, action: ReportAction | None, token: str) -> Outcome:
+        if action is ReportAction.SUBMIT and len(token) == TOKEN_PREFIX:
+            report = await ReportRepository(self.session).by_token_prefix(self.user.id, token)
+            if report is not None:
+                return Outcome(
+                    alert=_("This report was already sent as {ref}.").format(ref=isolate(report.reference)),
+                    show_alert=True,
+                )
+        if draft is not None:
+            return self._stale(draft)
+        return self._stale_alert()
+
+    async def _skip(self, draft: Draft, *, edit: bool) -> Outcome:
+        form, f = current(draft, self.forms)
+        if form is None or f is None:
+            return Outcome([self.screens.screen(draft, error=_("There is nothing to skip here."))])
+        if f.is_required(draft.answers):
+            return Outcome([self.screens.screen(draft, error=_("This question can't be skipped."))])
+        await self._go(draft, steps.skip(form, f, draft.answers, draft.state))
+        return Outcome([self.screens.screen(draft, edit=edit)])
+
+    async def _back(self, draft: Draft, *, edit: bool) -> Outcome:
+        form, f = current(draft, self.forms)
+        step = steps.back(form, f, draft.answers, draft.state) if form is not None else None
+        if step is None:
+            return Outcome([self.screens.screen(draft, error=_("There is no earlier question."))])
+        await self._go(draft, step)
+        return Outcome([self.screens.screen(draft, edit=edit)])
+
+    async def _edit(self, draft: Draft, args: tuple[str, ...]) -> Outcome:
+        form, _current = current(draft, self.forms)
+        name = args[0] if args else ""
+        if form is None or draft.step != SUMMARY_STEP or not form.has(name):
+            return self._stale(draft)
+        if not engine.is_relevant(form.field(name), draft.answers):
+            return self._stale(draft)
+        state = dict(draft.state)
+        state["editing"] = True
+        await self._save(draft, draft.answers, state, name)
+        return Outcome([self.screens.screen(draft)])
+
+    # --- submit ---------------------------------------------------------------------------------------
+
+    async def _submit(self, draft: Draft) -> Outcome:
+        form, _current = current(draft, self.forms)
+        if form is None or draft.step != SUMMARY_STEP or draft.category is None:
+            return self._stale(draft)
+        missing = engine.first_missing(form, draft.answers)
+        if missing is not None:
+            await self._save(draft, draft.answers, draft.state, missing.name)
+            error = _("This question still needs an answer.")
+            return Outcome([self.screens.screen(draft, error=error)])
+        report = await file_report(self.session, form, self.user, draft, self.now, self.year)
+        first_msg = draft.state.get("first_msg")
+        await self.drafts.delete(self.user.id)
+        wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default
+        text = _("Thank you. Your report was sent as {ref}. A moderator will review it.").format(
+            ref=isolate(report.reference)
+        )
+        return Outcome(
+            [Screen(text)],
+            alert=_("Report sent."),
+            report=report,
+            wipe_from=int(first_msg) if wipe and first_msg else None,
+        )

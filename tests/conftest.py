@@ -27,17 +27,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import text
 
 from bot.emulator import EmulatorServer, Limits
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
-from storage.models import ALL_TABLES
+from tests.cleanup import Emptier
 from tests.harness import RELAXED, BotHarness
 from tests.parallel import use_worker_database
-
-# Reference data loaded by the migration; every other table is emptied between tests.
-_KEEP = {"provinces", "districts", "place_aliases", "border_crossings", "alembic_version"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,16 +67,15 @@ async def session_db(database_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
+@pytest.fixture(scope="session")
+def emptier(session_db: Database) -> Emptier:
+    return Emptier(session_db)
+
+
 @pytest.fixture
-async def db(session_db: Database) -> AsyncIterator[Database]:
+async def db(session_db: Database, emptier: Emptier) -> AsyncIterator[Database]:
     yield session_db
-    tables = [t.name for t in reversed(ALL_TABLES.sorted_tables) if t.name not in _KEEP]
-    async with session_db.engine.begin() as conn:
-        if session_db.is_sqlite:
-            for name in tables:
-                await conn.execute(text(f'DELETE FROM "{name}"'))
-        else:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await emptier()
 
 
 @pytest.fixture

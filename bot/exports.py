@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
+from bot.redaction import withheld_facts
 from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
@@ -200,9 +201,8 @@ def record(row: ExportRow) -> dict[str, Any]:
         for tag, _header, value in export_columns(row.category, answers):
             if value != "" and tag not in by_tag:
                 by_tag[tag] = _number(value) if tag in _NUMBER_TAGS else value
-    # The report's own columns are the moderated facts; a field marked sensitive hides its fact too.
-    hidden_fields = [f for f in form.fields if f.name in hidden] if form else []
-    hidden_facts = {name for f in hidden_fields for name in f.kind.fact_names(f)}
+    # The report's own columns are the moderated facts; a field marked sensitive hides its facts too.
+    hidden_facts = withheld_facts(row.category, hidden)
     province = None if "province_pcode" in hidden_facts else row.province_pcode
     district = None if "district_pcode" in hidden_facts or province is None else row.district_pcode
     lat, lon, source = _point(row, gps="lat" not in hidden_facts, district=district, province=province)
@@ -268,11 +268,21 @@ async def approved_rows(
             page = await report_page(
                 session, filters, status=ReportStatus.APPROVED, after_id=after, limit=page_size
             )
-        if page:
-            yield page
+        shown = [row for row in page if _filtered_on_shown(row, filters)]
+        if shown:
+            yield shown
         if len(page) < page_size:
             return
         after = page[-1].id
+
+
+def _filtered_on_shown(row: ExportRow, filters: ReportFilter) -> bool:
+    """Whether the facts `filters` selected `row` by are ones the export shows: the database matched
+    on the stored values, and a withheld province or date must not be found by filtering on it."""
+    hidden = withheld_facts(row.category, row.sensitive_fields)
+    if filters.provinces and "province_pcode" in hidden:
+        return False
+    return not ((filters.since or filters.until) and "occurred_on" in hidden)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.digests import RenderCache, ReportKey, render_alert, render_digest
+from bot.digests import RenderCache, ReportKey, render_alert, render_digest, report_key
 from bot.i18n import use_locale
 from bot.places import load_places
+from bot.redaction import shown_province
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
 from domain.vocabulary import OutboxKind, SubscriptionStatus
 from storage.db import Database
@@ -61,9 +62,10 @@ class _Period:
     keys: list[ReportKey] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.keys = [(r.category, r.province_pcode, r.certainty) for r in self.reports]
-        for n, report in enumerate(self.reports):
-            self.by_province.setdefault(report.province_pcode, []).append(n)
+        # Keyed by the province readers may see: a withheld one reaches all-province subscriptions only.
+        self.keys = [report_key(r) for r in self.reports]
+        for n, key in enumerate(self.keys):
+            self.by_province.setdefault(key[1], []).append(n)
         for key in self.previous:
             self.previous_by_province.setdefault(key[1], []).append(key)
 
@@ -89,7 +91,10 @@ class _PeriodData:
             async with db.session() as session:
                 repo = DigestReportRepository(session)
                 reports = await repo.approved_between(start, end)
-                previous = await repo.approved_keys_between(start - (end - start), start)
+                previous = [
+                    (c, shown_province(c, hidden, p), k)
+                    for c, p, k, hidden in await repo.approved_keys_between(start - (end - start), start)
+                ]
             self.loaded[(start, end)] = _Period(reports, previous)
         return self.loaded[(start, end)]
 
@@ -172,7 +177,7 @@ async def scan_alerts(db: Database, now: datetime) -> int:
         queued = 0
         for report in reports:
             for sub, lang in targets:
-                if not matches(sub, report.category, report.province_pcode, report.certainty):
+                if not matches(sub, *report_key(report)):
                     continue
                 with use_locale(lang):
                     text = render_alert(report)

@@ -88,6 +88,12 @@ class ChoiceType(_Choices):
         # A listed border crossing carries its own place.
         return {"province_pcode": c.extra["province"], "district_pcode": c.extra.get("district")}
 
+    def fact_names(self, f: FormField) -> frozenset[str]:
+        # A choice that places the report (a listed crossing) is a place: hiding it hides the place.
+        if any("province" in c.extra for c in f.choices):
+            return frozenset({"province_pcode", "district_pcode"})
+        return frozenset()
+
 
 class MultiChoiceType(_Choices):
     name = "multi_choice"

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             for part in parts:
-                if not part.isdigit():
+                if not (part.isascii() and part.isdigit()):
                     raise ValueError(f"{part!r} is not a numeric Telegram user id")
             return tuple(int(p) for p in parts)
         return value

@@ -188,7 +188,7 @@ def filename(fmt: ExportFormat, now: datetime) -> str:
 
 
 def _number(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 def record(row: ExportRow) -> dict[str, Any]:

@@ -205,15 +205,15 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
         if value == "d":
             data["weekday"] = None
         draft.step = "weekday" if value == "w" else "hour"
-    elif step == "weekday" and action == "wd" and value.isdigit() and int(value) < 7:
+    elif step == "weekday" and action == "wd" and value.isascii() and value.isdigit() and int(value) < 7:
         data["weekday"] = int(value)
         draft.step = "hour"
-    elif step == "hour" and action == "h" and value.isdigit() and int(value) < 24:
+    elif step == "hour" and action == "h" and value.isascii() and value.isdigit() and int(value) < 24:
         data["hour"] = int(value)
         draft.step = "provinces"
     elif step == "provinces" and action == "p" and value in valid_provinces:
         data["provinces"] = _toggle(list(data.get("provinces") or []), value)
-    elif step == "provinces" and action == "pp" and value.isdigit():
+    elif step == "provinces" and action == "pp" and value.isascii() and value.isdigit():
         data["page"] = int(value)
     elif step == "provinces" and action in ("pa", "pd"):
         if action == "pa":

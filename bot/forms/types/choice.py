@@ -34,7 +34,7 @@ def grid(buttons: list[Button], width: int = 0) -> list[list[Button]]:
 
 
 def _option(f: FormField, arg: str) -> str | None:
-    return f.choices[int(arg)].code if arg.isdigit() and int(arg) < len(f.choices) else None
+    return f.choices[int(arg)].code if arg.isascii() and arg.isdigit() and int(arg) < len(f.choices) else None
 
 
 def check_choice(f: FormField, code: str) -> Verdict:

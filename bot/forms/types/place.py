@@ -145,7 +145,7 @@ class AdminAreaType(FieldType[AreaOptions]):
         return rows
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.PAGE and arg.isdigit():
+        if action is ReportAction.PAGE and arg.isascii() and arg.isdigit():
             q.state["page"] = int(arg)
             return Redraw()
         if action is ReportAction.PLACE:

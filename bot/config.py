@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # /readyz and /metrics: on their own port (same host) when set, away from the export API that
+    # partners reach; and/or only with `Authorization: Bearer <OPS_TOKEN>` when that is set.
+    ops_port: int | None = Field(default=None, ge=0, le=65535)
+    ops_token: SecretStr | None = None
     log_format: Literal["plain", "json"] = "plain"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=30)
@@ -179,6 +183,7 @@ _SECRET_FIELDS = {
     "export_tokens",
     "database_url",
     "pseudonym_key",
+    "ops_token",
 }
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
 from bot.redaction import withheld_facts
 from domain.vocabulary import Certainty, ReportStatus
+from storage import admin_events
 from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
 
@@ -304,6 +305,23 @@ def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([[cell(v) for v in row] for row in rows])
     return buffer.getvalue()
+
+
+async def audit_export(
+    db: Database, *, via: str, actor_id: int | None, fmt: ExportFormat, filters: ReportFilter, count: int
+) -> None:
+    """An `admin_events` row per export (review finding 18): who (`via`: the API token's name, "chat"
+    with the admin's id, or "cli"), the format, the filters and how many reports left Khabar."""
+    used = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(filters).items() if v}
+    async with db.session() as session:
+        await admin_events.record(
+            session,
+            actor_id=actor_id,
+            action="export",
+            target=f"export:{via}",
+            after={"format": fmt.value, "filters": used, "rows": count},
+            at=datetime.now(UTC),
+        )
 
 
 class ExportStream:

@@ -93,6 +93,11 @@ class OutboxKind(StrEnum):
     ALERT = "alert"
     NOTICE = "notice"
 
+    @property
+    def protected(self) -> bool:
+        """Report content for coordinators: sent so Telegram will not forward or save it."""
+        return self in (OutboxKind.DIGEST, OutboxKind.ALERT)
+
 
 class OutboxStatus(StrEnum):
     """`outbox.status`: pending → sending → sent or failed (or back to pending to retry)."""

@@ -239,6 +239,12 @@ class EmulatorServer:
             result = await handler(params)
         except ApiError as exc:
             return self._error(exc)
+        if isinstance(result, dict) and str(params.data.get("protect_content")).lower() == "true":
+            # As Telegram: the message cannot be forwarded or saved, and says so.
+            sent = self.state.find_message(result["chat"]["id"], result["message_id"])
+            if sent is not None:
+                sent.extra["has_protected_content"] = True
+                result["has_protected_content"] = True
         return web.json_response({"ok": True, "result": result})
 
     def _error(self, exc: ApiError) -> web.Response:

@@ -236,6 +236,8 @@ class EmulatorState:
             data["reply_markup"] = msg.reply_markup
         if msg.edited:
             data["edit_date"] = int(time.time())
+        if msg.extra.get("has_protected_content"):
+            data["has_protected_content"] = True
         return data
 
     @staticmethod

@@ -49,7 +49,7 @@ from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import SendBudget
-from domain.vocabulary import DeliveryOutcome, OutboxStatus, SubscriptionStatus
+from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
 from storage.chat_log import ChatLogRepository
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -274,7 +274,12 @@ class Sender:
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
             try:
-                message = await self.bot.send_message(row.chat_id, _bidi(row), parse_mode=row.parse_mode)
+                message = await self.bot.send_message(
+                    row.chat_id,
+                    _bidi(row),
+                    parse_mode=row.parse_mode,
+                    protect_content=OutboxKind(row.kind).protected,
+                )
             except RetryAfter as exc:
                 await self._retry_after(row, retry_seconds(exc))
             except Forbidden as exc:

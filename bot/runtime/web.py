@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Update
 
 from bot.config import Settings
-from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
+from bot.exports import ExportError, ExportStream, audit_export, filename, parse_filters, parse_format
 from bot.runtime.context import KhabarApp
 from bot.runtime.metrics import OUTBOX_DEPTH, REPORTS
 from domain.vocabulary import ReportStatus
@@ -211,6 +211,7 @@ async def export_reports(request: web.Request) -> web.StreamResponse:
         await response.write(chunk.encode("utf-8"))
     await response.write_eof()
     log.info("export by %s: %s, %d reports", name, fmt.value, stream.count)
+    await audit_export(db, via=f"token:{name}", actor_id=None, fmt=fmt, filters=filters, count=stream.count)
     return response
 
 

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.engine import FormField, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
+from bot.reporter_access import unreachable
 from bot.roles import Role
-from domain.vocabulary import AuditAction, Certainty, OutboxKind, PromptKind, ReportStatus, UserStatus, member
+from domain.vocabulary import AuditAction, Certainty, OutboxKind, PromptKind, ReportStatus, member
 from storage import outbox
 from storage.models import ModeratorAlert, PendingInput
 from storage.models import Report as Report
@@ -80,6 +81,7 @@ class Card:
     report: Report
     duplicates: list[Report]
     exchanges: list[Exchange] = field(default_factory=list)
+    unreachable: str | None = None  # why the reporter can no longer be told (blocked, revoked)
 
 
 def normalize_reference(text: str) -> str | None:
@@ -119,7 +121,8 @@ async def card(session: AsyncSession, report: Report) -> Card:
             exchanges.append(Exchange(event.note or "", None))
         elif event.action == AuditAction.INFO_ANSWERED and exchanges and exchanges[-1].answer is None:
             exchanges[-1] = Exchange(exchanges[-1].question, event.note or "")
-    return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges)
+    why = await unreachable(session, report.reporter_id)
+    return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges, why)
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -182,13 +185,10 @@ async def _notify_reporter(
     """Queue a notice to the reporter in their language; it never names the moderator. None goes to
     a reporter who is blocked or no longer has a role (a lost or seized phone; review finding 5):
     returns why, for the moderator."""
-    if report.reporter_id is None:
-        return None
+    why = await unreachable(session, report.reporter_id)
+    if report.reporter_id is None or why:
+        return why
     reporter = await UserRepository(session).get(report.reporter_id)
-    if reporter is not None and reporter.status == UserStatus.BLOCKED:
-        return UserStatus.BLOCKED
-    if reporter is None or reporter.role == "stranger":
-        return "revoked"
     language = reporter.language if reporter is not None and reporter.language else report.language
     with use_locale(language):
         text = notice(report.reference)

@@ -121,6 +121,7 @@ class DeliveryOutcome(StrEnum):
     BLOCKED = "blocked"
     BAD_REQUEST = "bad_request"
     NETWORK = "network"
+    WITHHELD = "withheld"  # not sent: the recipient was blocked or lost their role after it was queued
 
 
 class SubscriptionStatus(StrEnum):

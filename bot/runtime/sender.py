@@ -47,6 +47,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
+from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import SendBudget
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
@@ -269,6 +270,8 @@ class Sender:
         assert row.id is not None
         try:
             attempts = row.attempts + 1  # the claim counted this attempt
+            if row.kind == OutboxKind.NOTICE and await self._recipient_gone(row):
+                return
             await self._pace()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
@@ -299,6 +302,15 @@ class Sender:
         finally:
             self._busy_chats.discard(row.chat_id)
             self._in_flight.pop(row.id, None)
+
+    async def _recipient_gone(self, row: Outbox) -> bool:
+        """Re-checked just before sending: a person blocked or revoked since the notice was queued
+        gets nothing (review finding 5); the row fails as withheld."""
+        async with self._session() as session:
+            why = await unreachable(session, row.chat_id, known_only=True)
+        if why:
+            await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.WITHHELD, detail=f"recipient {why}")
+        return why is not None
 
     async def _finish(
         self,

@@ -13,7 +13,7 @@ from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
 from bot.pseudonyms import pseudonym
 from bot.runtime.context import KhabarContext
-from domain.vocabulary import PromptKind, ReportStatus
+from domain.vocabulary import PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
@@ -65,6 +65,8 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
                 report.corroborations,
             ).format(n=format_number(report.corroborations))
         )
+    if card.unreachable is not None:
+        lines.append(reporter_unreachable_text(card.unreachable))
     lines.append("")
     lines += summary_lines(report.category, report.answers)
     if report.sensitive_fields:
@@ -89,6 +91,13 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
         )
     text = "\n".join(lines)
     return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1] + "…"
+
+
+def reporter_unreachable_text(why: str) -> str:
+    """The card's line when the reporter can no longer be told anything (finding 5)."""
+    if why == UserStatus.BLOCKED:
+        return _("The reporter is blocked: they will not be told of questions or decisions.")
+    return _("The reporter no longer has access: they will not be told of questions or decisions.")
 
 
 def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:

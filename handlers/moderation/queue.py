@@ -60,7 +60,9 @@ async def on_button(update: Update, context: KhabarContext) -> None:
         report = await moderation.get_report(session, press.report_id)
     if report is None or report.id is None:
         log.warning(
-            "moderation callback for unknown report %s from user %s", press.report_id, context.account.id
+            "moderation callback for unknown report %s from user %s",
+            press.report_id,
+            pseudonym(context.account.id),
         )
         await _refuse(update, context, _("That report no longer exists."))
         return

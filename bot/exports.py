@@ -29,6 +29,7 @@ from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
 
 PAGE_SIZE = 500
+COARSE_DECIMALS = 2  # an unreleased GPS point with no known district: about 1.1 km
 PERIODS = {"7": 7, "30": 30, "all": None}  # the chat's choices: days back, or everything
 
 
@@ -240,12 +241,18 @@ def _count(value: int | None, name: str, hidden: set[str], answer: Any) -> int |
 def _point(
     row: ExportRow, *, gps: bool, district: str | None, province: str | None
 ) -> tuple[float | None, float | None, str | None]:
-    if gps and row.lat is not None and row.lon is not None:
+    """The report's point as exports may carry it (finding 6): the exact GPS point only once a
+    moderator released it; else the district's point, the province's, or the GPS point rounded to
+    `COARSE_DECIMALS` (about a kilometre) when neither place is known."""
+    shared = gps and row.lat is not None and row.lon is not None
+    if shared and row.location_released:
         return row.lat, row.lon, "gps"
     if district and row.district_lat is not None and row.district_lon is not None:
         return row.district_lat, row.district_lon, "district_centroid"
     if province and row.province_lat is not None and row.province_lon is not None:
         return row.province_lat, row.province_lon, "province_centroid"
+    if shared and row.lat is not None and row.lon is not None:
+        return round(row.lat, COARSE_DECIMALS), round(row.lon, COARSE_DECIMALS), "gps_coarse"
     return None, None, None
 
 

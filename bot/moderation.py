@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.card_notes import CardNotes, card_notes
 from bot.forms.engine import FormField, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
@@ -81,7 +82,7 @@ class Card:
     report: Report
     duplicates: list[Report]
     exchanges: list[Exchange] = field(default_factory=list)
-    unreachable: str | None = None  # why the reporter can no longer be told (blocked, revoked)
+    notes: CardNotes = field(default_factory=CardNotes)  # reporter access, location release
 
 
 def normalize_reference(text: str) -> str | None:
@@ -121,8 +122,8 @@ async def card(session: AsyncSession, report: Report) -> Card:
             exchanges.append(Exchange(event.note or "", None))
         elif event.action == AuditAction.INFO_ANSWERED and exchanges and exchanges[-1].answer is None:
             exchanges[-1] = Exchange(exchanges[-1].question, event.note or "")
-    why = await unreachable(session, report.reporter_id)
-    return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges, why)
+    notes = await card_notes(session, report)
+    return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges, notes)
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -182,9 +183,8 @@ async def _apply(
 async def _notify_reporter(
     session: AsyncSession, report: Report, event: ReportEvent, notice: Callable[[str], str]
 ) -> str | None:
-    """Queue a notice to the reporter in their language; it never names the moderator. None goes to
-    a reporter who is blocked or no longer has a role (a lost or seized phone; review finding 5):
-    returns why, for the moderator."""
+    """Queue a notice to the reporter in their language, never naming the moderator; none to one who
+    is blocked or revoked (`bot.reporter_access`): returns why, for the moderator."""
     why = await unreachable(session, report.reporter_id)
     if report.reporter_id is None or why:
         return why

@@ -74,6 +74,7 @@ class AuditAction(StrEnum):
     CORROBORATED = "corroborated"  # the target of a merge
     EDITED = "edited"
     SENSITIVE = "sensitive"
+    LOCATION_RELEASED = "location_released"  # exports may carry the exact point (finding 6)
 
 
 class PromptKind(StrEnum):

@@ -195,6 +195,7 @@ class ModerationAction(StrEnum):
     EDIT_CHOICE = "ec"  # a new choice (args: field index, option index)
     SENSITIVE = "se"  # offer the answers to withhold
     TOGGLE_SENSITIVE = "st"  # withhold or release one (arg: its index)
+    RELEASE_LOCATION = "rl"  # let exports carry the exact GPS point
     CARD = "cd"  # back to the card
     SKIP = "sk"  # skip this report for now
     NEXT = "nx"  # the next card

@@ -11,6 +11,7 @@ from bot import labels, moderation
 from bot.forms.engine import field_title, format_answer, get_form
 from bot.i18n import _
 from bot.localize import isolate
+from bot.location_release import release_location
 from bot.moderation import REJECT_REASONS, Outcome, Report, Result
 from bot.runtime.context import KhabarContext
 from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
@@ -277,6 +278,24 @@ async def _toggle_sensitive(update: Update, context: KhabarContext, press: Press
         return
     await answer(update)
     await _show_sensitive(update, context, result.report)
+
+
+async def _release_location(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
+    """Exports carry the exact point from now on (finding 6); audited as its own report event."""
+    assert context.account is not None and report.id is not None
+    async with context.services.db.session() as session:
+        result = await release_location(
+            session,
+            report_id=report.id,
+            version=press.version,
+            actor_id=context.account.id,
+            now=datetime.now(UTC),
+        )
+    if not result.done or result.report is None:
+        await _stale(update, context, press, result.report or report)
+        return
+    await answer(update, _("The exact location is released to exports."))
+    await _show_card(update, context, report.id)
 
 
 async def _decide_with_text(

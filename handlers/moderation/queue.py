@@ -29,6 +29,7 @@ from handlers.moderation.decisions import (
     _merge_button,
     _reject_preset,
     _reject_step,
+    _release_location,
     _sensitive_step,
     _toggle_sensitive,
 )
@@ -97,4 +98,5 @@ _STEPS = {
     A.EDIT_CHOICE: _edit_choice,
     A.SENSITIVE: _sensitive_step,
     A.TOGGLE_SENSITIVE: _toggle_sensitive,
+    A.RELEASE_LOCATION: _release_location,
 }

@@ -16,6 +16,7 @@ from bot.intake.flow import Intake
 from bot.intake.screens import Outcome, Screen
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import ReportPress
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.fallback import stray_message
 from handlers.wipe import delete_conversation
@@ -29,7 +30,10 @@ def _keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.rows]
+        [
+            [InlineKeyboardButton(b.label, callback_data=ReportPress.of(b.press).pack()) for b in row]
+            for row in screen.rows
+        ]
     )
 
 
@@ -103,8 +107,8 @@ async def report_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
     _fresh(context, context.account.id)
-    data = query.data or ""
-    await _run(update, context, lambda intake: intake.on_button(data))
+    press = ReportPress.parse(query.data)
+    await _run(update, context, lambda intake: intake.on_button(press))
 
 
 @requires(Role.REPORTER)
@@ -131,7 +135,7 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("report", report_command))
     app.add_handler(CommandHandler("myreports", my_reports))
     app.add_handler(CommandHandler(["back", "skip", "cancel"], flow_command))
-    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
+    app.add_handler(CallbackQueryHandler(report_button, pattern=ReportPress.pattern()))
     app.add_handler(
         MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION, report_message)
     )

@@ -7,8 +7,8 @@ message id). Every event loads the draft, changes it and saves it in the caller'
 commits before it sends anything, so an answer is never acknowledged before it is stored.
 
 What an answer means depends on the field's type (`FormField.kind`): the walker hands it the typed
-text, media, location or press and carries out the `Move` it returns. Buttons carry
-`bot.forms.actions` data; an action applies only when the draft token and the field match the
+text, media, location or press and carries out the `Move` it returns. A press arrives parsed (a
+`bot.forms.actions.Press`); an action applies only when the draft token and the field match the
 draft's current step; anything else is a stale or forged button and gets an explanation and the
 current question again.
 """
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
-from bot.forms.actions import ReportAction, unpack
+from bot.forms.actions import Press, ReportAction
 from bot.forms.engine import Form, Verdict
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
@@ -170,15 +170,13 @@ class Intake:
             return await self._back(draft, edit=False)
         return await self._skip(draft, edit=False)
 
-    async def on_button(self, data: str) -> Outcome:
-        press = unpack(data)
+    async def on_button(self, press: Press | None) -> Outcome:
         if press is None:
             return self._stale_alert()
-        action, args = press.action, press.args
+        action, token = press.action, press.token
         draft = await self._load()
         if action is ReportAction.CATEGORY:
-            return await self._pick_category(draft, args)
-        token = args[0] if args else ""
+            return await self._pick_category(draft, token)
         if draft is None or not draft.token.startswith(token) or len(token) != TOKEN_PREFIX:
             return await self._no_such_draft(draft, action, token)
         if action is ReportAction.RESUME:
@@ -195,15 +193,15 @@ class Intake:
         if action is ReportAction.SUBMIT:
             return await self._submit(draft)
         if action is ReportAction.EDIT:
-            return await self._edit(draft, args[1:])
-        name = args[1] if len(args) > 1 else ""
+            return await self._edit(draft, press.field)
+        name = press.field
         form, f = current(draft, self.forms)
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
         # A copy: the ORM row changes only through `_save`, so a press that stores nothing (or that
         # finds the draft already submitted by a concurrent press) writes nothing.
         q = self.screens.asking(draft, form, f, dict(draft.state))
-        move = f.kind.on_press(q, action, args[2] if len(args) > 2 else "")
+        move = f.kind.on_press(q, action, press.arg)
         return await self._move(draft, q, move or self._walker_press(q, action), pressed=True)
 
     async def my_reports(self, limit: int = 10) -> Screen:
@@ -305,8 +303,7 @@ class Intake:
 
     # --- moving through the form ------------------------------------------------------------------
 
-    async def _pick_category(self, draft: Draft | None, args: tuple[str, ...]) -> Outcome:
-        code = args[0] if args else ""
+    async def _pick_category(self, draft: Draft | None, code: str) -> Outcome:
         if code not in self.forms:
             return self._stale_alert()
         if draft is None or draft.category:
@@ -357,9 +354,8 @@ class Intake:
         await self._go(draft, step)
         return Outcome([self.screens.screen(draft, edit=edit)])
 
-    async def _edit(self, draft: Draft, args: tuple[str, ...]) -> Outcome:
+    async def _edit(self, draft: Draft, name: str) -> Outcome:
         form, _current = current(draft, self.forms)
-        name = args[0] if args else ""
         if form is None or draft.step != SUMMARY_STEP or not form.has(name):
             return self._stale(draft)
         if not engine.is_relevant(form.field(name), draft.answers):

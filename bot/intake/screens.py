@@ -1,6 +1,6 @@
 """What the report conversation shows: the category menu, the resume and cancel prompts, a question
 with its navigation row, the Yes/No confirmation and the summary. No Telegram: a `Screen` is text and
-rows of `Button`s whose data `bot.forms.actions.pack` made."""
+rows of `Button`s, each a label and what pressing it means (a `bot.forms.actions.Press`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import labels
 from bot.forms import engine
-from bot.forms.actions import Button, ReportAction, pack
+from bot.forms.actions import Button, Press, ReportAction
 from bot.forms.engine import Form, FormField
 from bot.forms.types.base import Asking
 from bot.forms.types.choice import grid
@@ -60,8 +60,8 @@ class Screens:
         self.forms = forms  # the categories by code, in menu order
 
     @staticmethod
-    def button(label: str, action: ReportAction, draft: Draft, *args: str) -> Button:
-        return Button(label, pack(action, draft.token[:TOKEN_PREFIX], *args))
+    def button(label: str, action: ReportAction, draft: Draft, field: str = "") -> Button:
+        return Button(label, Press(action, draft.token[:TOKEN_PREFIX], field))
 
     def asking(self, draft: Draft, form: Form, f: FormField, state: dict[str, Any]) -> Asking:
         """The question as its type sees it; `state` is the bookkeeping the type may change."""
@@ -69,7 +69,7 @@ class Screens:
 
     def category_menu(self, draft: Draft) -> Screen:
         rows = [
-            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
+            [Button(_(form.title), Press(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
         ]
         rows.append([self.button(_("Cancel"), ReportAction.DISCARD, draft)])
         return Screen(_("What do you want to report? Choose a category."), rows)

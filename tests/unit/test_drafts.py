@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.intake.flow import Intake
 from bot.places import places
 from storage.db import Database
@@ -48,7 +48,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
                 tz=ZoneInfo("Asia/Kabul"),
                 wipe_default=False,
             )
-            await intake.on_button(pack(ReportAction.SUBMIT, "abababab"))
+            await intake.on_button(Press(ReportAction.SUBMIT, "abababab"))
 
     await asyncio.gather(submit(), submit())
     async with db.session() as session:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.forms.engine import FORMS_DIR, Form, parse_form
 from bot.intake.flow import Intake
 from bot.intake.screens import TOKEN_PREFIX, Outcome, Screen
@@ -62,7 +62,7 @@ class Walker:
 
     async def start(self) -> Outcome:
         await self.run(lambda intake: intake.begin(None))
-        return await self.run(lambda intake: intake.on_button(pack(ReportAction.CATEGORY, self.form.code)))
+        return await self.run(lambda intake: intake.on_button(Press(ReportAction.CATEGORY, self.form.code)))
 
     def _next_message(self) -> int:
         self.message_id += 1
@@ -87,8 +87,8 @@ class Walker:
         """A button of the draft: `args` after the token (the field, then its argument)."""
         draft = await self.draft()
         assert draft is not None
-        data = pack(action, draft.token[:TOKEN_PREFIX], *args)
-        return await self.run(lambda intake: intake.on_button(data))
+        press = Press(action, draft.token[:TOKEN_PREFIX], *args)
+        return await self.run(lambda intake: intake.on_button(press))
 
     async def answer(self, action: ReportAction, arg: str = "") -> Outcome:
         """A button of the question being asked."""
@@ -132,5 +132,4 @@ class Walker:
 
     def asks(self, field: str) -> bool:
         """The newest screen asks `field` (one of its buttons belongs to that field)."""
-        datas = [b.data for row in self.screen.rows for b in row]
-        return any(d.split(":")[3:4] == [field] for d in datas)
+        return any(b.press.field == field for row in self.screen.rows for b in row)

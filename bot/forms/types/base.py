@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from bot.forms.actions import Button, ReportAction, pack
+from bot.forms.actions import Button, Press, ReportAction
 from bot.i18n import N_, _
 from bot.localize import format_number
 from bot.places import Gazetteer
@@ -140,8 +140,8 @@ class Asking:
     places: Gazetteer
     token: str
 
-    def button(self, label: str, action: ReportAction, *args: str) -> Button:
-        return Button(label, pack(action, self.token, self.field.name, *args))
+    def button(self, label: str, action: ReportAction, arg: str = "") -> Button:
+        return Button(label, Press(action, self.token, self.field.name, arg))
 
 
 # --- the type --------------------------------------------------------------------------------------

@@ -202,7 +202,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if action is WizardAction.CANCEL:
         async with db.session() as session:
             await service.cancel_wizard(session, context.account.id)
-        await answer(update)
         await edit_or_send(
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
@@ -221,7 +220,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if choice.stale:
         await _stale(update)
         return
-    await answer(update)
     if choice.draft is not None:
         await _show_step(update, context, choice.draft, new=False)
         return
@@ -289,7 +287,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if draft is None:
             await _stale(update)
             return
-        await answer(update)
         await _show_step(update, context, draft, new=True)
         return
     if action is ManageAction.DELETE:
@@ -298,7 +295,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         confirm = InlineKeyboardMarkup(
             [
                 [
@@ -323,7 +319,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         await edit_or_send(update, context, _card(owned[0]), _manage_buttons(owned[0]))
         return
     async with db.session() as session:
@@ -331,7 +326,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     if sub is None:
         await _stale(update)
         return
-    await answer(update)
     if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:

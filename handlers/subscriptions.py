@@ -347,12 +347,14 @@ async def digest_now(update: Update, context: KhabarContext) -> None:
                 update, context, _("Send /digest_now, or /digest_now followed by a subscription number.")
             )
             return
-        result = await send_now(db, utcnow(), subscription_ids=[sub_id])
+        async with db.session() as session:
+            result = await send_now(session, utcnow(), subscription_ids=[sub_id])
         if not result.digests:
             await send(update, context, _("There is no active subscription with that number."))
             return
     else:
-        result = await send_now(db, utcnow(), user_id=context.account.id)
+        async with db.session() as session:
+            result = await send_now(session, utcnow(), user_id=context.account.id)
         if not result.digests:
             await send(
                 update,

@@ -57,7 +57,8 @@ async def test_wipe_empties_a_chat_with_a_question_a_rejection_and_a_digest(bot:
                 status="approved", certainty="confirmed", approved_at=datetime.now(UTC) - timedelta(minutes=5)
             )
         )
-    assert (await send_now(bot.db, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
+    async with bot.db.session() as session:
+        assert (await send_now(session, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
     assert await deliver(bot) == 3
 
     texts = [m.text or "" for m in person.replies]

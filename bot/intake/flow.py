@@ -87,7 +87,7 @@ class Intake:
         self.wipe_default = wipe_default
         self.drafts = DraftRepository(session)
         self.draft: Draft | None = None
-        self.forms = engine.FORMS if forms is None else forms  # tests bring their own
+        self.forms = engine.all_forms() if forms is None else forms  # tests bring their own
         self.screens = Screens(self.today, gazetteer, self.forms)
 
     # --- entry points ---------------------------------------------------------------------------

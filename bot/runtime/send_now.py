@@ -16,6 +16,7 @@ async def send_now_and_deliver(
 ) -> tuple[int, int, int]:
     """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
     with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
+    from bot.places import load_places
     from bot.scheduler import send_now
     from storage.migrate import upgrade
 
@@ -23,7 +24,9 @@ async def send_now_and_deliver(
     try:
         await upgrade(db)
         ids = [subscription_id] if subscription_id is not None else None
-        result = await send_now(db, utcnow(), subscription_ids=ids)
+        async with db.session() as session:
+            await load_places(session)
+            result = await send_now(session, utcnow(), subscription_ids=ids)
         sent = 0
         if settings.token and result.messages:
             bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())

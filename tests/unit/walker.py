@@ -41,8 +41,8 @@ class Walker:
         self.last = Outcome()
 
     async def run(self, action: Callable[[Intake], Awaitable[Outcome]]) -> Outcome:
-        await load_places(self.db)
         async with self.db.session() as session:
+            await load_places(session)
             account = await session.get(User, self.user_id)
             if account is None:
                 account = User(id=self.user_id, role="reporter", language="en")

@@ -26,7 +26,7 @@ from bot.emulator.state import (
 
 log = logging.getLogger(__name__)
 
-_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendlocation"}
+_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendlocation"}
 _HTML_TAGS = {
     "b",
     "strong",
@@ -391,6 +391,15 @@ class EmulatorServer:
         doc = self.state.store_upload(data) | {"file_name": p.file_names.get(field) or "document"}
         return self._send(chat_id, document=doc, caption=caption or None, parse_mode=parse_mode)
 
+    async def _m_sendvoice(self, p: _Params) -> Any:
+        chat_id = self._chat(p)
+        source = self._upload(p, "voice")
+        caption, parse_mode = self._text(p, "caption", MAX_CAPTION)
+        data = source if isinstance(source, bytes) else self.state.files[source]
+        duration = int(p.text("duration") or 0)
+        voice = self.state.store_upload(data) | {"duration": duration, "mime_type": "audio/ogg"}
+        return self._send(chat_id, voice=voice, caption=caption or None, parse_mode=parse_mode)
+
     async def _m_sendlocation(self, p: _Params) -> Any:
         chat_id = self._chat(p)
         try:
@@ -515,7 +524,7 @@ class EmulatorServer:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {
             "file_id": file_id,
-            "file_unique_id": "U" + file_id[4:],
+            "file_unique_id": self.state.unique_ids[file_id],
             "file_size": len(self.state.files[file_id]),
             "file_path": f"photos/{file_id}.jpg",
         }
@@ -541,6 +550,7 @@ class EmulatorServer:
         r.add_post("/_emulator/users/{user_id}/text", self._c_text)
         r.add_post("/_emulator/users/{user_id}/press", self._c_press)
         r.add_post("/_emulator/users/{user_id}/photo", self._c_photo)
+        r.add_post("/_emulator/users/{user_id}/voice", self._c_voice)
         r.add_post("/_emulator/users/{user_id}/location", self._c_location)
         r.add_post("/_emulator/users/{user_id}/block", self._c_block)
         r.add_get("/_emulator/chats/{chat_id}/messages", self._c_messages)
@@ -571,6 +581,10 @@ class EmulatorServer:
         data = await request.read()
         caption = request.query.get("caption")
         return web.json_response({"update_id": self.state.send_photo(self._uid(request), data, caption)})
+
+    async def _c_voice(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        return web.json_response({"update_id": self.state.send_voice(self._uid(request), data)})
 
     async def _c_location(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -6,8 +6,8 @@ bad connection would: the bot process is killed right after the commit of a rand
 sometimes a second kill in the next life), restarted on the same database, and the reporter sends
 the input again and goes on. Every report is then compared with what the reporter meant.
 
-    .venv/bin/python benchmarks/crash_loop.py                      # 50 rounds on a scratch SQLite file
-    .venv/bin/python benchmarks/crash_loop.py --rounds 60 --seed 7 \\
+    .venv/bin/python -m benchmarks.crash_loop                      # 50 rounds on a scratch SQLite file
+    .venv/bin/python -m benchmarks.crash_loop --rounds 60 --seed 7 \\
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/scratch
 
 Prints one line per round and "reports ok N of N" at the end (exit status 1 if any is wrong). A

@@ -65,6 +65,14 @@ def describe(sub: Subscription) -> str:
 # --- the wizard ------------------------------------------------------------------------------------
 
 
+def _tick(code: str, chosen: set[str]) -> str:
+    return f"-{code}" if code in chosen else code
+
+
+def _ticked(code: str, chosen: set[str]) -> str:
+    return "✓ " if code in chosen else ""
+
+
 def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[Button]]]:
     data, step = draft.data, draft.step
     if step == "frequency":
@@ -84,7 +92,8 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         chosen = set(data.get("categories") or [])
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
-            [Button(("✓ " if code in chosen else "") + _(title), callback_data=f"sub:c:{code}")]
+            # A ticked button unticks ("-code"), an unticked one ticks: never a flip.
+            [Button(_ticked(code, chosen) + _(title), callback_data=f"sub:c:{_tick(code, chosen)}")]
             for code, title in service.categories()
         ]
         rows.append(
@@ -119,7 +128,10 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            Button(("✓ " if p.pcode in chosen else "") + p.name(), callback_data=f"sub:p:{p.pcode}")
+            Button(
+                _ticked(p.pcode, chosen) + p.name(),
+                callback_data=f"sub:p:{_tick(p.pcode, chosen)}",
+            )
             for p in shown
         ],
         2,

@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
-LANGS := en fa_AF ps
+# The language registry is standard-library Python, so this works before .venv exists.
+LANGS := $(shell $(PYTHON) domain/languages.py)
 PO := $(foreach lang,$(LANGS),locales/$(lang)/LC_MESSAGES/khabar.po)
 MO := $(PO:.po=.mo)
 
@@ -51,9 +52,10 @@ run: all
 
 lint: all
 	$(BIN)/python scripts/lock.py --check
-	$(BIN)/ruff check bot handlers storage tests benchmarks scripts
-	$(BIN)/ruff format --check bot handlers storage tests benchmarks scripts
+	$(BIN)/ruff check bot domain handlers storage tests benchmarks scripts
+	$(BIN)/ruff format --check bot domain handlers storage tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint test-sqlite test-pg
 
@@ -75,7 +77,7 @@ test-pg: all
 # the committed catalogs. A missing catalog is created; check its Plural-Forms header against CLDR
 # (tests/test_translations.py does) before committing it.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --add-comments=TRANSLATORS: --no-location --sort-output \
 		--project=khabar -o locales/khabar.pot .
 	for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/khabar.po ]; then \
@@ -89,7 +91,7 @@ messages: $(STAMP)
 
 # Every catalog message and form label in the three languages side by side, for a human reviewer.
 locale-preview: all
-	$(BIN)/python -m bot.i18n_preview -o build/locale-preview.md
+	$(BIN)/python -m bot.runtime.i18n_preview -o build/locale-preview.md
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

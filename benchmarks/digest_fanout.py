@@ -37,12 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete, func, insert, select, update
 from telegram import Bot
 
-from bot.application import SANDBOX_TOKEN
 from bot.config import load_settings
 from bot.emulator import EmulatorServer
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.sender import Sender, sender_request
 from bot.scheduler import due_digests
-from bot.sender import Sender, sender_request
-from bot.subscriptions import CERTAINTIES, categories
+from bot.subscriptions import categories
+from domain.vocabulary import Certainty
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from storage.models import Delivery, Outbox, Province, Report, Subscription, User
@@ -87,7 +88,7 @@ async def populate(db: Database, subscribers: int, reports: int, days: int, rng:
                         "timezone": "Asia/Kabul",
                         "provinces": [] if rng.random() < 0.1 else rng.sample(provinces, rng.randint(1, 3)),
                         "categories": [] if rng.random() < 0.3 else rng.sample(codes, rng.randint(1, 3)),
-                        "min_certainty": rng.choice(CERTAINTIES),
+                        "min_certainty": rng.choice(tuple(Certainty)),
                         "send_empty": rng.random() < 0.5,
                         "alerts": True,
                         "status": "active",
@@ -115,7 +116,7 @@ async def populate(db: Database, subscribers: int, reports: int, days: int, rng:
                     "killed": rng.choice((None, 0, 0, 1, 2)),
                     "injured": rng.choice((None, 0, 1, 3)),
                     "status": "approved",
-                    "certainty": rng.choice(CERTAINTIES),
+                    "certainty": rng.choice(tuple(Certainty)),
                     "urgent": False,
                     "sensitive_fields": [],
                     "corroborations": rng.randint(0, 2),

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import ClientSession
 from sqlalchemy import insert, select
 
-from bot.application import SANDBOX_TOKEN, build_application
 from bot.config import load_settings
-from bot.web import WebServer
+from bot.runtime.application import SANDBOX_TOKEN, build_application
+from bot.runtime.web import WebServer
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from storage.models import District, Report

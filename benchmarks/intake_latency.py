@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable
 from pathlib import Path
 
-from bot.intake.actions import ReportAction, pack
+from bot.forms.actions import ReportAction, pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

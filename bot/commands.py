@@ -20,7 +20,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", N_("Start or restart the bot"), Role.STRANGER),
+    Command("start", N_("Start the bot, or start it again"), Role.STRANGER),
     Command("help", N_("What this bot can do for you"), Role.STRANGER),
     Command("language", N_("Change the language"), Role.STRANGER),
     Command("report", N_("File a new incident report"), Role.REPORTER),
@@ -28,7 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", N_("Stop the current report or action"), Role.REPORTER),
     Command("back", N_("Go back to the previous question"), Role.REPORTER, in_menu=False),
     Command("skip", N_("Skip an optional question"), Role.REPORTER, in_menu=False),
-    Command("wipe", N_("Delete this conversation from the chat"), Role.REPORTER),
+    Command("wipe", N_("Delete this conversation from the chat"), Role.STRANGER),
     Command("settings", N_("Your settings"), Role.REPORTER),
     Command("subscribe", N_("Subscribe to digests and alerts"), Role.COORDINATOR),
     Command("subscriptions", N_("Your digest subscriptions"), Role.COORDINATOR),
@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("role", N_("Change a user's role"), Role.ADMIN),
     Command("block", N_("Block a user"), Role.ADMIN),
     Command("unblock", N_("Unblock a user"), Role.ADMIN),
+    Command("erase", N_("Erase everything kept about a user"), Role.ADMIN),
     Command("invite", N_("Create an invite link"), Role.ADMIN),
     Command("invites", N_("List and revoke invites"), Role.ADMIN),
     Command("export", N_("Export approved reports as a file"), Role.ADMIN),

@@ -14,8 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LANGUAGES = ("en", "fa_AF", "ps")
-Language = Literal["en", "fa_AF", "ps"]
+from domain import languages
 
 # BotFather tokens look like 123456789:AAH…; the emulator accepts any token of that shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -42,7 +41,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
-    default_language: Language = "en"
+    default_language: str = languages.SOURCE
     timezone: str = "Asia/Kabul"
     export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     http_host: str = "127.0.0.1"
@@ -53,6 +52,14 @@ class Settings(BaseSettings):
     wipe_after_submit: bool = True
     # Digest scheduler, alert scan, moderator alerts and outbox sender run in this process.
     background_jobs: bool = True
+    # Data protection (README, "Data protection"). Unset: a random key per process (pseudonyms
+    # then link nothing across restarts); set 32+ characters to keep them stable.
+    pseudonym_key: SecretStr | None = None
+    retain_drafts_days: int = Field(default=14, ge=1, le=365)  # unfinished reports, wizards
+    retain_strangers_days: int = Field(default=7, ge=1, le=365)  # people without a role; refusals
+    retain_sent_days: int = Field(default=7, ge=1, le=365)  # delivered notice/digest text, deliveries
+    retain_technical_days: int = Field(default=2, ge=1, le=365)  # seen updates, invite attempts
+    pseudonymise_after_days: int = Field(default=90, ge=1, le=3650)  # closed reports lose the person
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -62,6 +69,15 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or not _TOKEN_RE.match(value.strip()):
             # Never echo the value: it may be a real token with a typo.
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
+        return value.strip()
+
+    @field_validator("pseudonym_key", mode="before")
+    @classmethod
+    def _long_secret(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or len(value.strip()) < 32:
+            raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value.strip()
 
     @field_validator("log_level", mode="before")
@@ -131,6 +147,13 @@ class Settings(BaseSettings):
             return tokens
         return value
 
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not languages.is_known(value):
+            raise ValueError(f"must be {languages.describe_choices()}, not {value!r}")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -150,7 +173,13 @@ class Settings(BaseSettings):
 
 
 # Values of these variables never appear in an error message (a typo'd token is still a token).
-_SECRET_FIELDS = {"bot_token", "webhook_secret", "export_tokens", "database_url"}
+_SECRET_FIELDS = {
+    "bot_token",
+    "webhook_secret",
+    "export_tokens",
+    "database_url",
+    "pseudonym_key",
+}
 
 
 def _describe(error: ErrorDetails, field: str) -> str:

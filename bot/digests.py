@@ -1,28 +1,35 @@
 """Digest and alert content: what a subscriber reads, in their language, split under Telegram's limit.
 
 Pure rendering: reports in, plain-text message parts out. Only what a coordinator needs is shown —
-reference, date, place, category, certainty, casualties, corroborations and a short description —
-never who reported it. Fields a moderator marked sensitive (`Report.sensitive_fields`) are withheld.
+reference, date, place, category, certainty, the facts its form file lists under `digest` (a
+crossing's status, the doses lost; never "Killed: unknown" for a category that does not ask),
+corroborations and a short description — never who reported it. Fields a moderator marked
+sensitive (`Report.sensitive_fields`) are withheld.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from bot.forms.engine import category_label
+from bot import labels
+from bot.forms.engine import FORMS, FORMS_DIR, UNKNOWN, FormField, category_label, field_title, format_answer
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
-from bot.subscriptions import CERTAINTY_LABELS, MIN_CERTAINTY_LABELS, categories, matcher
+from bot.subscriptions import categories, matcher
+from domain.vocabulary import Certainty
 from storage.models import Report, Subscription
 
 MAX_MESSAGE = 4096
 DESCRIPTION_CHARS = 280
 ReportKey = tuple[str, str | None, str | None]  # category, province, certainty
+COUNT_COLUMNS = ("killed", "injured")  # answers that Report also keeps as columns
 
 
 @dataclass
@@ -58,6 +65,34 @@ def _count(value: int | None) -> str:
     return _("unknown") if value is None else format_number(value)
 
 
+@cache
+def digest_fields(category: str) -> tuple[FormField, ...]:
+    """The answers a digest entry shows for `category`: the `digest` list of its form file, in
+    that order (KeyError for a name that is not a field of the form)."""
+    form = FORMS.get(category)
+    if form is None:
+        return ()
+    data = tomllib.loads((FORMS_DIR / f"{category}.toml").read_text(encoding="utf-8"))
+    return tuple(form.field(str(name)) for name in data.get("digest", ()))
+
+
+def _fact(report: Report, f: FormField) -> str | None:
+    """One fact as "Label: value": a count is a number or unknown (asked, not known), never blank;
+    another answer is left out when the reporter skipped it."""
+    if f.name in report.sensitive_fields:
+        value = _withheld()
+    else:
+        # Killed and injured have typed columns, kept in step with moderators' edits.
+        raw = getattr(report, f.name) if f.name in COUNT_COLUMNS else report.answers.get(f.name)
+        if f.kind.counted:
+            value = _count(None if raw == UNKNOWN else raw)
+        elif raw in (None, "", []):
+            return None
+        else:
+            value = format_answer(f, raw)
+    return _("{label}: {value}").format(label=field_title(f), value=value)
+
+
 def place_text(report: Report) -> str:
     hidden = set(report.sensitive_fields)
     gaz = places()
@@ -85,16 +120,22 @@ def report_block(report: Report) -> str:
         if "occurred_on" in hidden
         else (format_date(report.occurred_on) if report.occurred_on else _("date unknown"))
     )
-    certainty = _(CERTAINTY_LABELS.get(report.certainty or "possible", "Possible"))
+    # A report approved without a certainty counts as the least certain.
+    certainty = _(
+        labels.CERTAINTY.get(report.certainty or Certainty.POSSIBLE, labels.CERTAINTY[Certainty.POSSIBLE])
+    )
     lines = [
         _("{ref} · {date} · {place}").format(
             ref=isolate(report.reference), date=when, place=place_text(report)
         ),
         _("{category} · {certainty}").format(category=category_label(report.category), certainty=certainty),
-        _("Killed: {killed} · Injured: {injured} · Corroborations: {corroborations}").format(
-            killed=_withheld() if "killed" in hidden else _count(report.killed),
-            injured=_withheld() if "injured" in hidden else _count(report.injured),
-            corroborations=format_number(report.corroborations),
+        " · ".join(
+            [
+                *(fact for f in digest_fields(report.category) if (fact := _fact(report, f))),
+                _("Corroborations: {corroborations}").format(
+                    corroborations=format_number(report.corroborations)
+                ),
+            ]
         ),
     ]
     description = short_description(report)
@@ -136,7 +177,7 @@ def filters_text(sub: Subscription) -> str:
     provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
     cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
     return _("Provinces: {provinces}\nCategories: {categories}\nCertainty: {certainty}").format(
-        provinces=provinces, categories=cats, certainty=_(MIN_CERTAINTY_LABELS[sub.min_certainty])
+        provinces=provinces, categories=cats, certainty=_(labels.MIN_CERTAINTY[sub.min_certainty])
     )
 
 

@@ -22,11 +22,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
+from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
 
-APPROVED = "approved"
-CERTAINTIES = ("confirmed", "probable", "possible")
 PAGE_SIZE = 500
 PERIODS = {"7": 7, "30": 30, "all": None}  # the chat's choices: days back, or everything
 
@@ -167,7 +166,7 @@ def parse_filters(params: Mapping[str, str | None]) -> ReportFilter:
         until=until,
         provinces=_values("province", province.upper() if province else None),
         categories=_values("category", params.get("category"), CATEGORY_CODES),
-        certainties=_values("certainty", params.get("certainty"), CERTAINTIES),
+        certainties=_values("certainty", params.get("certainty"), Certainty),
     )
 
 
@@ -266,7 +265,9 @@ async def approved_rows(
     after = 0
     while True:
         async with db.session() as session:
-            page = await report_page(session, filters, status=APPROVED, after_id=after, limit=page_size)
+            page = await report_page(
+                session, filters, status=ReportStatus.APPROVED, after_id=after, limit=page_size
+            )
         if page:
             yield page
         if len(page) < page_size:
@@ -274,10 +275,24 @@ async def approved_rows(
         after = page[-1].id
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV/HXL cell: text that a spreadsheet would run as a formula gets a leading apostrophe
+    (review finding 3). Numbers stay numbers, so a negative count is still a number."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([[cell(v) for v in row] for row in rows])
     return buffer.getvalue()
 
 

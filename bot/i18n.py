@@ -18,13 +18,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 import locales
-from bot.config import LANGUAGES
+from domain import languages
 
 DOMAIN = "khabar"
 LOCALES_DIR = Path(locales.__file__).parent
-RTL_LANGUAGES = frozenset({"fa_AF", "ps"})
 
-_current: ContextVar[str] = ContextVar("khabar_locale", default="en")
+_current: ContextVar[str] = ContextVar("khabar_locale", default=languages.SOURCE)
 
 
 @cache
@@ -46,7 +45,7 @@ def translations(language: str) -> gettext.NullTranslations:
 
 
 def set_locale(language: str | None) -> None:
-    _current.set(language if language in LANGUAGES else "en")
+    _current.set(language if language and languages.is_known(language) else languages.SOURCE)
 
 
 def get_locale() -> str:
@@ -54,7 +53,7 @@ def get_locale() -> str:
 
 
 def is_rtl(language: str | None = None) -> bool:
-    return (language or get_locale()) in RTL_LANGUAGES
+    return languages.language(language or get_locale()).rtl
 
 
 def _(message: str) -> str:
@@ -65,6 +64,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`_()` for a word that means different things on different screens (Keep an answer, Keep a
+    subscription): the context tells the translator which, and each context has its own translation."""
+    return translations(get_locale()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction where it is defined; translate it later with `_()`."""
     return message
@@ -73,7 +78,7 @@ def N_(message: str) -> str:
 @contextmanager
 def use_locale(language: str | None) -> Iterator[None]:
     """Render for another person's language (digests, notifications), then restore."""
-    token = _current.set(language if language in LANGUAGES else "en")
+    token = _current.set(language if language and languages.is_known(language) else languages.SOURCE)
     try:
         yield
     finally:

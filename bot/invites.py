@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.roles import Role, role_of
 from storage import admin_events
 from storage.invites import InviteRepository
-from storage.models import Invite
+from storage.models import Invite as Invite
 from storage.users import UserRepository
 
 INVITABLE_ROLES = (Role.REPORTER, Role.COORDINATOR)
@@ -114,7 +114,12 @@ async def redeem(session: AsyncSession, *, user_id: int, code: str, now: datetim
         # Sent again (the reply to the first was lost in a restart): already applied, not a wrong
         # code, even though that use may have been the invite's last.
         return Redemption(Redeemed.ALREADY, current)
-    if invite is None or invite.id is None or not _usable(invite, now):
+    # An admin who took someone's access away meant it: links made before that no longer let them
+    # back in (review finding 15); a new invite, an admin's fresh decision, does.
+    revoked = (
+        account.revoked_at is not None and invite is not None and invite.created_at <= account.revoked_at
+    )
+    if invite is None or invite.id is None or not _usable(invite, now) or revoked:
         await invites.record_attempt(user_id, now)
         return Redemption(Redeemed.INVALID, current)
     offered = role_of(invite.role)

@@ -16,42 +16,14 @@ import jdatetime
 from babel.dates import get_timezone_location
 
 from bot.i18n import N_, _, get_locale, is_rtl, use_locale
+from domain import languages
+from domain.languages import Calendar
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _TO_ASCII = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
 
-# Afghan (not Iranian) month names of the Solar Hijri calendar.
-MONTHS_PRS = (
-    "حمل",
-    "ثور",
-    "جوزا",
-    "سرطان",
-    "اسد",
-    "سنبله",
-    "میزان",
-    "عقرب",
-    "قوس",
-    "جدی",
-    "دلو",
-    "حوت",
-)
-MONTHS_PS = (
-    "وری",
-    "غویی",
-    "غبرګولی",
-    "چنګاښ",
-    "زمری",
-    "وږی",
-    "تله",
-    "لړم",
-    "لیندۍ",
-    "مرغومی",
-    "سلواغه",
-    "کب",
-)
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 FSI, PDI = "\u2068", "\u2069"
 RLM = "\u200f"
@@ -166,21 +138,21 @@ def rtl_safe(text: str, *, html: bool = False, rtl: bool | None = None) -> str:
 
 
 def format_date(day: date, language: str | None = None) -> str:
-    language = language or get_locale()
-    if language == "fa_AF" or language == "ps":
+    """A date in the calendar, month names and digits of `language` (default: the current locale)."""
+    entry = languages.language(language or get_locale())
+    if entry.calendar is Calendar.SOLAR_HIJRI:
         jd = jdatetime.date.fromgregorian(date=day)
-        months = MONTHS_PRS if language == "fa_AF" else MONTHS_PS
-        return local_digits(f"{jd.day} {months[jd.month - 1]} {jd.year}", language)
-    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+        return local_digits(f"{jd.day} {entry.months[jd.month - 1]} {jd.year}", entry.code)
+    return local_digits(f"{day.day} {entry.months[day.month - 1]} {day.year}", entry.code)
 
 
 def format_iso_date(day: date, language: str | None = None) -> str:
     """A compact numeric date: 2026-11-24 in English, ۱۴۰۵/۰۹/۰۳ in Dari and Pashto."""
-    language = language or get_locale()
-    if is_rtl(language):
+    entry = languages.language(language or get_locale())
+    if entry.calendar is Calendar.SOLAR_HIJRI:
         jd = jdatetime.date.fromgregorian(date=day)
-        return local_digits(f"{jd.year:04d}/{jd.month:02d}/{jd.day:02d}", language)
-    return day.isoformat()
+        return local_digits(f"{jd.year:04d}/{jd.month:02d}/{jd.day:02d}", entry.code)
+    return local_digits(day.isoformat(), entry.code)
 
 
 # Typed month names are matched after folding the letter variants people type (Arabic ي/ك, Pashto
@@ -202,15 +174,15 @@ MONTHS_IRANIAN = (
 )
 _MONTH_WORDS = {
     name.translate(_FOLD): i + 1
-    for names in (MONTHS_IRANIAN, MONTHS_PRS, MONTHS_PS)
+    for names in (
+        MONTHS_IRANIAN,
+        *(entry.months for entry in languages.REGISTRY if entry.calendar is Calendar.SOLAR_HIJRI),
+    )
     for i, name in enumerate(names)
 }
 _MONTH_PATTERN = re.compile(
     r"(\d{1,2})\s*(" + "|".join(sorted(map(re.escape, _MONTH_WORDS), key=len, reverse=True)) + r")\s*(\d{4})"
 )
-
-
-_CLDR_LOCALES = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
 
 
 # The zone people here see is named in the project's own catalog: CLDR changed its Pashto name
@@ -228,7 +200,7 @@ def format_zone(zone: str, language: str | None = None) -> str:
             return _(_ZONE_NAMES[zone])
     if zone not in ("UTC", "Etc/UTC"):
         try:
-            return get_timezone_location(zone, locale=_CLDR_LOCALES.get(language, "en"))
+            return get_timezone_location(zone, locale=languages.language(language).cldr)
         except LookupError:
             pass
     return f"{FSI}{zone}{PDI}" if is_rtl(language) else zone

@@ -10,7 +10,7 @@ naming the moderator.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,38 +22,27 @@ from bot.forms.engine import FormField, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
 from bot.roles import Role
+from domain.vocabulary import AuditAction, Certainty, OutboxKind, PromptKind, ReportStatus, UserStatus, member
 from storage import outbox
-from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent
+from storage.models import ModeratorAlert, PendingInput
+from storage.models import Report as Report
+from storage.models import ReportEvent as ReportEvent
 from storage.review import ReviewRepository
 from storage.users import UserRepository
 
-CERTAINTIES = ("confirmed", "probable", "possible")
-CERTAINTY_LABELS = {
-    "confirmed": N_("Confirmed"),
-    "probable": N_("Probable"),
-    "possible": N_("Possible"),
-}
 REJECT_REASONS = {
     "unverifiable": N_("Not enough information to verify it"),
     "out_of_scope": N_("Not an incident this service records"),
     "false": N_("Found to be inaccurate"),
     "mistake": N_("Sent by mistake or as a test"),
 }
-STATUS_LABELS = {
-    "pending": N_("pending review"),
-    "needs_info": N_("waiting for the reporter's answer"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "merged": N_("merged into another report"),
-}
-DECIDABLE = ("pending", "needs_info")
-EDITABLE = ("pending", "needs_info", "approved")
 DUPLICATE_WINDOW = timedelta(hours=48)
 ALERT_INTERVAL = timedelta(minutes=5)
 PROMPT_TTL = timedelta(days=7)
 REVIEWER_ROLES = (Role.MODERATOR.value, Role.ADMIN.value)
 MAX_NOTE = 2000
 ANSWER_PREFIX = "answer-"
+REASON_PREFIX = "reason-"
 _REFERENCE = re.compile(r"R-\d{4}-\d{6}")
 _PCODE = re.compile(r"AF\d{2,6}")
 
@@ -70,6 +59,8 @@ class Result:
     outcome: Outcome
     report: Report | None = None
     error: str | None = None
+    # Why the reporter was not told ("blocked", "revoked"), when a notice was due but not queued.
+    unreachable: str | None = None
 
     @property
     def done(self) -> bool:
@@ -124,9 +115,9 @@ async def card(session: AsyncSession, report: Report) -> Card:
     assert report.id is not None
     exchanges: list[Exchange] = []
     for event in await repo.events(report.id):
-        if event.action == "needs_info":
+        if event.action == AuditAction.NEEDS_INFO:
             exchanges.append(Exchange(event.note or "", None))
-        elif event.action == "info_answered" and exchanges and exchanges[-1].answer is None:
+        elif event.action == AuditAction.INFO_ANSWERED and exchanges and exchanges[-1].answer is None:
             exchanges[-1] = Exchange(exchanges[-1].question, event.note or "")
     return Card(report, await repo.nearby(report, DUPLICATE_WINDOW), exchanges)
 
@@ -144,8 +135,8 @@ async def _apply(
     report_id: int,
     version: int | None,
     actor_id: int | None,
-    action: str,
-    allowed: tuple[str, ...],
+    action: AuditAction,
+    allowed: Collection[str],
     values: dict[str, Any],
     now: datetime,
     note: str | None = None,
@@ -179,24 +170,36 @@ async def _apply(
         )
     )
     changed = await repo.get(report.id)
+    unreachable = None
     if notice is not None and changed is not None:
-        await _notify_reporter(session, changed, event, notice)
-    return Result(Outcome.DONE, changed)
+        unreachable = await _notify_reporter(session, changed, event, notice)
+    return Result(Outcome.DONE, changed, unreachable=unreachable)
 
 
 async def _notify_reporter(
     session: AsyncSession, report: Report, event: ReportEvent, notice: Callable[[str], str]
-) -> None:
-    """Queue a notice to the reporter in their language; it never names the moderator."""
+) -> str | None:
+    """Queue a notice to the reporter in their language; it never names the moderator. None goes to
+    a reporter who is blocked or no longer has a role (a lost or seized phone; review finding 5):
+    returns why, for the moderator."""
     if report.reporter_id is None:
-        return
+        return None
     reporter = await UserRepository(session).get(report.reporter_id)
+    if reporter is not None and reporter.status == UserStatus.BLOCKED:
+        return UserStatus.BLOCKED
+    if reporter is None or reporter.role == "stranger":
+        return "revoked"
     language = reporter.language if reporter is not None and reporter.language else report.language
     with use_locale(language):
         text = notice(report.reference)
     await outbox.enqueue(
-        session, key=f"notice:{report.id}:{event.id}", chat_id=report.reporter_id, kind="notice", text=text
+        session,
+        key=f"notice:{report.id}:{event.id}",
+        chat_id=report.reporter_id,
+        kind=OutboxKind.NOTICE,
+        text=text,
     )
+    return None
 
 
 async def approve(
@@ -209,19 +212,20 @@ async def approve(
     urgent: bool,
     now: datetime,
 ) -> Result:
-    if certainty not in CERTAINTIES:
+    chosen = member(Certainty, certainty)
+    if chosen is None:
         return Result(Outcome.INVALID)
     return await _apply(
         session,
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="approved",
-        allowed=DECIDABLE,
-        values={"status": "approved", "certainty": certainty, "urgent": urgent, "approved_at": now},
+        action=AuditAction.APPROVED,
+        allowed=ReportStatus.DECIDABLE,
+        values={"status": ReportStatus.APPROVED, "certainty": chosen, "urgent": urgent, "approved_at": now},
         now=now,
         notice=lambda ref: _(
-            "Thank you. Your report {ref} was verified and will be shared with coordinators."
+            "Thank you. Your report {ref} was approved and will be shared with coordinators."
         ).format(ref=isolate(ref)),
     )
 
@@ -232,7 +236,14 @@ def reason_text(reason: str) -> str:
 
 
 async def reject(
-    session: AsyncSession, *, report_id: int, version: int, actor_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    *,
+    report_id: int,
+    version: int,
+    actor_id: int,
+    reason: str,
+    now: datetime,
+    bot_username: str = "",
 ) -> Result:
     reason = reason.strip()
     if not _fits_note(reason):
@@ -242,14 +253,28 @@ async def reject(
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="rejected",
-        allowed=DECIDABLE,
-        values={"status": "rejected"},
+        action=AuditAction.REJECTED,
+        allowed=ReportStatus.DECIDABLE,
+        values={"status": ReportStatus.REJECTED},
         now=now,
         note=reason,
-        notice=lambda ref: _("Your report {ref} was not accepted. Reason: {reason}").format(
+        notice=lambda ref: _rejection_notice(ref, reason, bot_username),
+    )
+
+
+def reason_link(bot_username: str, reference: str) -> str:
+    return f"https://t.me/{bot_username}?start={REASON_PREFIX}{reference}"
+
+
+def _rejection_notice(ref: str, reason: str, bot_username: str) -> str:
+    """A preset reason is stock wording and is said; a typed one stays in the bot, one press away,
+    so a seized phone's notification list does not show what the reviewer wrote."""
+    if reason in REJECT_REASONS or not bot_username:
+        return _("Your report {ref} was not accepted. Reason: {reason}").format(
             ref=isolate(ref), reason=reason_text(reason)
-        ),
+        )
+    return _("Your report {ref} was not accepted. To read the reviewer's reason, open {link}").format(
+        ref=isolate(ref), link=isolate(reason_link(bot_username, ref))
     )
 
 
@@ -283,15 +308,15 @@ async def ask_info(
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="needs_info",
-        allowed=("pending",),
-        values={"status": "needs_info"},
+        action=AuditAction.NEEDS_INFO,
+        allowed={ReportStatus.PENDING},
+        values={"status": ReportStatus.NEEDS_INFO},
         now=now,
         note=question,
+        # The question itself is not quoted: the link shows it inside the bot (see `reject`).
         notice=lambda ref: _(
-            "A reviewer has a question about your report {ref}:\n\n{question}\n\n"
-            "To answer, open {link} and reply to the question."
-        ).format(ref=isolate(ref), question=question, link=isolate(answer_link(bot_username, ref))),
+            "A reviewer has a question about your report {ref}. To read and answer it, open {link}"
+        ).format(ref=isolate(ref), link=isolate(answer_link(bot_username, ref))),
     )
 
 
@@ -302,10 +327,26 @@ async def open_question(session: AsyncSession, *, reporter_id: int, reference: s
     report = await repo.by_reference(ref) if ref else None
     if report is None or report.id is None or report.reporter_id != reporter_id:
         return Result(Outcome.NOT_FOUND), ""
-    if report.status != "needs_info":
+    if report.status != ReportStatus.NEEDS_INFO:
         return Result(Outcome.STALE, report), ""
-    questions = [e.note or "" for e in await repo.events(report.id) if e.action == "needs_info"]
+    questions = [e.note or "" for e in await repo.events(report.id) if e.action == AuditAction.NEEDS_INFO]
     return Result(Outcome.DONE, report), questions[-1] if questions else ""
+
+
+async def rejection_reason(session: AsyncSession, *, reporter_id: int, reference: str) -> str | None:
+    """The reason a reporter's own report was rejected (None: not theirs, or not rejected)."""
+    ref = normalize_reference(reference)
+    repo = ReviewRepository(session)
+    report = await repo.by_reference(ref) if ref else None
+    if (
+        report is None
+        or report.id is None
+        or report.reporter_id != reporter_id
+        or report.status != "rejected"
+    ):
+        return None
+    reasons = [e.note or "" for e in await repo.events(report.id) if e.action == "rejected"]
+    return reason_text(reasons[-1]) if reasons else None
 
 
 async def answer_info(
@@ -323,9 +364,9 @@ async def answer_info(
         report_id=report_id,
         version=None,
         actor_id=reporter_id,
-        action="info_answered",
-        allowed=("needs_info",),
-        values={"status": "pending"},
+        action=AuditAction.INFO_ANSWERED,
+        allowed={ReportStatus.NEEDS_INFO},
+        values={"status": ReportStatus.PENDING},
         now=now,
         note=answer,
     )
@@ -350,7 +391,7 @@ async def merge(
         )
     if target.id == report_id:
         return Result(Outcome.INVALID, error=_("A report cannot be a duplicate of itself."))
-    if target.status not in ("pending", "needs_info", "approved"):
+    if target.status not in ReportStatus.LIVE:
         return Result(
             Outcome.INVALID,
             error=_("Report {ref} was rejected or merged; choose the report that was kept.").format(
@@ -362,11 +403,11 @@ async def merge(
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="merged",
-        allowed=DECIDABLE,
-        values={"status": "merged", "merged_into_id": target.id},
+        action=AuditAction.MERGED,
+        allowed=ReportStatus.DECIDABLE,
+        values={"status": ReportStatus.MERGED, "merged_into_id": target.id},
         now=now,
-        after={"status": "merged", "merged_into": target.reference},
+        after={"status": ReportStatus.MERGED.value, "merged_into": target.reference},
         notice=lambda ref: _(
             "Your report {ref} describes an incident that was already reported, so it was added to "
             "that report as corroboration. Thank you."
@@ -379,7 +420,7 @@ async def merge(
         ReportEvent(
             report_id=target.id,
             actor_id=actor_id,
-            action="corroborated",
+            action=AuditAction.CORROBORATED,
             before={"corroborations": target.corroborations},
             after={"corroborations": target.corroborations + 1},
             note=result.report.reference,
@@ -419,8 +460,8 @@ async def edit_answer(
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="edited",
-        allowed=EDITABLE,
+        action=AuditAction.EDITED,
+        allowed=ReportStatus.EDITABLE,
         values={"answers": answers, **facts.columns()},
         now=now,
         before={name: report.answers.get(name) for name in changes},
@@ -444,8 +485,8 @@ async def toggle_sensitive(
         report_id=report_id,
         version=version,
         actor_id=actor_id,
-        action="sensitive",
-        allowed=EDITABLE,
+        action=AuditAction.SENSITIVE,
+        allowed=ReportStatus.EDITABLE,
         values={"sensitive_fields": chosen},
         now=now,
     )
@@ -459,7 +500,7 @@ async def remember_prompt(
     *,
     chat_id: int,
     message_id: int,
-    kind: str,
+    kind: PromptKind,
     report_id: int,
     version: int,
     field_name: str | None = None,
@@ -523,7 +564,11 @@ async def announce_new_reports(session: AsyncSession, now: datetime) -> int:
                 count,
             ).format(n=format_number(count))
         if await outbox.enqueue(
-            session, key=f"review-alert:{reviewer.id}:{newest}", chat_id=reviewer.id, kind="notice", text=text
+            session,
+            key=f"review-alert:{reviewer.id}:{newest}",
+            chat_id=reviewer.id,
+            kind=OutboxKind.NOTICE,
+            text=text,
         ):
             sent += 1
         state = state or ModeratorAlert(user_id=reviewer.id, last_sent_at=now)

@@ -1,7 +1,8 @@
 """Places: names in the user's language, pickers, typed-name matching and the nearest district.
 
 The gazetteer is small (34 provinces, 401 districts, 154 aliases), so it is read once into memory
-(`load_places(db)`) and every lookup after that is a dictionary or list scan, not a query per
+at start-up (`Services.start` in the application's post_init calls `load_places(db)`; handlers use
+`services.places`) and every lookup after that is a dictionary or list scan, not a query per
 keystroke. `places()` returns the loaded copy, or one built from the packaged files when no database
 was loaded (scripts, exports); both come from the same files.
 
@@ -15,10 +16,11 @@ import difflib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.i18n import _, get_locale, use_locale
+from domain import languages
 from storage.db import Database
 from storage.models import BorderCrossing, District, PlaceAlias, Province
 from storage.places import PlaceRepository, packaged_places
@@ -29,9 +31,8 @@ OTHER = "other"  # the district answer for "Other / not listed"; the place name 
 @dataclass(frozen=True)
 class Place:
     pcode: str
-    name_en: str
-    name_prs: str
-    name_ps: str
+    # Gazetteer name column (name_en, name_prs, …) → the name in it, "" where the gazetteer has none.
+    names: Mapping[str, str] = field(hash=False)
     province_pcode: str | None  # None for a province
     lat: float | None
     lon: float | None
@@ -41,12 +42,9 @@ class Place:
         return self.province_pcode is not None
 
     def name(self, language: str | None = None) -> str:
-        language = language or get_locale()
-        if language == "ps":
-            return self.name_ps or self.name_prs or self.name_en
-        if language == "fa_AF":
-            return self.name_prs or self.name_en
-        return self.name_en
+        """The name in `language`, else in the next column of its fallback chain (the registry's)."""
+        columns = languages.language(language or get_locale()).place_names
+        return next((name for column in columns if (name := self.names.get(column))), "")
 
 
 # --- name normalisation ----------------------------------------------------------------------------
@@ -122,22 +120,17 @@ class Gazetteer:
         crossings: Iterable[BorderCrossing],
     ) -> Gazetteer:
         alias_list = list(aliases)
-        # Provinces have no name_ps column value; their Pashto name is the `ps` alias.
-        ps_names = {a.pcode: a.alias for a in alias_list if a.lang == "ps" and len(a.pcode) == 4}
+        # Provinces have no name_ps column value; their Pashto name is the `ps` alias. An alias's
+        # `lang` is the suffix of the name column it stands in for (en, prs, ps).
+        column_aliases = {(a.pcode, f"name_{a.lang}"): a.alias for a in alias_list if len(a.pcode) == 4}
         prov = {
-            p.pcode: Place(
-                p.pcode, p.name_en, p.name_prs, p.name_ps or ps_names.get(p.pcode, ""), None, p.lat, p.lon
-            )
-            for p in provinces
+            p.pcode: Place(p.pcode, _names(p, p.pcode, column_aliases), None, p.lat, p.lon) for p in provinces
         }
-        dist = {
-            d.pcode: Place(d.pcode, d.name_en, d.name_prs, d.name_ps, d.province_pcode, d.lat, d.lon)
-            for d in districts
-        }
+        dist = {d.pcode: Place(d.pcode, _names(d), d.province_pcode, d.lat, d.lon) for d in districts}
         gaz = cls(prov, dist, {c.code: c for c in crossings})
         names: list[tuple[str, str]] = []
         for place in [*prov.values(), *dist.values()]:
-            names += [(n, place.pcode) for n in (place.name_en, place.name_prs, place.name_ps) if n]
+            names += [(n, place.pcode) for n in place.names.values() if n]
         names += [(a.alias, a.pcode) for a in alias_list if a.pcode in prov or a.pcode in dist]
         seen: set[tuple[str, str]] = set()
         for name, pcode in names:
@@ -230,6 +223,17 @@ class Gazetteer:
                 best = (distance, district)
         # Farther than this from every district point is not Afghanistan: don't propose anything.
         return best[1] if best is not None and best[0] <= 150 else None
+
+
+def _names(
+    row: Province | District, pcode: str = "", aliases: Mapping[tuple[str, str], str] | None = None
+) -> dict[str, str]:
+    """Every name column any language reads; a column the table lacks (or leaves empty) falls back
+    to an alias for it, else stays empty so `Place.name` moves down the fallback chain."""
+    return {
+        column: getattr(row, column, "") or (aliases or {}).get((pcode, column), "")
+        for column in languages.PLACE_NAME_COLUMNS
+    }
 
 
 _cache: Gazetteer | None = None

@@ -20,6 +20,7 @@ from bot.digests import RenderCache, ReportKey, render_alert, render_digest
 from bot.i18n import use_locale
 from bot.places import load_places
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
+from domain.vocabulary import OutboxKind, SubscriptionStatus
 from storage.db import Database
 from storage.models import Report, Subscription
 from storage.outbox import enqueue, enqueue_many
@@ -114,7 +115,7 @@ def _messages(sub: Subscription, end: datetime, parts: list[str], prefix: str = 
         {
             "key": prefix + _key(sub.id, end, number),
             "chat_id": sub.user_id,
-            "kind": "digest",
+            "kind": OutboxKind.DIGEST,
             "text": text,
             "subscription_id": sub.id,
         }
@@ -180,7 +181,7 @@ async def scan_alerts(db: Database, now: datetime) -> int:
                         session,
                         key=f"alert:{sub.id}:{report.id}",
                         chat_id=sub.user_id,
-                        kind="alert",
+                        kind=OutboxKind.ALERT,
                         text=text,
                         subscription_id=sub.id,
                     )
@@ -202,7 +203,9 @@ async def send_now(
     async with db.session() as session:
         repo = SubscriptionRepository(session)
         if user_id is not None:
-            subscription_ids = [s.id for s in await repo.for_user(user_id, ("active",)) if s.id is not None]
+            subscription_ids = [
+                s.id for s in await repo.for_user(user_id, {SubscriptionStatus.ACTIVE}) if s.id is not None
+            ]
         rows = await repo.active_with_language(SUBSCRIBER_ROLES, ids=subscription_ids)
     result, periods, cache = TickResult(), _PeriodData(), RenderCache()
     messages: list[dict[str, Any]] = []

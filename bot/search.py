@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import LANGUAGES
 from bot.digests import report_block
 from bot.i18n import use_locale
 from bot.localize import fold_letters, to_ascii_digits
+from domain import languages
 from storage.models import Report
 from storage.review import ReviewRepository
 
@@ -29,7 +29,7 @@ def _normalize(text: str) -> str:
 
 def searchable_text(report: Report) -> str:
     parts = [report.reference, report.category]
-    for language in LANGUAGES:
+    for language in languages.CODES:
         with use_locale(language):
             parts.append(report_block(report))
     return _normalize(" ".join(parts))

@@ -10,28 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine as forms_engine
 from bot.i18n import N_
 from bot.roles import Role
-from storage.db import Database
-from storage.models import Subscription, SubscriptionDraft
+from domain.vocabulary import Certainty, SubscriptionStatus, member
+from storage.models import Subscription as Subscription
+from storage.models import SubscriptionDraft as SubscriptionDraft
+from storage.models import utcnow as utcnow
 from storage.subscriptions import SubscriptionRepository
 
 FREQUENCIES = ("daily", "weekly")
-# Ordered from most to least certain: a minimum of "probable" admits confirmed and probable.
-CERTAINTIES = ("confirmed", "probable", "possible")
-CERTAINTY_LABELS = {
-    "confirmed": N_("Confirmed"),
-    "probable": N_("Probable"),
-    "possible": N_("Possible"),
-}
-MIN_CERTAINTY_LABELS = {
-    "confirmed": N_("Confirmed only"),
-    "probable": N_("Confirmed and probable"),
-    "possible": N_("All: confirmed, probable and possible"),
-}
 WEEKDAYS = (
     N_("Monday"),
     N_("Tuesday"),
@@ -47,29 +40,54 @@ SUBSCRIBER_ROLES = tuple(r.value for r in Role if r.at_least(Role.COORDINATOR))
 STEPS = ("frequency", "weekday", "hour", "provinces", "categories", "certainty", "empty", "alerts")
 
 
+class WizardAction(StrEnum):
+    """A press in the /subscribe wizard (the handler's buttons carry these)."""
+
+    FREQUENCY = "f"  # value: "d" daily or "w" weekly
+    WEEKDAY = "wd"  # value: 0-6
+    HOUR = "h"  # value: 0-23
+    PROVINCE = "p"  # tick or untick one (value: its P-code)
+    PROVINCE_PAGE = "pp"  # value: page number
+    ALL_PROVINCES = "pa"
+    PROVINCES_DONE = "pd"
+    CATEGORY = "c"  # tick or untick one (value: its code)
+    ALL_CATEGORIES = "ca"
+    CATEGORIES_DONE = "cd"
+    MIN_CERTAINTY = "m"  # value: a certainty
+    SEND_EMPTY = "e"  # value: "1" or "0"
+    ALERTS = "a"  # value: "1" or "0"
+    CANCEL = "x"
+
+
+class ManageAction(StrEnum):
+    """A button under one of the owner's subscriptions."""
+
+    EDIT = "edit"
+    PAUSE = "pause"
+    RESUME = "resume"
+    DELETE = "del"  # ask to confirm
+    CONFIRM_DELETE = "delok"
+    KEEP = "keep"
+
+
 def categories() -> tuple[tuple[str, str], ...]:
     """(code, title msgid) of every report category, in the forms' order (from the forms engine)."""
     return tuple((form.code, form.title) for form in forms_engine.categories())
-
-
-def certainty_rank(value: str | None) -> int:
-    # An approved report without a certainty counts as the least certain.
-    return CERTAINTIES.index(value) if value in CERTAINTIES else len(CERTAINTIES) - 1
 
 
 def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
     """The subscription's filters as a predicate on (category, province, certainty); empty province
     or category lists mean all. Built once per subscription: it runs for every report of a period."""
     categories_, provinces = frozenset(sub.categories), frozenset(sub.provinces)
-    admitted = frozenset(CERTAINTIES[: certainty_rank(sub.min_certainty) + 1])
+    admitted = frozenset(Certainty.up_to(sub.min_certainty))
     # A report without a certainty counts as the least certain.
-    admitted_none = CERTAINTIES[-1] in admitted
+    admitted_none = Certainty.POSSIBLE in admitted
 
     def match(category: str, province: str | None, certainty: str | None) -> bool:
         return (
             (not categories_ or category in categories_)
             and (not provinces or province in provinces)
-            and (certainty in admitted if certainty in CERTAINTIES else admitted_none)
+            and (certainty in admitted if member(Certainty, certainty) is not None else admitted_none)
         )
 
     return match
@@ -153,29 +171,26 @@ def _data_of(sub: Subscription | None) -> dict[str, object]:
 
 
 async def start_wizard(
-    db: Database, user_id: int, subscription_id: int | None = None
+    session: AsyncSession, user_id: int, subscription_id: int | None = None
 ) -> SubscriptionDraft | None:
     """A fresh draft (or one prefilled from the user's own subscription to edit); None if not theirs."""
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        sub = None
-        if subscription_id is not None:
-            sub = await repo.get(subscription_id)
-            if sub is None or sub.user_id != user_id or sub.status == "deleted":
-                return None
-        draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
-        await repo.save_draft(draft)
-        return draft
+    repo = SubscriptionRepository(session)
+    sub = None
+    if subscription_id is not None:
+        sub = await repo.get(subscription_id)
+        if sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED:
+            return None
+    draft = SubscriptionDraft(user_id=user_id, subscription_id=subscription_id, data=_data_of(sub))
+    await repo.save_draft(draft)
+    return draft
 
 
-async def current_draft(db: Database, user_id: int) -> SubscriptionDraft | None:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).draft(user_id)
+async def current_draft(session: AsyncSession, user_id: int) -> SubscriptionDraft | None:
+    return await SubscriptionRepository(session).draft(user_id)
 
 
-async def cancel_wizard(db: Database, user_id: int) -> bool:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).delete_draft(user_id)
+async def cancel_wizard(session: AsyncSession, user_id: int) -> bool:
+    return await SubscriptionRepository(session).delete_draft(user_id)
 
 
 def _tick(values: list[str], value: str) -> list[str]:
@@ -214,7 +229,7 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
         if action == "ca":
             data["categories"] = []
         draft.step = "certainty"
-    elif step == "certainty" and action == "m" and value in CERTAINTIES:
+    elif step == "certainty" and action == "m" and member(Certainty, value) is not None:
         data["min_certainty"] = value
         draft.step = "empty"
     elif step == "empty" and action == "e" and value in ("0", "1"):
@@ -229,7 +244,7 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
 
 
 async def choose(
-    db: Database,
+    session: AsyncSession,
     user_id: int,
     action: str,
     value: str,
@@ -240,67 +255,64 @@ async def choose(
 ) -> Choice:
     """Apply a wizard press. The last press saves the subscription and drops the draft in one
     transaction, so a double press or a replayed update saves once (the second finds no draft)."""
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        draft = await repo.draft(user_id)
-        if draft is None or not _advance(draft, action, value, valid_provinces):
-            return Choice(stale=True)
-        if draft.step != "done":
-            await repo.save_draft(draft)
-            return Choice(draft=draft)
-        data = draft.data
-        sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
-        created = sub is None or sub.user_id != user_id or sub.status == "deleted"
-        if created:
-            sub = Subscription(user_id=user_id, timezone=timezone)
-        assert sub is not None
-        sub.frequency = str(data["frequency"])
-        sub.weekday = data.get("weekday") if sub.frequency == "weekly" else None
-        sub.hour = int(data["hour"])
-        sub.provinces = sorted(data.get("provinces") or [])
-        sub.categories = sorted(data.get("categories") or [])
-        sub.min_certainty = str(data["min_certainty"])
-        sub.send_empty = bool(data["send_empty"])
-        sub.alerts = bool(data["alerts"])
-        if created:
-            # The first digest covers from the last boundary before subscribing; never the past.
-            sub.last_period_end = latest_boundary(sub, now)
-        await repo.save(sub)
-        await repo.delete_draft(user_id)
-        return Choice(saved=sub, created=created)
+    repo = SubscriptionRepository(session)
+    draft = await repo.draft(user_id)
+    if draft is None or not _advance(draft, action, value, valid_provinces):
+        return Choice(stale=True)
+    if draft.step != "done":
+        await repo.save_draft(draft)
+        return Choice(draft=draft)
+    data = draft.data
+    sub = await repo.get(draft.subscription_id) if draft.subscription_id else None
+    created = sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED
+    if created:
+        sub = Subscription(user_id=user_id, timezone=timezone)
+    assert sub is not None
+    sub.frequency = str(data["frequency"])
+    sub.weekday = data.get("weekday") if sub.frequency == "weekly" else None
+    sub.hour = int(data["hour"])
+    sub.provinces = sorted(data.get("provinces") or [])
+    sub.categories = sorted(data.get("categories") or [])
+    sub.min_certainty = Certainty(data["min_certainty"])
+    sub.send_empty = bool(data["send_empty"])
+    sub.alerts = bool(data["alerts"])
+    if created:
+        # The first digest covers from the last boundary before subscribing; never the past.
+        sub.last_period_end = latest_boundary(sub, now)
+    await repo.save(sub)
+    await repo.delete_draft(user_id)
+    return Choice(saved=sub, created=created)
 
 
 # --- the owner's actions ---------------------------------------------------------------------------
 
 
-async def list_for(db: Database, user_id: int) -> list[Subscription]:
-    async with db.session() as session:
-        return await SubscriptionRepository(session).for_user(user_id)
+async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
+    return await SubscriptionRepository(session).for_user(user_id)
 
 
 async def change_status(
-    db: Database, user_id: int, subscription_id: int, action: str, now: datetime
+    session: AsyncSession, user_id: int, subscription_id: int, action: str, now: datetime
 ) -> Subscription | None:
     """Pause, resume or delete the user's own subscription; None when it is not theirs (or gone).
 
     Resuming restarts the schedule from the last boundary: a paused subscription gets no backlog.
     Deleting keeps the row (outbox rows and deliveries refer to it) with status "deleted".
     """
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        sub = await repo.get(subscription_id)
-        if sub is None or sub.user_id != user_id or sub.status == "deleted":
-            return None
-        if action == "pause":
-            sub.status = "paused"
-        elif action == "resume":
-            if sub.status != "active":
-                sub.last_period_end = latest_boundary(sub, now)
-            sub.status = "active"
-        elif action == "delete":
-            sub.status = "deleted"
-            await repo.cancel_pending(subscription_id, "subscription deleted")
-        else:
-            return None
-        await repo.save(sub)
-        return sub
+    repo = SubscriptionRepository(session)
+    sub = await repo.get(subscription_id)
+    if sub is None or sub.user_id != user_id or sub.status == SubscriptionStatus.DELETED:
+        return None
+    if action == "pause":
+        sub.status = SubscriptionStatus.PAUSED
+    elif action == "resume":
+        if sub.status != SubscriptionStatus.ACTIVE:
+            sub.last_period_end = latest_boundary(sub, now)
+        sub.status = SubscriptionStatus.ACTIVE
+    elif action == "delete":
+        sub.status = SubscriptionStatus.DELETED
+        await repo.cancel_pending(subscription_id, "subscription deleted")
+    else:
+        return None
+    await repo.save(sub)
+    return sub

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _
 from bot.roles import Role
+from domain.vocabulary import UserStatus
 from storage import admin_events
+from storage.drafts import discard_drafts
 from storage.models import User
 from storage.users import UserRepository
 
@@ -92,6 +94,10 @@ async def set_role(
     if user_id in config_admins and role is not Role.ADMIN:
         return UserChange(Change.CONFIG_ADMIN, user)
     await _change(session, users, user, "role", role.value, action="role_changed", actor_id=actor_id, now=now)
+    if role is Role.STRANGER:
+        user.revoked_at = now  # old invite links no longer let them back in
+        await users.save(user)
+        await discard_drafts(session, user_id)  # nothing of theirs waits for a re-invite
     return UserChange(Change.DONE, user)
 
 
@@ -117,7 +123,7 @@ async def set_blocked(
     user = await users.get(user_id)
     if user is None:
         return UserChange(Change.UNKNOWN_USER)
-    status = "blocked" if blocked else "active"
+    status = UserStatus.BLOCKED if blocked else UserStatus.ACTIVE
     if user.status == status:
         return UserChange(Change.UNCHANGED, user)
     if user_id == actor_id:
@@ -126,13 +132,15 @@ async def set_blocked(
         return UserChange(Change.CONFIG_ADMIN, user)
     action = "user_blocked" if blocked else "user_unblocked"
     await _change(session, users, user, "status", status, action=action, actor_id=actor_id, now=now)
+    if blocked:
+        await discard_drafts(session, user_id)  # a seized phone must not find a half-written report
     return UserChange(Change.DONE, user)
 
 
 PAGE_SIZE = 25
 # What `/users` can narrow the list to: one role, or the blocked.
 ROLES_LISTED = tuple(r.value for r in ASSIGNABLE if r is not Role.STRANGER)
-FILTERS = (*ROLES_LISTED, "blocked")
+FILTERS = (*ROLES_LISTED, UserStatus.BLOCKED.value)
 
 
 @dataclass(frozen=True)
@@ -147,8 +155,8 @@ async def list_users(session: AsyncSession, *, only: str | None = None, offset: 
     oldest first; `only` is one of FILTERS. An offset past the end shows the last page."""
     roles = list(ROLES_LISTED)
     status = None
-    if only == "blocked":
-        status = "blocked"
+    if only == UserStatus.BLOCKED:
+        status = UserStatus.BLOCKED
     elif only is not None:
         roles = [only]
     repo = UserRepository(session)

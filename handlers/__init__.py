@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.context import KhabarApp
+from bot.runtime.context import KhabarApp
 
 
 def register_all(app: KhabarApp) -> None:
@@ -14,6 +14,8 @@ def register_all(app: KhabarApp) -> None:
         fallback,
         invites,
         moderation,
+        notices,
+        privacy,
         report,
         search,
         start,
@@ -22,6 +24,11 @@ def register_all(app: KhabarApp) -> None:
     )
 
     access.register(app)
+    # /start with a payload first: PTB takes the first /start handler whose filter matches (as in its
+    # deeplinking example), and the plain /start takes the rest.
+    moderation.register_deep_link(app)
+    notices.register_deep_link(app)
+    invites.register_deep_link(app)
     start.register(app)
     # Feature modules register here, before the fallback.
     invites.register(app)
@@ -32,6 +39,7 @@ def register_all(app: KhabarApp) -> None:
     export.register(app)
     subscriptions.register(app)
     wipe.register(app)
+    privacy.register(app)
     # Last before the fallback: its MessageHandler takes free text, photos and locations.
     report.register(app)
     fallback.register(app)

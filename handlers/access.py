@@ -7,23 +7,27 @@ Features still check their own least role on every command and button (`handlers
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import KhabarApp, KhabarContext
+from bot import accounts, chat_log
 from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
+from domain.vocabulary import UserStatus
+from handlers.callbacks import LanguagePick
 from handlers.common import answer, send
-from storage.chat_log import ChatLogRepository
-from storage.updates import SeenUpdateRepository
-from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = frozenset({"start", "help", "language"})
-PUBLIC_CALLBACK_PREFIXES = ("lang:",)
+PUBLIC_COMMANDS = frozenset({"start", "help", "language", "wipe"})
+REFUSAL_PERIOD = timedelta(hours=24)
+# What a blocked person may still do: delete what the bot put in their own chat.
+SAFETY_COMMANDS = frozenset({"wipe"})
+PUBLIC_CALLBACK_PREFIXES = (LanguagePick.prefix + ":",)
 # Also the stranger's /help and /start: the same words whatever a stranger tries, revealing nothing.
 NO_ACCESS = N_(
     "This bot is for registered humanitarian field teams. To get access, ask your "
@@ -31,15 +35,18 @@ NO_ACCESS = N_(
 )
 
 
+def _command(update: Update) -> str | None:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    if update.callback_query is None and text.startswith("/") and len(text) > 1:
+        return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    return None
+
+
 def _is_public(update: Update) -> bool:
     if update.callback_query is not None:
         return (update.callback_query.data or "").startswith(PUBLIC_CALLBACK_PREFIXES)
-    message = update.effective_message
-    text = message.text if message and message.text else ""
-    if text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-        return command in PUBLIC_COMMANDS
-    return False
+    return _command(update) in PUBLIC_COMMANDS
 
 
 async def load_account(update: Update, context: KhabarContext) -> None:
@@ -50,28 +57,37 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         raise ApplicationHandlerStop
     services = context.services
     async with services.db.session() as session:
-        if await SeenUpdateRepository(session).seen(update.update_id):
+        if await accounts.is_replay(session, update.update_id):
             log.info("replayed update %s ignored", update.update_id)
             raise ApplicationHandlerStop
-        users = UserRepository(session)
-        account = await users.get_or_create(tg_user.id, tg_user.first_name or "")
-        if tg_user.id in services.settings.admin_ids and account.role != Role.ADMIN:
-            account.role = Role.ADMIN
-            await users.save(account)
+        account = await accounts.load_caller(
+            session, tg_user.id, tg_user.first_name or "", admin=tg_user.id in services.settings.admin_ids
+        )
         if update.message is not None:
-            await ChatLogRepository(session).record(
-                update.message.chat_id, update.message.message_id, from_bot=False
-            )
+            await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
-    if account.status == "blocked":
-        text = _("Your access to this bot has been suspended. Contact your coordinator.")
-        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
-        raise ApplicationHandlerStop
+    if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:
+        await _refuse(
+            update, context, _("Your access to this bot has been suspended. Contact your coordinator.")
+        )
     if context.role == Role.STRANGER and not _is_public(update):
-        text = _(NO_ACCESS)
-        await (answer(update, text, alert=True) if update.callback_query else send(update, context, text))
-        raise ApplicationHandlerStop
+        await _refuse(update, context, _(NO_ACCESS))
+
+
+async def _refuse(update: Update, context: KhabarContext, text: str) -> None:
+    """One refusal per REFUSAL_PERIOD; the rest of the period's messages get none (no answer to
+    farm, no share of the send budget; review finding 14). Always stops the update."""
+    account = context.account
+    assert account is not None
+    now = datetime.now(UTC)
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)  # a pressed button always wants its spinner stopped
+    elif account.refused_at is None or now - account.refused_at >= REFUSAL_PERIOD:
+        async with context.services.db.session() as session:
+            await accounts.mark_refused(session, account.id, now)
+        await send(update, context, text)
+    raise ApplicationHandlerStop
 
 
 def register(app: KhabarApp) -> None:

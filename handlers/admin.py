@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import users
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
 from bot.localize import format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import Change, UserChange, role_label
+from domain.vocabulary import UserStatus
+from handlers.callbacks import UsersPage
 from handlers.common import answer, edit_or_send, requires, send
-from handlers.start import sync_chat_menu
+from handlers.menus import sync_chat_menu
 
 log = logging.getLogger(__name__)
-_PAGE_DATA = re.compile(r"usr:(?P<only>all|" + "|".join(users.FILTERS) + r"):(?P<offset>\d{1,6})")
 
 
 def _role_usage() -> str:
@@ -108,7 +109,7 @@ async def _set_blocked(update: Update, context: KhabarContext, blocked: bool) ->
     who = isolate(str(user_id))
     if change.outcome in (Change.DONE, Change.UNCHANGED):
         text = (
-            _("User {id} is blocked. Their messages get one polite refusal.")
+            _("User {id} is blocked. They will get one polite message saying they have no access.")
             if blocked
             else _("User {id} is unblocked.")
         )
@@ -136,7 +137,7 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
         line = _("{id} {name}: {role}").format(
             id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
         )
-        if person.status == "blocked":
+        if person.status == UserStatus.BLOCKED:
             line += " " + _("(blocked)")
         lines.append(line)
     lines.append("")
@@ -156,7 +157,7 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
 
 
 def _page_button(label: str, only: str | None, offset: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"usr:{only or 'all'}:{offset}")
+    return InlineKeyboardButton(label, callback_data=UsersPage(only or "all", offset).pack())
 
 
 @requires(Role.ADMIN)
@@ -176,14 +177,16 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
     """The Next or Previous button under a /users list; its data is checked as strictly as typed input."""
     query = update.callback_query
     assert query is not None
-    match = _PAGE_DATA.fullmatch(query.data or "")
-    if match is None:
-        log.warning("malformed users callback from user %s", context.account and context.account.id)
+    press = UsersPage.parse(query.data)
+    if press is None:
+        log.warning(
+            "malformed users callback from user %s", pseudonym(context.account and context.account.id)
+        )
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
-    only = None if match["only"] == "all" else match["only"]
+    only = None if press.only == "all" else press.only
     async with context.services.db.session() as session:
-        page = await users.list_users(session, only=only, offset=int(match["offset"]))
+        page = await users.list_users(session, only=only, offset=press.offset)
     await answer(update)
     await edit_or_send(update, context, *_users_page(page, only))
 
@@ -191,6 +194,6 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("role", role_command))
     app.add_handler(CommandHandler("users", users_command))
-    app.add_handler(CallbackQueryHandler(users_page_button, pattern=r"^usr:"))
+    app.add_handler(CallbackQueryHandler(users_page_button, pattern=UsersPage.pattern()))
     app.add_handler(CommandHandler("block", block_command))
     app.add_handler(CommandHandler("unblock", unblock_command))

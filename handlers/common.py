@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from typing import Any, TypeVar
@@ -12,13 +13,15 @@ from typing import Any, TypeVar
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
+from telegram.ext import filters
 
-from bot.context import KhabarContext
+from bot import chat_log
 from bot.i18n import _
 from bot.localize import rtl_safe
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
-from bot.sender import retry_seconds
-from storage.chat_log import ChatLogRepository
+from bot.runtime.context import KhabarContext
+from bot.runtime.sender import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,12 @@ T = TypeVar("T")
 # A reply someone is waiting for is worth a short wait when Telegram says "too many requests" (a
 # burst to one chat); a longer flood wait is not: it would hold up that chat's next updates.
 PATIENCE, MAX_WAIT = 3, 5.0
+
+
+def start_payload(prefix: str = "") -> filters.Regex:
+    """A filter for `/start <payload>` (a deep link) whose payload begins with `prefix`; any payload
+    when `prefix` is empty."""
+    return filters.Regex(r"^/start(?:@\w+)?\s+" + (re.escape(prefix) if prefix else r"\S"))
 
 
 async def patiently(call: Callable[[], Awaitable[T]]) -> T:
@@ -77,7 +86,7 @@ async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[
     message = await patiently(attempt)
     if chat.type == "private":
         async with context.services.db.session() as session:
-            await ChatLogRepository(session).record(chat.id, message.message_id, from_bot=True)
+            await chat_log.record(session, chat.id, message.message_id, from_bot=True)
     return message
 
 
@@ -134,7 +143,7 @@ def requires(role: Role) -> Callable[[Callback], Callback]:
                 log.warning(
                     "refused %s for user %s (role %s, needs %s)",
                     func.__name__,
-                    update.effective_user and update.effective_user.id,
+                    pseudonym(update.effective_user and update.effective_user.id),
                     context.role,
                     role,
                 )

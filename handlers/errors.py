@@ -8,8 +8,8 @@ import traceback
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, send
 
 log = logging.getLogger(__name__)

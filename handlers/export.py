@@ -13,11 +13,13 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import KhabarApp, KhabarContext
-from bot.exports import PERIODS, ExportError, ExportFormat, ExportStream, filename, period_filter
+from bot.exports import ExportError, ExportFormat, ExportStream, filename, period_filter
 from bot.i18n import N_, _, ngettext
-from bot.localize import format_number
+from bot.localize import format_number, local_digits
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import ExportPeriod, ExportPick
 from handlers.common import answer, edit_or_send, post, requires, send
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 # Bots may upload up to 50 MB; larger exports go through the API or the command line.
 MAX_UPLOAD = 49 * 1024 * 1024
 
-PERIOD_LABELS = {"7": N_("Last 7 days"), "30": N_("Last 30 days"), "all": N_("All approved reports")}
+PERIOD_LABELS = {"7": N_("Last {days} days"), "30": N_("Last {days} days"), "all": N_("All approved reports")}
 FORMAT_LABELS = {
     ExportFormat.HXL: N_("HXL (CSV with hashtags)"),
     ExportFormat.CSV: N_("CSV"),
@@ -37,7 +39,11 @@ FORMAT_LABELS = {
 def _period_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=f"export:p:{key}")]
+            [
+                InlineKeyboardButton(
+                    _(label).format(days=local_digits(key)), callback_data=ExportPeriod(key).pack()
+                )
+            ]
             for key, label in PERIOD_LABELS.items()
         ]
     )
@@ -46,7 +52,7 @@ def _period_keyboard() -> InlineKeyboardMarkup:
 def _format_keyboard(period: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(label), callback_data=f"export:f:{period}:{fmt.value}")]
+            [InlineKeyboardButton(_(label), callback_data=ExportPick(period, fmt).pack())]
             for fmt, label in FORMAT_LABELS.items()
         ]
     )
@@ -61,15 +67,13 @@ async def export_command(update: Update, context: KhabarContext) -> None:
 async def export_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    if len(parts) == 3 and parts[1] == "p" and parts[2] in PERIODS:
+    if period := ExportPeriod.parse(query.data):
         await answer(update)
-        await edit_or_send(update, context, _("Which format?"), _format_keyboard(parts[2]))
+        await edit_or_send(update, context, _("Which format?"), _format_keyboard(period.period))
         return
-    formats = {f.value for f in ExportFormat}
-    if len(parts) == 4 and parts[1] == "f" and parts[2] in PERIODS and parts[3] in formats:
+    if pick := ExportPick.parse(query.data):
         await answer(update)
-        await _send_export(update, context, parts[2], ExportFormat(parts[3]))
+        await _send_export(update, context, pick.period, pick.format)
         return
     # A forged or outdated button: say so and offer a fresh start.
     await answer(update, _("This button is no longer valid. Send /export to start again."), alert=True)
@@ -98,7 +102,7 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
                 _("The export is too large to send here. Ask the operator for an export API token."),
             )
             return
-    log.info("export in chat by user %s: %s, %d reports", chat.id, fmt.value, stream.count)
+    log.info("export in chat by user %s: %s, %d reports", pseudonym(chat.id), fmt.value, stream.count)
     caption = ngettext("{count} approved report", "{count} approved reports", stream.count).format(
         count=format_number(stream.count)
     )
@@ -114,4 +118,4 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
 
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("export", export_command))
-    app.add_handler(CallbackQueryHandler(export_button, pattern=r"^export:"))
+    app.add_handler(CallbackQueryHandler(export_button, pattern=ExportPeriod.pattern()))

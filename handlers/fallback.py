@@ -7,8 +7,9 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _
+from bot.pseudonyms import pseudonym
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, send
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ async def stray_message(update: Update, context: KhabarContext) -> None:
 
 
 async def stale_button(update: Update, context: KhabarContext) -> None:
-    log.info("unhandled callback from user %s", update.effective_user and update.effective_user.id)
+    log.info("unhandled callback from user %s", pseudonym(update.effective_user and update.effective_user.id))
     await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
 
 

@@ -9,14 +9,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import invites
-from bot.context import KhabarApp, KhabarContext
 from bot.i18n import _, ngettext
+from bot.invites import Invite
 from bot.localize import format_date, format_number, isolate, parse_int
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from bot.users import role_label
-from handlers.common import answer, edit_or_send, requires, send
-from handlers.start import sync_chat_menu
-from storage.models import Invite
+from handlers.callbacks import InviteRevoke
+from handlers.common import answer, edit_or_send, requires, send, start_payload
+from handlers.menus import sync_chat_menu
+from handlers.start import start
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +53,11 @@ async def invite_command(update: Update, context: KhabarContext) -> None:
     except invites.InviteError as exc:
         problems = {
             "role": _("Invites are for reporters or coordinators."),
-            "uses": _("The number of uses must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_USES)
+            "uses": _("The number of uses must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_USES)
             ),
-            "days": _("The number of days must be between 1 and {most}.").format(
-                most=format_number(invites.MAX_DAYS)
+            "days": _("The number of days must be between {least} and {most}.").format(
+                least=format_number(1), most=format_number(invites.MAX_DAYS)
             ),
         }
         await send(update, context, problems[exc.reason] + "\n\n" + _usage())
@@ -92,7 +95,7 @@ async def _render_list(context: KhabarContext) -> tuple[str, InlineKeyboardMarku
     buttons = []
     for invite in usable:
         lines.append(
-            _("#{id} {role}: used {used} of {uses}, until {date}").format(
+            _("#{id} {role}: {uses}; used: {used}; valid until: {date}").format(
                 id=format_number(invite.id or 0),
                 role=role_label(invite.role),
                 used=format_number(invite.uses),
@@ -104,7 +107,7 @@ async def _render_list(context: KhabarContext) -> tuple[str, InlineKeyboardMarku
             [
                 InlineKeyboardButton(
                     _("Revoke #{id}").format(id=format_number(invite.id or 0)),
-                    callback_data=f"inv:revoke:{invite.id}",
+                    callback_data=InviteRevoke(invite.id or 0).pack(),
                 )
             ]
         )
@@ -121,14 +124,14 @@ async def invites_command(update: Update, context: KhabarContext) -> None:
 async def revoke_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    invite_id = parse_int((query.data or "").removeprefix("inv:revoke:"))
-    if invite_id is None:
-        log.warning("malformed invite callback from user %s", context.account.id)
+    press = InviteRevoke.parse(query.data)
+    if press is None:
+        log.warning("malformed invite callback from user %s", pseudonym(context.account.id))
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
         done = await invites.revoke(
-            session, invite_id=invite_id, actor_id=context.account.id, now=datetime.now(UTC)
+            session, invite_id=press.invite_id, actor_id=context.account.id, now=datetime.now(UTC)
         )
     await answer(update, _("Invite revoked.") if done else _("That invite was already revoked."))
     text, markup = await _render_list(context)
@@ -144,7 +147,7 @@ async def start_with_code(update: Update, context: KhabarContext, code: str) -> 
         result = await invites.redeem(session, user_id=account.id, code=code, now=datetime.now(UTC))
         if result.outcome is invites.Redeemed.JOINED:
             account.role = result.role.value
-    log.info("invite redemption by user %s: %s", account.id, result.outcome.value)
+    log.info("invite redemption by user %s: %s", pseudonym(account.id), result.outcome.value)
     if result.outcome is invites.Redeemed.COOL_DOWN:
         await send(
             update,
@@ -176,7 +179,19 @@ async def start_with_code(update: Update, context: KhabarContext, code: str) -> 
     return False
 
 
+async def start_with_code_command(update: Update, context: KhabarContext) -> None:
+    """/start <invite code>: redeem it, then greet as a plain /start does unless that already answered."""
+    assert context.args
+    if not await start_with_code(update, context, context.args[0]):
+        await start(update, context)
+
+
+def register_deep_link(app: KhabarApp) -> None:
+    # Any other /start payload is an invite code; the answer link is registered before this one.
+    app.add_handler(CommandHandler("start", start_with_code_command, start_payload()))
+
+
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("invite", invite_command))
     app.add_handler(CommandHandler("invites", invites_command))
-    app.add_handler(CallbackQueryHandler(revoke_button, pattern=r"^inv:"))
+    app.add_handler(CallbackQueryHandler(revoke_button, pattern=InviteRevoke.pattern()))

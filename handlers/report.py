@@ -13,13 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import crashpoint
-from bot.context import KhabarApp, KhabarContext
 from bot.forms.types.base import Media
 from bot.intake.flow import Intake
 from bot.intake.guard import Input
 from bot.intake.screens import Outcome, Screen
-from bot.places import load_places
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.fallback import stray_message
 from handlers.wipe import delete_conversation
@@ -74,7 +73,7 @@ async def _run(
     account = context.account
     assert account is not None
     services = context.services
-    gazetteer = await load_places(services.db)
+    gazetteer = services.places
     async with services.db.session() as session:
         intake = Intake(
             session,

@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import search
-from bot.context import KhabarApp, KhabarContext
 from bot.digests import report_block
 from bot.i18n import _
 from bot.localize import format_number
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import requires, send
 
 

@@ -1,4 +1,4 @@
-"""/subscribe, /subscriptions and /digest_now; the digest tick and the outbox sender jobs.
+"""/subscribe, /subscriptions and /digest_now (their jobs start in bot.runtime.jobs).
 
 The wizard is buttons only; its state is a database draft (`bot.subscriptions`), so a restart in the
 middle loses nothing and a stale or forged button is refused by the service, not trusted here.
@@ -11,25 +11,32 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import labels
 from bot import subscriptions as service
-from bot.context import KhabarApp, KhabarContext
 from bot.digests import filters_text
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.places import load_places
 from bot.roles import Role
-from bot.scheduler import due_digests, scan_alerts, send_now
-from bot.sender import Sender, run_until_stopped
+from bot.runtime.context import KhabarApp, KhabarContext
+from bot.scheduler import send_now
+from bot.subscriptions import ManageAction, Subscription, SubscriptionDraft, WizardAction, utcnow
+from domain.vocabulary import Certainty, SubscriptionStatus
+from handlers.callbacks import SubscriptionManage, SubscriptionStep
 from handlers.common import answer, edit_or_send, requires, send
-from storage.models import Subscription, SubscriptionDraft, utcnow
 
 log = logging.getLogger(__name__)
 
-DIGEST_TICK_SECONDS = 30
-ALERT_TICK_SECONDS = 5
 PROVINCES_PER_PAGE = 10
 
 Button = InlineKeyboardButton
+
+
+def _step(label: str, action: WizardAction, value: object = "") -> Button:
+    return Button(label, callback_data=SubscriptionStep(action, str(value)).pack())
+
+
+def _manage(label: str, action: ManageAction, subscription_id: int | None) -> Button:
+    return Button(label, callback_data=SubscriptionManage(action, subscription_id or 0).pack())
 
 
 def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
@@ -42,12 +49,12 @@ def _hour(hour: int) -> str:
 
 def schedule_text(sub: Subscription) -> str:
     if sub.frequency == "weekly":
-        return _("Weekly on {weekday} at {time} ({zone})").format(
+        return _("Weekly: {weekday}, {time} ({zone})").format(
             weekday=_(service.WEEKDAYS[sub.weekday or 0]),
             time=_hour(sub.hour),
             zone=format_zone(sub.timezone),
         )
-    return _("Daily at {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
+    return _("Daily: {time} ({zone})").format(time=_hour(sub.hour), zone=format_zone(sub.timezone))
 
 
 def describe(sub: Subscription) -> str:
@@ -77,15 +84,24 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
     data, step = draft.data, draft.step
     if step == "frequency":
         text = _("How often do you want the digest?")
-        rows = [[Button(_("Daily"), callback_data="sub:f:d"), Button(_("Weekly"), callback_data="sub:f:w")]]
+        rows = [
+            [
+                _step(_("Daily"), WizardAction.FREQUENCY, "d"),
+                _step(_("Weekly"), WizardAction.FREQUENCY, "w"),
+            ]
+        ]
     elif step == "weekday":
         text = _("On which day of the week?")
         rows = _rows(
-            [Button(_(service.WEEKDAYS[d]), callback_data=f"sub:wd:{d}") for d in service.WEEK_ORDER], 4
+            [_step(_(service.WEEKDAYS[d]), WizardAction.WEEKDAY, d) for d in service.WEEK_ORDER],
+            4,
         )
     elif step == "hour":
-        text = _("At what time? (local time, {zone})").format(zone=format_zone(timezone))
-        rows = _rows([Button(_hour(h), callback_data=f"sub:h:{h}") for h in range(24)], 6)
+        text = _("At what time? ({zone})").format(zone=format_zone(timezone))
+        rows = _rows(
+            [_step(_hour(h), WizardAction.HOUR, h) for h in range(24)],
+            6,
+        )
     elif step == "provinces":
         text, rows = _provinces_view(data)
     elif step == "categories":
@@ -93,25 +109,35 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
             # A ticked button unticks ("-code"), an unticked one ticks: never a flip.
-            [Button(_ticked(code, chosen) + _(title), callback_data=f"sub:c:{_tick(code, chosen)}")]
+            [_step(_ticked(code, chosen) + _(title), WizardAction.CATEGORY, _tick(code, chosen))]
             for code, title in service.categories()
         ]
         rows.append(
-            [Button(_("All categories"), callback_data="sub:ca:"), Button(_("Done"), callback_data="sub:cd:")]
+            [
+                _step(_("All categories"), WizardAction.ALL_CATEGORIES),
+                _step(_("Done"), WizardAction.CATEGORIES_DONE),
+            ]
         )
     elif step == "certainty":
         text = _("Which reports should the digest include, by certainty?")
-        rows = [
-            [Button(_(service.MIN_CERTAINTY_LABELS[c]), callback_data=f"sub:m:{c}")]
-            for c in service.CERTAINTIES
-        ]
+        rows = [[_step(_(labels.MIN_CERTAINTY[c]), WizardAction.MIN_CERTAINTY, c)] for c in Certainty]
     elif step == "empty":
         text = _("Send the digest also when there is nothing new?")
-        rows = [[Button(_("Yes"), callback_data="sub:e:1"), Button(_("No"), callback_data="sub:e:0")]]
+        rows = [
+            [
+                _step(_("Yes"), WizardAction.SEND_EMPTY, "1"),
+                _step(_("No"), WizardAction.SEND_EMPTY, "0"),
+            ]
+        ]
     else:
         text = _("Send urgent reports to you at once, as alerts?")
-        rows = [[Button(_("Yes"), callback_data="sub:a:1"), Button(_("No"), callback_data="sub:a:0")]]
-    rows.append([Button(_("Cancel"), callback_data="sub:x:")])
+        rows = [
+            [
+                _step(_("Yes"), WizardAction.ALERTS, "1"),
+                _step(_("No"), WizardAction.ALERTS, "0"),
+            ]
+        ]
+    rows.append([_step(_("Cancel"), WizardAction.CANCEL)])
     return text, rows
 
 
@@ -128,28 +154,29 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            Button(
-                _ticked(p.pcode, chosen) + p.name(),
-                callback_data=f"sub:p:{_tick(p.pcode, chosen)}",
-            )
+            _step(_ticked(p.pcode, chosen) + p.name(), WizardAction.PROVINCE, _tick(p.pcode, chosen))
             for p in shown
         ],
         2,
     )
     nav = []
     if page > 0:
-        nav.append(Button("◀", callback_data=f"sub:pp:{page - 1}"))
+        nav.append(_step(_("‹ Previous"), WizardAction.PROVINCE_PAGE, page - 1))
     nav.append(
-        Button(
+        _step(
             _("Page {page} of {pages}").format(page=format_number(page + 1), pages=format_number(pages)),
-            callback_data=f"sub:pp:{page}",
+            WizardAction.PROVINCE_PAGE,
+            page,
         )
     )
     if page < pages - 1:
-        nav.append(Button("▶", callback_data=f"sub:pp:{page + 1}"))
+        nav.append(_step(_("Next ›"), WizardAction.PROVINCE_PAGE, page + 1))
     rows.append(nav)
     rows.append(
-        [Button(_("All provinces"), callback_data="sub:pa:"), Button(_("Done"), callback_data="sub:pd:")]
+        [
+            _step(_("All provinces"), WizardAction.ALL_PROVINCES),
+            _step(_("Done"), WizardAction.PROVINCES_DONE),
+        ]
     )
     return text, rows
 
@@ -165,8 +192,8 @@ async def _show_step(update: Update, context: KhabarContext, draft: Subscription
 @requires(Role.COORDINATOR)
 async def subscribe(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
-    draft = await service.start_wizard(context.services.db, context.account.id)
+    async with context.services.db.session() as session:
+        draft = await service.start_wizard(session, context.account.id)
     assert draft is not None
     await _show_step(update, context, draft, new=True)
 
@@ -175,29 +202,31 @@ async def subscribe(update: Update, context: KhabarContext) -> None:
 async def wizard_press(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    parts = (query.data or "").split(":")
-    if len(parts) != 3:
+    press = SubscriptionStep.parse(query.data)
+    if press is None:
         await _stale(update)
         return
-    _prefix, action, value = parts
+    action, value = press.action, press.value
     db = context.services.db
-    if action == "x":
-        await service.cancel_wizard(db, context.account.id)
+    if action is WizardAction.CANCEL:
+        async with db.session() as session:
+            await service.cancel_wizard(session, context.account.id)
         await answer(update)
         await edit_or_send(
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
         return
-    gaz = await load_places(db)
-    choice = await service.choose(
-        db,
-        context.account.id,
-        action,
-        value,
-        now=utcnow(),
-        timezone=context.services.settings.timezone,
-        valid_provinces=set(gaz.provinces),
-    )
+    gaz = context.services.places
+    async with db.session() as session:
+        choice = await service.choose(
+            session,
+            context.account.id,
+            action,
+            value,
+            now=utcnow(),
+            timezone=context.services.settings.timezone,
+            valid_provinces=set(gaz.provinces),
+        )
     if choice.stale:
         await _stale(update)
         return
@@ -219,23 +248,23 @@ async def _stale(update: Update) -> None:
 
 def _manage_buttons(sub: Subscription) -> InlineKeyboardMarkup:
     toggle = (
-        Button(_("Pause"), callback_data=f"sub:pause:{sub.id}")
-        if sub.status == "active"
-        else Button(_("Resume"), callback_data=f"sub:resume:{sub.id}")
+        _manage(_("Pause"), ManageAction.PAUSE, sub.id)
+        if sub.status == SubscriptionStatus.ACTIVE
+        else _manage(pgettext("subscription", "Resume"), ManageAction.RESUME, sub.id)
     )
     return InlineKeyboardMarkup(
         [
             [
-                Button(_("Edit"), callback_data=f"sub:edit:{sub.id}"),
+                _manage(pgettext("subscription", "Edit"), ManageAction.EDIT, sub.id),
                 toggle,
-                Button(_("Delete"), callback_data=f"sub:del:{sub.id}"),
+                _manage(_("Delete"), ManageAction.DELETE, sub.id),
             ]
         ]
     )
 
 
 def _card(sub: Subscription) -> str:
-    status = _("active") if sub.status == "active" else _("paused")
+    status = labels.label(labels.SUBSCRIPTION_STATUS, sub.status)
     number = "#" + format_number(sub.id or 0)
     head = _("Subscription {number} ({status})").format(number=number, status=status)
     return head + "\n" + describe(sub)
@@ -244,8 +273,8 @@ def _card(sub: Subscription) -> str:
 @requires(Role.COORDINATOR)
 async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    await load_places(context.services.db)
-    subs = await service.list_for(context.services.db, context.account.id)
+    async with context.services.db.session() as session:
+        subs = await service.list_for(session, context.account.id)
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
         return
@@ -257,23 +286,24 @@ async def list_subscriptions(update: Update, context: KhabarContext) -> None:
 async def manage_press(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    _prefix, action, raw = (query.data or "::").split(":", 2)
-    sub_id = parse_int(raw)
+    press = SubscriptionManage.parse(query.data)
     db, user_id = context.services.db, context.account.id
-    await load_places(db)
-    if sub_id is None:
+    if press is None:
         await _stale(update)
         return
-    if action == "edit":
-        draft = await service.start_wizard(db, user_id, sub_id)
+    action, sub_id = press.action, press.subscription_id
+    if action is ManageAction.EDIT:
+        async with db.session() as session:
+            draft = await service.start_wizard(session, user_id, sub_id)
         if draft is None:
             await _stale(update)
             return
         await answer(update)
         await _show_step(update, context, draft, new=True)
         return
-    if action == "del":
-        owned = [s for s in await service.list_for(db, user_id) if s.id == sub_id]
+    if action is ManageAction.DELETE:
+        async with db.session() as session:
+            owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
         if not owned:
             await _stale(update)
             return
@@ -281,8 +311,8 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         confirm = InlineKeyboardMarkup(
             [
                 [
-                    Button(_("Yes, delete"), callback_data=f"sub:delok:{sub_id}"),
-                    Button(_("Keep"), callback_data=f"sub:keep:{sub_id}"),
+                    _manage(_("Yes, delete"), ManageAction.CONFIRM_DELETE, sub_id),
+                    _manage(pgettext("subscription", "Keep"), ManageAction.KEEP, sub_id),
                 ]
             ]
         )
@@ -290,24 +320,28 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
             update, context, _card(owned[0]) + "\n\n" + _("Delete this subscription?"), confirm
         )
         return
-    status_action = {"pause": "pause", "resume": "resume", "delok": "delete", "keep": "keep"}.get(action)
-    if status_action is None:
-        await _stale(update)
-        return
+    status_action = {
+        ManageAction.PAUSE: "pause",
+        ManageAction.RESUME: "resume",
+        ManageAction.CONFIRM_DELETE: "delete",
+        ManageAction.KEEP: "keep",
+    }[action]
     if status_action == "keep":
-        owned = [s for s in await service.list_for(db, user_id) if s.id == sub_id]
+        async with db.session() as session:
+            owned = [s for s in await service.list_for(session, user_id) if s.id == sub_id]
         if not owned:
             await _stale(update)
             return
         await answer(update)
         await edit_or_send(update, context, _card(owned[0]), _manage_buttons(owned[0]))
         return
-    sub = await service.change_status(db, user_id, sub_id, status_action, utcnow())
+    async with db.session() as session:
+        sub = await service.change_status(session, user_id, sub_id, status_action, utcnow())
     if sub is None:
         await _stale(update)
         return
     await answer(update)
-    if sub.status == "deleted":
+    if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
         await edit_or_send(update, context, _card(sub), _manage_buttons(sub))
@@ -355,32 +389,9 @@ async def digest_now(update: Update, context: KhabarContext) -> None:
     )
 
 
-# --- background jobs -------------------------------------------------------------------------------
-
-
-async def digest_tick(context: KhabarContext) -> None:
-    await due_digests(context.services.db, utcnow())
-
-
-async def alert_tick(context: KhabarContext) -> None:
-    await scan_alerts(context.services.db, utcnow())
-
-
-async def sender_job(context: KhabarContext) -> None:
-    """Runs for the application's lifetime; returns when the application stops (Application.stop
-    clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
-    services, app = context.services, context.application
-    sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
-    await run_until_stopped(sender, lambda: app.running)
-
-
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("subscriptions", list_subscriptions))
     app.add_handler(CommandHandler("digest_now", digest_now))
-    app.add_handler(CallbackQueryHandler(manage_press, pattern=r"^sub:(edit|pause|resume|del|delok|keep):"))
-    app.add_handler(CallbackQueryHandler(wizard_press, pattern=r"^sub:"))
-    if app.bot_data["services"].settings.background_jobs and app.job_queue is not None:
-        app.job_queue.run_repeating(digest_tick, interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
-        app.job_queue.run_repeating(alert_tick, interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
-        app.job_queue.run_once(sender_job, when=0, name="outbox-sender")
+    app.add_handler(CallbackQueryHandler(manage_press, pattern=SubscriptionManage.pattern()))
+    app.add_handler(CallbackQueryHandler(wizard_press, pattern=SubscriptionStep.pattern()))

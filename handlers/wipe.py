@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import KhabarApp, KhabarContext
+from bot import accounts, chat_log
 from bot.i18n import _, ngettext
 from bot.localize import format_number
+from bot.pseudonyms import pseudonym
 from bot.roles import Role
+from bot.runtime.context import KhabarApp, KhabarContext
+from handlers.callbacks import WipeSetting
 from handlers.common import answer, edit_or_send, requires, send
-from storage.chat_log import ChatLogRepository
-from storage.drafts import DraftRepository
-from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -26,35 +26,77 @@ WIPE_WINDOW = timedelta(hours=48)
 BATCH = 100  # deleteMessages takes at most 100 ids
 
 
-async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: int | None = None) -> int:
-    """Delete the logged messages of the last 48 hours (from message `from_id` on, when given) on
-    both sides, then forget their ids. Returns how many were asked to be deleted."""
+@dataclass(frozen=True)
+class Wiped:
+    deleted: int  # gone from the chat, as far as Telegram said
+    kept: int  # Telegram refused (older than 48 hours): the person has to delete these
+
+
+async def _delete_batch(context: KhabarContext, chat_id: int, ids: list[int]) -> int:
+    """Delete `ids` with one deleteMessages; when Telegram refuses the batch, one by one, counting
+    only what it accepted."""
+    try:
+        await context.bot.delete_messages(chat_id, ids)
+        return len(ids)
+    except TelegramError:
+        pass
+    deleted = 0
+    for message_id in ids:
+        try:
+            await context.bot.delete_message(chat_id, message_id)
+            deleted += 1
+        except TelegramError as exc:
+            if "not found" in str(exc):  # already gone (the person deleted it)
+                deleted += 1
+    return deleted
+
+
+async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: int | None = None) -> Wiped:
+    """Delete the logged messages (from message `from_id` on, when given) on both sides, then forget
+    their ids, including those Telegram no longer lets a bot delete."""
     since = datetime.now(UTC) - WIPE_WINDOW
     async with context.services.db.session() as session:
-        ids = await ChatLogRepository(session).since(chat_id, since)
-    ids = [i for i in ids if from_id is None or i >= from_id]
-    for start in range(0, len(ids), BATCH):
-        # Some may be gone already (deleted by the user); the rest of the batch is still deleted.
-        with contextlib.suppress(TelegramError):
-            await context.bot.delete_messages(chat_id, ids[start : start + BATCH])
+        logged = await chat_log.of_chat(session, chat_id)
+    logged = [(i, at) for i, at in logged if from_id is None or i >= from_id]
+    fresh = [i for i, at in logged if at >= since]
+    deleted = 0
+    for start in range(0, len(fresh), BATCH):
+        deleted += await _delete_batch(context, chat_id, fresh[start : start + BATCH])
     async with context.services.db.session() as session:
-        await ChatLogRepository(session).forget(chat_id, ids)
-    log.info("wiped %d messages in chat %s", len(ids), chat_id)
-    return len(ids)
+        await chat_log.forget(session, chat_id, [i for i, _at in logged])
+    wiped = Wiped(deleted=deleted, kept=len(logged) - deleted)
+    log.info(
+        "wiped %d messages in chat %s (%d could not be deleted)",
+        wiped.deleted,
+        pseudonym(chat_id),
+        wiped.kept,
+    )
+    return wiped
 
 
-@requires(Role.REPORTER)
+def wipe_text(wiped: Wiped) -> str:
+    text = ngettext(
+        "{n} message was deleted from this chat.", "{n} messages were deleted from this chat.", wiped.deleted
+    ).format(n=format_number(wiped.deleted))
+    if wiped.kept:
+        text += "\n" + ngettext(
+            "{n} older message could not be deleted: Telegram lets a bot delete messages only for "
+            "{hours} hours. Please delete it yourself.",
+            "{n} older messages could not be deleted: Telegram lets a bot delete messages only for "
+            "{hours} hours. Please delete them yourself.",
+            wiped.kept,
+        ).format(n=format_number(wiped.kept), hours=format_number(WIPE_WINDOW // timedelta(hours=1)))
+    return text
+
+
 async def wipe_command(update: Update, context: KhabarContext) -> None:
+    """Anyone's, whatever their role or status (blocked, revoked, a stranger): it touches only their
+    own chat and their own unfinished drafts."""
     chat, account = update.effective_chat, context.account
     assert chat is not None and account is not None
     async with context.services.db.session() as session:
-        drafts = DraftRepository(session)
-        had_draft = await drafts.get(account.id) is not None
-        await drafts.delete(account.id)
-    count = await delete_conversation(context, chat.id)
-    text = ngettext(
-        "{n} message was deleted from this chat.", "{n} messages were deleted from this chat.", count
-    ).format(n=format_number(count))
+        had_draft = await accounts.discard_drafts(session, account.id)
+    text = wipe_text(await delete_conversation(context, chat.id))
     if had_draft:
         text += "\n" + _("Your unfinished report was discarded.")
     await send(update, context, text)
@@ -70,7 +112,7 @@ def _settings_screen(on: bool) -> tuple[str, InlineKeyboardMarkup]:
         state=state
     )
     label = _("Turn off") if on else _("Turn on")
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"set:wipe:{0 if on else 1}")]])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=WipeSetting(not on).pack())]])
     return text, markup
 
 
@@ -86,22 +128,19 @@ async def settings_command(update: Update, context: KhabarContext) -> None:
 async def settings_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
-    value = (query.data or "").removeprefix("set:wipe:")
-    if value not in ("0", "1"):
+    press = WipeSetting.parse(query.data)
+    if press is None:
         await answer(update, _("This button is no longer valid. Send /help to start again."), alert=True)
         return
     async with context.services.db.session() as session:
-        users = UserRepository(session)
-        account = await users.get_or_create(context.account.id)
-        account.wipe_after_submit = value == "1"
-        await users.save(account)
+        account = await accounts.set_wipe_after_submit(session, context.account.id, press.on)
     context.account = account
     await answer(update, _("Saved."))
-    text, markup = _settings_screen(value == "1")
+    text, markup = _settings_screen(press.on)
     await edit_or_send(update, context, text, markup)
 
 
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("wipe", wipe_command))
     app.add_handler(CommandHandler("settings", settings_command))
-    app.add_handler(CallbackQueryHandler(settings_button, pattern=r"^set:wipe:"))
+    app.add_handler(CallbackQueryHandler(settings_button, pattern=WipeSetting.pattern()))

@@ -31,6 +31,20 @@ class ChatLogRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def of_chat(self, chat_id: int) -> list[tuple[int, datetime]]:
+        """Every logged message of the chat, oldest first: (message id, when)."""
+        stmt = (
+            select(col(ChatMessage.message_id), col(ChatMessage.at))
+            .where(col(ChatMessage.chat_id) == chat_id)
+            .order_by(col(ChatMessage.message_id))
+        )
+        return [(int(m), at) for m, at in (await self.session.execute(stmt)).all()]
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Forget every id logged before `cutoff` (Telegram no longer lets the bot delete them)."""
+        result = await self.session.execute(delete(ChatMessage).where(col(ChatMessage.at) < cutoff))
+        return int(getattr(result, "rowcount", 0))
+
     async def forget(self, chat_id: int, message_ids: list[int] | None = None) -> None:
         stmt = delete(ChatMessage).where(col(ChatMessage.chat_id) == chat_id)
         if message_ids is not None:

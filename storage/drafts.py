@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 
-from storage.models import Draft, utcnow
+from storage.models import Draft, SubscriptionDraft, utcnow
 
 
 class DraftRepository:
@@ -63,3 +63,11 @@ class DraftRepository:
 
     async def delete(self, user_id: int) -> None:
         await self.session.execute(delete(Draft).where(col(Draft.user_id) == user_id))
+
+
+async def discard_drafts(session: AsyncSession, user_id: int) -> bool:
+    """Forget a person's unfinished report and subscription wizard; True if a report draft existed."""
+    had = await session.get(Draft, user_id) is not None
+    await session.execute(delete(Draft).where(col(Draft.user_id) == user_id))
+    await session.execute(delete(SubscriptionDraft).where(col(SubscriptionDraft.user_id) == user_id))
+    return had

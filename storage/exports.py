@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.vocabulary import ReportStatus
 from storage.models import District, Province, Report
 
 
@@ -77,7 +78,7 @@ _COLUMNS: tuple[Any, ...] = (
 
 
 async def report_page(
-    session: AsyncSession, filters: ReportFilter, *, status: str, after_id: int = 0, limit: int = 500
+    session: AsyncSession, filters: ReportFilter, *, status: ReportStatus, after_id: int = 0, limit: int = 500
 ) -> list[ExportRow]:
     """Up to `limit` reports in `status` with an id above `after_id`, in id order (keyset paging:
     each page is a short query, so a slow client never holds a transaction open)."""

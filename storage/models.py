@@ -7,12 +7,28 @@ Times are stored in UTC (`UTCDateTime` gives them back aware on both databases).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from domain import languages
+from domain.vocabulary import (
+    AuditAction,
+    Certainty,
+    DeliveryOutcome,
+    OutboxKind,
+    OutboxStatus,
+    PromptKind,
+    ReportStatus,
+    SubscriptionStatus,
+    UserStatus,
+)
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def utcnow() -> datetime:
@@ -39,6 +55,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Vocabulary(TypeDecorator[E], Generic[E]):
+    """A closed set (domain.vocabulary) stored as its plain string and read back as the enum member.
+
+    The column stays VARCHAR (no database enum type, no migration); writing a string outside the set
+    fails at once instead of storing a typo.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -57,10 +94,14 @@ class User(SQLModel, table=True):
     # Only a first name, for admins' /users list; never copied into reports, digests or exports.
     first_name: str = Field(default="", max_length=64)
     role: str = Field(default="stranger", max_length=16, index=True)
-    status: str = Field(default="active", max_length=16)
+    status: UserStatus = Field(default=UserStatus.ACTIVE, sa_type=Vocabulary(UserStatus))
     language: str | None = Field(default=None, max_length=8)
     wipe_after_submit: bool | None = None
     invite_id: int | None = Field(default=None, foreign_key="invites.id")
+    # The last "no access" reply: strangers and the blocked get one per period (review finding 14).
+    refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When an admin last took the role away: invites made before it no longer let them back in.
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -141,8 +182,11 @@ class Report(SQLModel, table=True):
     draft_token: str = Field(max_length=32, unique=True)
     category: str = Field(max_length=32, index=True)
     reporter_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="users.id")
+    # Set (and reporter_id cleared) once the report is closed and its retention period is over, or
+    # when the reporter is erased: a keyed HMAC that still groups one person's reports, no more.
+    reporter_pseudonym: str | None = Field(default=None, max_length=32)
     answers: dict[str, Any] = _json()
-    language: str = Field(default="en", max_length=8)
+    language: str = Field(default=languages.SOURCE, max_length=8)
     occurred_on: date | None = None
     province_pcode: str | None = Field(default=None, max_length=8, index=True)
     district_pcode: str | None = Field(default=None, max_length=8)
@@ -150,8 +194,8 @@ class Report(SQLModel, table=True):
     lon: float | None = None
     killed: int | None = None  # None is "unknown", distinct from 0
     injured: int | None = None
-    status: str = Field(default="pending", max_length=16)
-    certainty: str | None = Field(default=None, max_length=16)
+    status: ReportStatus = Field(default=ReportStatus.PENDING, sa_type=Vocabulary(ReportStatus))
+    certainty: Certainty | None = Field(default=None, sa_type=Vocabulary(Certainty))
     urgent: bool = False
     sensitive_fields: list[str] = _json_list()
     merged_into_id: int | None = Field(default=None, foreign_key="reports.id")
@@ -170,7 +214,8 @@ class ReportEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="reports.id", index=True)
     actor_id: int | None = Field(default=None, sa_type=BigInteger)
-    action: str = Field(max_length=32)
+    actor_pseudonym: str | None = Field(default=None, max_length=32)  # see Report.reporter_pseudonym
+    action: AuditAction = Field(sa_type=Vocabulary(AuditAction, 32))
     before: dict[str, Any] = _json()
     after: dict[str, Any] = _json()
     note: str | None = Field(default=None, max_length=2000)
@@ -216,7 +261,7 @@ class PendingInput(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
-    kind: str = Field(max_length=16)  # reject | question | duplicate | edit | answer
+    kind: PromptKind = Field(sa_type=Vocabulary(PromptKind))
     report_id: int = Field(foreign_key="reports.id", index=True)
     version: int = 0  # the report version the prompt was made for
     field: str | None = Field(default=None, max_length=64)
@@ -247,10 +292,12 @@ class Subscription(SQLModel, table=True):
     timezone: str = Field(default="Asia/Kabul", max_length=64)
     provinces: list[str] = _json_list()  # empty = all
     categories: list[str] = _json_list()  # empty = all
-    min_certainty: str = Field(default="possible", max_length=16)
+    min_certainty: Certainty = Field(default=Certainty.POSSIBLE, sa_type=Vocabulary(Certainty))
     send_empty: bool = False
     alerts: bool = True
-    status: str = Field(default="active", max_length=16)  # active | paused
+    status: SubscriptionStatus = Field(
+        default=SubscriptionStatus.ACTIVE, sa_type=Vocabulary(SubscriptionStatus)
+    )
     last_period_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -284,10 +331,10 @@ class Outbox(SQLModel, table=True):
     key: str = Field(max_length=128, unique=True)  # e.g. digest:<sub>:<period>:<part>
     chat_id: int = Field(sa_type=BigInteger, index=True)
     subscription_id: int | None = Field(default=None, foreign_key="subscriptions.id")
-    kind: str = Field(max_length=16)  # digest | alert | notice
+    kind: OutboxKind = Field(sa_type=Vocabulary(OutboxKind))
     text: str
     parse_mode: str | None = Field(default=None, max_length=16)
-    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=Vocabulary(OutboxStatus))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when status became sending
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -303,7 +350,7 @@ class Delivery(SQLModel, table=True):
     outbox_id: int = Field(foreign_key="outbox.id", index=True)
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int | None = Field(default=None, sa_type=BigInteger)
-    outcome: str = Field(max_length=16)  # sent | retry_after | blocked | bad_request | network
+    outcome: DeliveryOutcome = Field(sa_type=Vocabulary(DeliveryOutcome))
     detail: str | None = Field(default=None, max_length=500)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

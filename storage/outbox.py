@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus
 from storage.models import Delivery, Outbox, utcnow
 
 
@@ -20,7 +21,7 @@ async def enqueue(
     *,
     key: str,
     chat_id: int,
-    kind: str,
+    kind: OutboxKind,
     text: str,
     subscription_id: int | None = None,
     parse_mode: str | None = None,
@@ -29,7 +30,7 @@ async def enqueue(
     row = Outbox(
         key=key,
         chat_id=chat_id,
-        kind=kind,
+        kind=OutboxKind(kind),  # callers may pass the plain string; model_dump wants the member
         text=text,
         subscription_id=subscription_id,
         parse_mode=parse_mode,
@@ -51,7 +52,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
             "subscription_id": None,
             "parse_mode": None,
             **message,
-            "status": "pending",
+            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -83,35 +84,35 @@ class OutboxRepository:
         # as a loop over every pending row when the statistics are stale: seconds for 15,000 rows).
         heads = (
             select(func.min(col(Outbox.id)).label("id"))
-            .where(col(Outbox.status).in_(("pending", "sending")))
+            .where(col(Outbox.status).in_(OutboxStatus.QUEUED))
             .group_by(col(Outbox.chat_id))
             .subquery()
         )
         stmt = (
             select(Outbox)
             .join(heads, heads.c.id == col(Outbox.id))
-            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
+            .where(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now)
             .order_by(col(Outbox.id))
             .limit(limit)
         )
         return list((await self.session.execute(stmt)).scalars())
 
     async def next_attempt_at(self) -> datetime | None:
-        stmt = select(func.min(col(Outbox.next_attempt_at))).where(col(Outbox.status) == "pending")
+        stmt = select(func.min(col(Outbox.next_attempt_at))).where(col(Outbox.status) == OutboxStatus.PENDING)
         value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
         if value is not None and value.tzinfo is None:  # min() bypasses the column type on SQLite
             value = value.replace(tzinfo=UTC)
         return value
 
     async def depth(self) -> int:
-        stmt = select(func.count()).select_from(Outbox).where(col(Outbox.status).in_(("pending", "sending")))
+        stmt = select(func.count()).select_from(Outbox).where(col(Outbox.status).in_(OutboxStatus.QUEUED))
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def claim(self, outbox_id: int, now: datetime) -> bool:
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.id) == outbox_id, col(Outbox.status) == "pending")
-            .values(status="sending", claimed_at=now, attempts=col(Outbox.attempts) + 1)
+            .where(col(Outbox.id) == outbox_id, col(Outbox.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -121,8 +122,8 @@ class OutboxRepository:
             return []
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
-            .values(status="sending", claimed_at=now, attempts=col(Outbox.attempts) + 1)
+            .where(col(Outbox.id).in_(ids), col(Outbox.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
             .returning(col(Outbox.id))
         )
         return [row[0] for row in result.all() if row[0] is not None]
@@ -131,8 +132,8 @@ class OutboxRepository:
         """Back to pending: rows left in `sending` by a sender that died before recording the result."""
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.status) == "sending", col(Outbox.claimed_at) < claimed_before)
-            .values(status="pending", claimed_at=None)
+            .where(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.claimed_at) < claimed_before)
+            .values(status=OutboxStatus.PENDING, claimed_at=None)
         )
         return int(getattr(result, "rowcount", 0))
 
@@ -140,8 +141,8 @@ class OutboxRepository:
         self,
         row: Outbox,
         *,
-        status: str,
-        outcome: str,
+        status: OutboxStatus,
+        outcome: DeliveryOutcome,
         now: datetime,
         message_id: int | None = None,
         detail: str | None = None,
@@ -150,14 +151,16 @@ class OutboxRepository:
         """Record one attempt (a deliveries row) and move the claimed row to `status`."""
         assert row.id is not None
         values: dict[str, object] = {"status": status, "claimed_at": None}
-        if status == "sent":
+        if status == OutboxStatus.SENT:
             values["sent_at"] = now
         if detail is not None:
             values["error"] = detail[:500]
         if next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
         await self.session.execute(
-            update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == "sending").values(**values)
+            update(Outbox)
+            .where(col(Outbox.id) == row.id, col(Outbox.status) == OutboxStatus.SENDING)
+            .values(**values)
         )
         self.session.add(
             Delivery(
@@ -175,7 +178,7 @@ class OutboxRepository:
         """Fail every unsent row for a chat that can no longer be reached (the user blocked the bot)."""
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == "pending")
-            .values(status="failed", error=reason)
+            .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, error=reason)
         )
         return int(getattr(result, "rowcount", 0))

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.vocabulary import ReportStatus, UserStatus
 from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent, User
 
 
@@ -30,7 +31,7 @@ class ReviewRepository:
 
     async def oldest_pending(self, after: Report | None = None) -> Report | None:
         """The oldest pending report, or the next one after `after` in queue order."""
-        stmt = select(Report).where(col(Report.status) == "pending")
+        stmt = select(Report).where(col(Report.status) == ReportStatus.PENDING)
         if after is not None and after.id is not None:
             stmt = stmt.where(
                 (col(Report.created_at) > after.created_at)
@@ -40,11 +41,13 @@ class ReviewRepository:
         return (await self.session.execute(stmt)).scalars().first()
 
     async def count_pending(self, after_id: int = 0) -> int:
-        stmt = select(func.count()).where(col(Report.status) == "pending", col(Report.id) > after_id)
+        stmt = select(func.count()).where(
+            col(Report.status) == ReportStatus.PENDING, col(Report.id) > after_id
+        )
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def newest_pending_id(self) -> int:
-        stmt = select(func.max(Report.id)).where(col(Report.status) == "pending")
+        stmt = select(func.max(Report.id)).where(col(Report.status) == ReportStatus.PENDING)
         return int((await self.session.execute(stmt)).scalar_one() or 0)
 
     async def nearby(self, report: Report, window: timedelta) -> list[Report]:
@@ -57,7 +60,7 @@ class ReviewRepository:
                 col(Report.id) != report.id,
                 col(Report.category) == report.category,
                 col(Report.district_pcode) == report.district_pcode,
-                col(Report.status).in_(("pending", "needs_info", "approved")),
+                col(Report.status).in_(ReportStatus.LIVE),
                 col(Report.created_at) >= report.created_at - window,
                 col(Report.created_at) <= report.created_at + window,
             )
@@ -69,7 +72,7 @@ class ReviewRepository:
     async def recent_approved(self, since: datetime, limit: int) -> list[Report]:
         stmt = (
             select(Report)
-            .where(col(Report.status) == "approved", col(Report.approved_at) >= since)
+            .where(col(Report.status) == ReportStatus.APPROVED, col(Report.approved_at) >= since)
             .order_by(col(Report.approved_at).desc(), col(Report.id).desc())
             .limit(limit)
         )
@@ -131,7 +134,9 @@ class ReviewRepository:
 
     async def active_reviewers(self, roles: tuple[str, ...]) -> list[User]:
         stmt = (
-            select(User).where(col(User.role).in_(roles), col(User.status) == "active").order_by(col(User.id))
+            select(User)
+            .where(col(User.role).in_(roles), col(User.status) == UserStatus.ACTIVE)
+            .order_by(col(User.id))
         )
         return list((await self.session.execute(stmt)).scalars())
 

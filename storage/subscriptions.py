@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 
+from domain.vocabulary import OutboxStatus, ReportStatus, SubscriptionStatus, UserStatus
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
@@ -32,7 +33,7 @@ class SubscriptionRepository:
         await self.session.flush()
 
     async def for_user(
-        self, user_id: int, statuses: Sequence[str] = ("active", "paused")
+        self, user_id: int, statuses: Collection[str] = SubscriptionStatus.LISTED
     ) -> list[Subscription]:
         stmt = (
             select(Subscription)
@@ -49,8 +50,8 @@ class SubscriptionRepository:
             select(Subscription, col(User.language))
             .join(User, col(User.id) == col(Subscription.user_id))
             .where(
-                col(Subscription.status) == "active",
-                col(User.status) == "active",
+                col(Subscription.status) == SubscriptionStatus.ACTIVE,
+                col(User.status) == UserStatus.ACTIVE,
                 col(User.role).in_(roles),
             )
             .order_by(col(Subscription.id))
@@ -94,7 +95,7 @@ class SubscriptionRepository:
         )
         return [row[0] for row in result.all() if row[0] is not None]
 
-    async def set_status(self, subscription_id: int, status: str) -> None:
+    async def set_status(self, subscription_id: int, status: SubscriptionStatus) -> None:
         await self.session.execute(
             update(Subscription).where(col(Subscription.id) == subscription_id).values(status=status)
         )
@@ -103,8 +104,8 @@ class SubscriptionRepository:
         """Fail the outbox rows of a subscription that were not sent yet."""
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.subscription_id) == subscription_id, col(Outbox.status) == "pending")
-            .values(status="failed", error=reason)
+            .where(col(Outbox.subscription_id) == subscription_id, col(Outbox.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, error=reason)
         )
         return int(getattr(result, "rowcount", 0))
 
@@ -153,7 +154,7 @@ class DigestReportRepository:
         stmt = (
             select(Report)
             .where(
-                col(Report.status) == "approved",
+                col(Report.status) == ReportStatus.APPROVED,
                 col(Report.approved_at) >= start,
                 col(Report.approved_at) < end,
             )
@@ -166,7 +167,7 @@ class DigestReportRepository:
     ) -> list[tuple[str, str | None, str | None]]:
         """(category, province, certainty) of each report approved in [start, end): for totals only."""
         stmt = select(col(Report.category), col(Report.province_pcode), col(Report.certainty)).where(
-            col(Report.status) == "approved",
+            col(Report.status) == ReportStatus.APPROVED,
             col(Report.approved_at) >= start,
             col(Report.approved_at) < end,
         )
@@ -176,7 +177,7 @@ class DigestReportRepository:
         stmt = (
             select(Report)
             .where(
-                col(Report.status) == "approved",
+                col(Report.status) == ReportStatus.APPROVED,
                 col(Report.urgent).is_(True),
                 col(Report.approved_at) > since,
             )

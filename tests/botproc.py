@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer, EmuMessage
+from bot.runtime.application import SANDBOX_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 30.0
@@ -40,7 +40,7 @@ def khabar(
 ) -> subprocess.CompletedProcess[str]:
     """Run `khabar ARGS` to completion (for commands that end by themselves)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.runtime.cli", *args],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -78,7 +78,7 @@ class BotProcess:
         self.runs += 1
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
+                [sys.executable, "-m", "bot.runtime.cli", "run"],
                 env=self.env,
                 cwd=self.workdir,
                 stdout=out,

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.crashpoint import EXIT_CODE, VARIABLE
 from bot.emulator import EmulatorState, EmuMessage
-from bot.intake.actions import PREFIX, ReportAction
+from bot.forms.actions import PREFIX, ReportAction
 from tests.botproc import WAIT, BotProcess
 
 

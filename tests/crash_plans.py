@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.forms.actions import ReportAction
 from bot.forms.engine import get_form
-from bot.intake.actions import ReportAction
 from tests.crash_person import Plan, command, location, photo, press, text, voice
 
 PHOTO_1 = b"\xff\xd8\xff\xe0crash-test-photo-one\xff\xd9"

@@ -8,10 +8,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.application import SANDBOX_TOKEN, build_application
 from bot.config import Settings, load_settings
-from bot.context import KhabarApp
 from bot.emulator import EmulatorServer, EmuMessage, Limits
+from bot.runtime.application import SANDBOX_TOKEN, build_application
+from bot.runtime.context import KhabarApp
 from storage.db import Database
 from storage.users import UserRepository
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.forms.engine import report_facts
-from handlers.moderation import BIDI_MARKS, PROMPT_MARK
+from handlers.moderation.views import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
 from storage.reports import ReportRepository

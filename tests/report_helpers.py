@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.emulator import Limits
-from bot.intake.actions import PREFIX, ReportAction, pack
+from bot.forms.actions import PREFIX, ReportAction, pack
 from storage.models import Draft, Report
 from tests.harness import BotHarness, SimUser
 

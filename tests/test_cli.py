@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer
+from bot.runtime.application import SANDBOX_TOKEN
 from storage import outbox
 from storage.db import Database
 from storage.models import BorderCrossing, District, Outbox, PlaceAlias, Province, User

@@ -12,9 +12,9 @@ from aiohttp import ClientSession, web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer, EmulatorState
-from bot.sender import retry_seconds
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.sender import retry_seconds
 
 ALICE, BOB = 1001, 1002
 PHOTO = b"\xff\xd8\xff\xe0emulated-jpeg-bytes\xff\xd9"

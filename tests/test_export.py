@@ -290,7 +290,7 @@ async def _khabar(db: Database, tmp_path: Path, *args: str) -> tuple[int, str, s
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
     env["DATABASE_URL"] = db.url
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args,
+        sys.executable, "-m", "bot.runtime.cli", *args,
         cwd=tmp_path,  # no .env from the work tree
         env=env | {"PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,

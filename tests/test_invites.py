@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import invites
+from handlers.callbacks import InviteRevoke, ModerationAction, ModerationPress
 from storage.db import Database
 from storage.models import AdminEvent, Invite
 from storage.users import UserRepository
@@ -98,7 +99,7 @@ async def test_revoke_button_stops_the_invite(bot: BotHarness) -> None:
     assert admin.last_alert == "Invite revoked."
     assert "No open invites" in admin.last_text
     # A replayed press of the same button changes nothing more.
-    await admin.press_data(f"inv:revoke:{1}")
+    await admin.press_data(InviteRevoke(1).pack())
     assert admin.last_alert == "That invite was already revoked."
 
     newcomer = await bot.user(500, "N", "en")
@@ -112,7 +113,7 @@ async def test_non_admin_cannot_make_or_revoke_invites(bot: BotHarness) -> None:
     moderator = await bot.user(2, "Mod", role="moderator")
     await moderator.send("/invite reporter")
     assert moderator.last_text == "You don't have permission to do that."
-    await moderator.press_data("inv:revoke:1")
+    await moderator.press_data(InviteRevoke(1).pack())
     assert moderator.last_alert == "You don't have permission to do that."
     async with bot.db.session() as session:
         invite = (await session.execute(select(Invite))).scalars().one()
@@ -157,7 +158,7 @@ async def test_stranger_start_and_other_updates_reveal_nothing(bot: BotHarness) 
     for text in ("/pending", "/report", "/users", "hello", "/history R-2026-000001"):
         await stranger.send(text)
         assert NO_ACCESS in stranger.last_text
-    await stranger.press_data("mod:ap:1:0")
+    await stranger.press_data(ModerationPress(ModerationAction.APPROVE, 1, 0).pack())
     assert stranger.last_alert is not None and NO_ACCESS in stranger.last_alert
 
 
@@ -178,7 +179,7 @@ def test_cli_invite_create_and_admin_grant_are_audited(
     import asyncio
     from pathlib import Path
 
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     url = f"sqlite+aiosqlite:///{Path(str(tmp_path)) / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -12,8 +12,6 @@ from bot.i18n import use_locale
 from bot.localize import (
     FSI,
     MONTHS_IRANIAN,
-    MONTHS_PRS,
-    MONTHS_PS,
     PDI,
     RLM,
     format_date,
@@ -27,10 +25,12 @@ from bot.localize import (
     rtl_safe,
     starts_rtl,
 )
+from domain import languages
 
 PERSIAN = re.compile("[\u06f0-\u06f9]")
 ASCII_DIGIT = re.compile("[0-9]")
 # Month names only Iran uses; دی is left out because it is also a common word.
+MONTHS_PRS, MONTHS_PS = languages.language("fa_AF").months, languages.language("ps").months
 IRANIAN_ONLY = [m for m in MONTHS_IRANIAN if m not in ("دی", "تیر", "مهر")]
 
 

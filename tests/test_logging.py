@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import EmulatorServer
-from bot.logs import JsonFormatter, RedactTokens
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.logs import JsonFormatter, RedactTokens
 from tests.botproc import BotProcess
 
 USER = 990101

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction
-from bot.moderation import ANSWER_PREFIX
+from bot.forms.actions import ReportAction
+from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
 from storage.models import PendingInput
 from tests.harness import BotHarness
 from tests.moderation_support import (
@@ -36,10 +36,10 @@ async def test_pending_shows_oldest_card_with_answers_and_possible_duplicates(bo
     assert moderator.buttons == [
         "Approve",
         "Reject",
-        "Needs info",
+        "Ask the reporter",
         "Duplicate of",
         "Edit an answer",
-        "Mark sensitive",
+        "Hide sensitive answers",
         "Skip",
     ]
     await moderator.press("Skip")
@@ -55,7 +55,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
     assert moderator.buttons == ["Confirmed", "Probable", "Possible", "Back"]
     await moderator.press("Probable")
     await moderator.press("Urgent")
-    assert moderator.last_text == f"Report {report.reference} approved as Probable, urgent."
+    assert moderator.last_text == f"Report {report.reference} approved as urgent. Certainty: Probable."
 
     stored = await load_report(bot.db, report.id)
     assert (stored.status, stored.certainty, stored.urgent) == ("approved", "probable", True)
@@ -71,7 +71,7 @@ async def test_audit_trail_from_submission_to_approval(bot: BotHarness) -> None:
 
     [notice] = await notices(bot.db, REPORTER_ID)
     assert notice.key == f"notice:{report.id}:{events[1].id}" and notice.kind == "notice"
-    assert report.reference in notice.text and "verified" in notice.text
+    assert report.reference in notice.text and "approved" in notice.text
     assert "Moderator Name" not in notice.text and str(MODERATOR_ID) not in notice.text
 
     admin = await bot.user(1, "Admin", role="admin")
@@ -106,7 +106,14 @@ async def test_reject_with_preset_or_typed_reason(bot: BotHarness) -> None:
     assert len(texts) == 2
     # Rendered in the reporter's language: Dari wraps the Latin reference in isolates.
     assert all("\u2068" in t for t in texts)
-    assert "Location does not match the description." in texts[1]
+    # A typed reason stays in the bot: the notice links to it, and only the reporter can open it.
+    assert "Location does not match the description." not in texts[1]
+    assert f"?start={REASON_PREFIX}{second.reference}" in texts[1]
+    reporter = await bot.user(REPORTER_ID, "Field", language_code="fa")
+    await reporter.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description" in reporter.last_text
+    await moderator.send(f"/start {REASON_PREFIX}{second.reference}")
+    assert "Location does not match the description." not in moderator.last_text
 
 
 async def test_needs_info_round_trip(bot: BotHarness) -> None:
@@ -114,7 +121,7 @@ async def test_needs_info_round_trip(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     await reply(moderator, "Was anyone from the vaccination team hurt?")
     assert "was sent to the reporter" in moderator.last_text
     assert (await load_report(bot.db, report.id)).status == "needs_info"
@@ -122,7 +129,7 @@ async def test_needs_info_round_trip(bot: BotHarness) -> None:
     assert moderator.last_text == "No reports are waiting for review."
 
     [notice] = await notices(bot.db, REPORTER_ID)
-    assert "Was anyone from the vaccination team hurt?" in notice.text
+    assert "Was anyone from the vaccination team hurt?" not in notice.text  # shown by the link
     link = f"?start={ANSWER_PREFIX}{report.reference}"
     assert link in notice.text and "Mod" not in notice.text
 
@@ -289,7 +296,7 @@ async def test_mark_sensitive(bot: BotHarness) -> None:
     report = await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(MODERATOR_ID, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Mark sensitive")
+    await moderator.press("Hide sensitive answers")
     await moderator.press("Description")
     assert "🔒 Description" in moderator.buttons
     await moderator.press("Done")
@@ -329,7 +336,7 @@ async def test_audit_trail_of_a_report_filed_through_the_bot(bot: BotHarness) ->
     await admin.send(f"/history {report.reference}")
     lines = admin.last_text.splitlines()
     assert len(lines) == 3
-    assert "user 106: submitted" in lines[1]
+    assert "reporter: submitted" in lines[1] and "106" not in lines[1]  # never the Telegram id
     assert f"user {MODERATOR_ID}: approved" in lines[2] and "Status: pending review → approved" in lines[2]
     [notice] = await notices(bot.db, field.id)
     assert report.reference in notice.text
@@ -352,8 +359,9 @@ async def test_needs_info_round_trip_in_dari_and_pashto(bot: BotHarness) -> None
     await reply(moderator, "آیا کسی زخمی شد؟")
     assert (await load_report(bot.db, report.id)).status == "needs_info"
     [notice] = await notices(bot.db, REPORTER_ID)
-    assert "آیا کسی زخمی شد؟" in notice.text and "\u2068" in notice.text  # rendered for Pashto
+    assert "آیا کسی زخمی شد؟" not in notice.text and "\u2068" in notice.text  # rendered for Pashto
     await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    assert "آیا کسی زخمی شد؟" in reporter.last_text  # the link shows the question
     await reply(reporter, "هو، دوه کسان.")
     stored = await load_report(bot.db, report.id)
     assert stored.status == "pending"

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot import moderation
+from handlers.callbacks import ModerationAction, ModerationPress
 from storage.db import Database
 from storage.users import UserRepository
 from tests.harness import BotHarness, SimUser
@@ -36,11 +37,17 @@ def button_data(user: SimUser, label: str) -> tuple[str, int]:
 async def test_reporter_crafting_approve_is_refused(bot: BotHarness) -> None:
     reporter = await bot.user(REPORTER_ID, "Field", role="reporter")
     report = await make_report(bot.db, REPORTER_ID)
-    for data in (f"mod:au:{report.id}:0:0:1", f"mod:rr:{report.id}:0:0", f"mod:st:{report.id}:0:10"):
+    for press in (
+        ModerationPress(ModerationAction.APPROVE_AS, report.id or 0, 0, (0, 1)),
+        ModerationPress(ModerationAction.REJECT_REASON, report.id or 0, 0, (0,)),
+        ModerationPress(ModerationAction.TOGGLE_SENSITIVE, report.id or 0, 0, (10,)),
+    ):
+        data = press.pack()
         await reporter.press_data(data)
         assert reporter.last_alert == DENIED
     coordinator = await bot.user(20, "Coord", role="coordinator")
-    await coordinator.press_data(f"mod:au:{report.id}:0:0:1")
+    approve = ModerationPress(ModerationAction.APPROVE_AS, report.id or 0, 0, (0, 1))
+    await coordinator.press_data(approve.pack())
     assert coordinator.last_alert == DENIED
     stored = await load_report(bot.db, report.id)
     assert (stored.status, stored.version, stored.sensitive_fields) == ("pending", 0, [])
@@ -217,7 +224,7 @@ async def test_unanswered_prompts_expire(bot: BotHarness) -> None:
     await make_report(bot.db, REPORTER_ID)
     moderator = await bot.user(2, "Mod", role="moderator")
     await moderator.send("/pending")
-    await moderator.press("Needs info")
+    await moderator.press("Ask the reporter")
     async with bot.db.session() as session:
         assert await moderation.expire_prompts(session, datetime.now(UTC)) == 0
         assert await moderation.expire_prompts(session, datetime.now(UTC) + moderation.PROMPT_TTL) == 1

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
+from handlers.callbacks import WipeSetting
 from storage.db import Database
 from storage.models import ChatMessage, ReportEvent, User
 from storage.reports import ReportRepository
@@ -177,7 +178,7 @@ async def test_wipe_after_submit_keeps_only_the_confirmation(bot: BotHarness) ->
 async def test_settings_turns_wipe_after_submit_off(bot: BotHarness) -> None:
     user = await reporter(bot, 310)
     await user.send("/settings")
-    await press(user, "set:wipe:0")
+    await press(user, WipeSetting(False).pack())
     async with bot.db.session() as session:
         account = await session.get(User, user.id)
         assert account is not None and account.wipe_after_submit is False
@@ -185,7 +186,7 @@ async def test_settings_turns_wipe_after_submit_off(bot: BotHarness) -> None:
     await press(user, action_prefix(ReportAction.SUBMIT))
     assert not any(m.deleted for m in bot.emulator.state.messages[user.id])
     await user.send("/settings")
-    await press(user, "set:wipe:1")
+    await press(user, WipeSetting(True).pack())
     async with bot.db.session() as session:
         account = await session.get(User, user.id)
         assert account is not None and account.wipe_after_submit is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
 from tests.harness import BotHarness
 from tests.report_helpers import (
     action_prefix,

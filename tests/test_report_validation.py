@@ -4,7 +4,7 @@ relevance and the summary's edit are unit tests (tests/unit/) on inline forms.""
 
 from __future__ import annotations
 
-from bot.intake.actions import ReportAction, pack
+from bot.forms.actions import ReportAction, pack
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
     action_prefix,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.commands import COMMANDS
 from bot.roles import Role
+from handlers.callbacks import ModerationAction, ModerationPress, UsersPage
 from storage.models import AdminEvent
 from storage.users import UserRepository
 from tests.harness import BotHarness
@@ -98,7 +99,7 @@ async def test_block_and_unblock(bot: BotHarness) -> None:
     for text in ("/report", "hello", "/start"):
         await person.send(text)
         assert person.last_text == "Your access to this bot has been suspended. Contact your coordinator."
-    await person.press_data("mod:au:1:0:0:1")
+    await person.press_data(ModerationPress(ModerationAction.APPROVE_AS, 1, 0, (0, 1)).pack())
     assert person.last_alert == "Your access to this bot has been suspended. Contact your coordinator."
     await admin.send("/users")
     assert "60 Person: reporter (blocked)" in admin.last_text
@@ -162,10 +163,10 @@ async def test_users_pages_and_filters(bot: BotHarness) -> None:
     # The page buttons are checked like typed input, and like every button, by role.
     await admin.press_data("usr:all:many")
     assert admin.last_alert == "This button is no longer valid. Send /help to start again."
-    await admin.press_data("usr:all:9999")  # past the end: the last page
+    await admin.press_data(UsersPage("all", 9999).pack())  # past the end: the last page
     assert "26–32 of 32" in admin.last_text
     moderator = await bot.user(2, "Mod", role="moderator")
-    await moderator.press_data("usr:all:0")
+    await moderator.press_data(UsersPage("all", 0).pack())
     assert moderator.last_alert == DENIED
 
 

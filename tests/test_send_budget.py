@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.send_budget import SendBudget
+from bot.runtime.send_budget import SendBudget
 
 
 class Clock:

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from telegram import Bot
 
-from bot.application import SANDBOX_TOKEN
 from bot.emulator import Limits
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.send_budget import SendBudget
+from bot.runtime.sender import Sender, send_now_and_deliver
 from bot.scheduler import due_digests
-from bot.send_budget import SendBudget
-from bot.sender import Sender, send_now_and_deliver
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import enqueue

@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.scheduler import due_digests, scan_alerts, send_now
-from bot.subscriptions import due_period, latest_boundary, next_boundary
+from bot.subscriptions import WizardAction, due_period, latest_boundary, next_boundary
+from handlers.callbacks import SubscriptionStep
 from storage.models import Subscription, SubscriptionDraft
 from tests.delivery_support import (
     KABUL,
@@ -44,7 +45,7 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(bot: BotH
     await user.press("07:00")
     assert "Selected: 0" in user.last_text
     await user.press("Badakhshan")
-    await user.press("▶")
+    await user.press("Next ›")
     await user.press("Kabul")
     assert "Selected: 2" in user.last_text
     # The wizard lives in the database: a restart in the middle loses nothing.
@@ -57,7 +58,7 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(bot: BotH
     await user.press("No")  # no "nothing new" digests
     await user.press("Yes")  # urgent alerts
     assert "Subscription saved." in user.last_text
-    assert "Weekly on Saturday at 07:00" in user.last_text
+    assert "Weekly: Saturday, 07:00" in user.last_text
     assert "Badakhshan, Kabul" in user.last_text or "Kabul, Badakhshan" in user.last_text
     [sub] = await _subs(bot, 201)
     assert (sub.frequency, sub.weekday, sub.hour, sub.timezone) == ("weekly", 5, 7, KABUL)
@@ -68,7 +69,7 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(bot: BotH
     assert sub.last_period_end is not None
     assert next_boundary(sub, sub.last_period_end) > sub.created_at
     # A second press on the last button (or a replayed update) saves nothing more.
-    await user.press_data("sub:a:1")
+    await user.press_data(SubscriptionStep(WizardAction.ALERTS, "1").pack())
     assert "no longer valid" in (user.last_alert or "")
     assert len(await _subs(bot, 201)) == 1
 
@@ -77,20 +78,22 @@ async def test_wizard_refuses_reporters_and_forged_or_stale_buttons(bot: BotHarn
     reporter = await bot.user(202, "Rep", "en", role="reporter")
     await reporter.send("/subscribe")
     assert "permission" in reporter.last_text
-    await reporter.press_data("sub:f:d")
+    await reporter.press_data(SubscriptionStep(WizardAction.FREQUENCY, "d").pack())
     assert "permission" in (reporter.last_alert or "")
 
     user = await bot.user(203, "Coord", "en", role="coordinator")
-    await user.press_data("sub:f:d")  # no wizard running
+    await user.press_data(SubscriptionStep(WizardAction.FREQUENCY, "d").pack())  # no wizard running
     assert "no longer valid" in (user.last_alert or "")
     await user.send("/subscribe")
-    await user.press_data("sub:h:7")  # a step that is not the current one
+    await user.press_data(
+        SubscriptionStep(WizardAction.HOUR, "7").pack()
+    )  # a step that is not the current one
     assert "no longer valid" in (user.last_alert or "")
     await user.press("Daily")
-    await user.press_data("sub:h:99")  # out of range
+    await user.press_data(SubscriptionStep(WizardAction.HOUR, "99").pack())  # out of range
     assert "no longer valid" in (user.last_alert or "")
     await user.press("23:00")
-    await user.press_data("sub:p:XX99")  # not a province
+    await user.press_data(SubscriptionStep(WizardAction.PROVINCE, "XX99").pack())  # not a province
     assert "no longer valid" in (user.last_alert or "")
     await user.press("Cancel")
     assert "Nothing was saved" in user.last_text

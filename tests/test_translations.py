@@ -24,13 +24,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.commands import BY_NAME, commands_for
+from bot.forms.actions import ReportAction
 from bot.i18n import _, use_locale
-from bot.intake.actions import ReportAction
-from bot.languages import NATIVE_NAMES
-from bot.localize import MONTHS_PRS, MONTHS_PS, format_date, isolate, local_digits, looks_rtl, rtl_safe
+from bot.localize import format_date, isolate, local_digits, looks_rtl, rtl_safe
 from bot.roles import Role
+from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
-from bot.sender import Sender
+from domain import languages
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository
@@ -54,10 +54,11 @@ from tests.report_helpers import (
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
-LANGUAGES = ("en", "fa_AF", "ps")
-TRANSLATED = ("fa_AF", "ps")
-# CLDR locale whose plural rules each catalog must follow.
-CLDR = {"en": "en", "fa_AF": "fa_AF", "ps": "ps"}
+# Every language of the registry, and those whose catalogs need translations (all but English).
+LANGUAGES = languages.CODES
+TRANSLATED = tuple(code for code in LANGUAGES if code != languages.SOURCE)
+MONTHS_PRS = languages.language("fa_AF").months
+MONTHS_PS = languages.language("ps").months
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 # The HTML that Telegram accepts; other <…> text (`<telegram id>` in a usage line) is translatable.
@@ -67,6 +68,11 @@ IRANIAN_MONTHS = (
     *("فروردین", "اردیبهشت", "خرداد", "تیر ", "مرداد", "شهریور"),
     *("مهر ", "آبان", "آذر", "بهمن", "اسفند"),
 )
+# Iranian words an Afghan reader notices (مرز, جاده) and Iranian-flavoured ones with a clear Afghan
+# form (تکمه, گدام, تعمیر, آی‌دی, اصلاح, …), from the language review of 2026-11-29.
+IRANIAN_WORDS = ("مرز", "جاده", "دکمه", "انبار", "ساختمان", "شناسه", "ویرایش", "امتحان کنید", "چه ساعتی")
+# ې not ی in چاودېدونکي; ولسوالۍ not ولسوالي; ستاسو, not the rarer ستاسې.
+PASHTO_MISSPELLINGS = r"چاودید|ولسوالي\b|ستاسې"
 _REFUSAL = (
     "This bot is for registered humanitarian field teams. To get access, ask your "
     "coordinator for an invite link, then open it or send /start with the invite code."
@@ -173,7 +179,12 @@ def test_catalog_compiles(language: str) -> None:
     compiled = gettext.GNUTranslations(buffer)
     for message in messages(language):
         if isinstance(message.id, str) and message.string:
-            assert compiled.gettext(message.id) == message.string
+            got = (
+                compiled.pgettext(message.context, message.id)
+                if message.context
+                else compiled.gettext(message.id)
+            )
+            assert got == message.string
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -181,7 +192,7 @@ def test_plural_forms_follow_cldr(language: str) -> None:
     """The Plural-Forms header is set by hand (Babel's own table says nplurals=1 for Dari, which
     CLDR does not): it must pick the CLDR category for every count a message can show."""
     cat = catalog(language)
-    rule = Locale.parse(CLDR[language]).plural_form
+    rule = Locale.parse(languages.language(language).cldr).plural_form
     categories = sorted(rule.tags | {"other"}, key=["zero", "one", "two", "few", "many", "other"].index)
     assert cat.num_plurals == len(categories), (cat.plural_forms, categories)
     chooser = gettext.c2py(cat.plural_expr)
@@ -194,7 +205,7 @@ def test_plural_forms_follow_cldr(language: str) -> None:
 
 def test_dari_is_afghan_dari() -> None:
     """Persian letter forms, no Iranian month names, and the Afghan administrative words."""
-    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات")
+    iranian_words = ("استان", "شهرستان", "بیمارستان", "اطلاعات", *IRANIAN_WORDS)
     for message in messages("fa_AF"):
         for string in strings_of(message):
             assert not re.search("[\u064a\u0643]", string), f"Arabic ي/ك in Dari: {string!r}"
@@ -206,16 +217,18 @@ def test_pashto_orthography() -> None:
     for message in messages("ps"):
         for string in strings_of(message):
             assert "گ" not in string and "ك" not in string, f"use ګ and ک in Pashto: {string!r}"
+            assert not re.search(PASHTO_MISSPELLINGS, string), f"Pashto spelling: {string!r}"
             assert not any(m in string for m in IRANIAN_MONTHS), string
 
 
 # English pattern → (Dari, Pashto) patterns from locales/GLOSSARY.md (stems, to allow inflection).
+GLOSSARY_LANGUAGES = ("fa_AF", "ps")
 GLOSSARY = {
     r"\bprovinces?\b": ("ولایت|ولایات", "ولایت"),
-    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوال"),
+    r"\bdistrict\b(?! centre)": ("ولسوالی", "ولسوالۍ|ولسوالیو"),
     r"\bvaccines?\b": ("واکسین", "واکسین"),
     r"\bcold.chain\b": ("زنجیرهٔ سرد", "سړې زنځیرې|سړه زنځیره"),
-    r"\bborder crossing\b": ("گذرگاه", "سرحدي"),
+    r"\bborder crossing\b": ("گذرگاه سرحدی|بندر", "سرحدي بندر|بندر"),
     r"\bhealth facility\b": ("مرکز صحی", "روغتیايي مرکز"),
     r"\breports?\b": ("گزارش", "راپور"),
     r"\bdigests?\b": ("خلاصهٔ گزارش", "لنډیز"),
@@ -227,9 +240,9 @@ GLOSSARY = {
 _NOT_WORDS = re.compile(r"\{\w+\}|/\w+(?: \w+(?:\|\w+)+| (?:reporter|coordinator)\b)?|\w+(?:\|\w+)+")
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", GLOSSARY_LANGUAGES)
 def test_glossary_terms_are_used(language: str) -> None:
-    index = TRANSLATED.index(language)
+    index = GLOSSARY_LANGUAGES.index(language)
     wrong = []
     for message in messages(language):
         # Commands and their arguments (/invite reporter, a|b|c) are typed in English and stay so;
@@ -312,7 +325,9 @@ async def test_first_start_speaks_the_telegram_language(
     assert user.last_text == translated(language, "Welcome to Khabar. Choose your language:")
     # Each language in its own script, the guessed one ticked.
     assert [b.removeprefix("✓ ") for b in user.buttons] == ["English", "دری", "پښتو"]
-    assert [b for b in user.buttons if b.startswith("✓ ")] == ["✓ " + NATIVE_NAMES[language]]
+    assert [b for b in user.buttons if b.startswith("✓ ")] == [
+        "✓ " + languages.language(language).native_name
+    ]
     await user.send("/help")
     assert translated(language, "What this bot can do for you") in user.last_text
     assert_replies_localized(user, language)
@@ -340,7 +355,7 @@ async def test_telegram_fa_gets_dari_without_choosing(paced: BotHarness) -> None
     async with bot.db.session() as session:
         account = await UserRepository(session).get(user.id)
     assert account is not None and account.language == "fa_AF"
-    assert menu(bot, f"chat:{user.id}:") == menu_in("fa_AF", ["start", "help", "language"])
+    assert menu(bot, f"chat:{user.id}:") == menu_in("fa_AF", ["start", "help", "language", "wipe"])
 
 
 async def test_language_command_switches_replies_menu_and_storage(paced: BotHarness) -> None:
@@ -401,7 +416,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send("/start")
     await user.send("/help")
     await user.send("/language")
-    await user.press(NATIVE_NAMES[language])
+    await user.press(languages.language(language).native_name)
     await user.send("/myreports")
     assert user.last_text == translated(
         language, "You have not sent any reports yet. Send /report to file one."
@@ -422,7 +437,9 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await pick(user, "health_attack", "perpetrator", "unknown")
     # Wrong input gets a localized answer and the question again.
     await user.send("دوازده")
-    assert translated(language, "Please type a number, for example 3.") in user.last_text
+    with use_locale(language):
+        example = _("Please type a number, for example {example}.").format(example=local_digits("3"))
+    assert rtl_safe(example, rtl=True) in user.last_text
     await user.send_photo()
     await user.send("۱۲" if language == "fa_AF" else "١٢")  # Persian / Arabic-Indic digits
     await choose(user, ReportAction.UNKNOWN, "injured")
@@ -437,9 +454,7 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     with use_locale(language):
         day = format_date(kabul_day(1))
     assert day in summary and local_digits("12", language) in summary
-    month = (MONTHS_PRS if language == "fa_AF" else MONTHS_PS)[
-        jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1
-    ]
+    month = languages.language(language).months[jdatetime.date.fromgregorian(date=kabul_day(1)).month - 1]
     assert month in day and not re.search("[0-9]", day)
     await press(user, action_prefix(ReportAction.SUBMIT))
     [report] = await reports_of(bot, user.id)
@@ -498,12 +513,12 @@ async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_e
 
 def test_locale_preview_shows_every_form_and_message_side_by_side() -> None:
     from bot.forms.engine import categories
-    from bot.i18n_preview import MISSING, render
+    from bot.runtime.i18n_preview import MISSING, render
 
     text = render(date(2026, 11, 24))
     for form in categories():
         assert f"### `{form.code}`" in text
-    assert "| Which border crossing? | کدام گذرگاه مرزی؟ | کومه سرحدي لاره؟ |" in text
+    assert "| Which border crossing? | کدام گذرگاه سرحدی (بندر)؟ | کوم سرحدي بندر؟ |" in text
     assert "| ۳ قوس ۱۴۰۵ | ۳ لیندۍ ۱۴۰۵ |" in text
     assert MISSING not in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.count(" | ") >= 3]

@@ -1,4 +1,4 @@
-"""The HTTP side (bot.web): webhook mode through the emulator, webhook refusals, health and readiness,
+"""The HTTP side (bot.runtime.web): webhook mode through the emulator, webhook refusals, health and readiness,
 metrics, and the export API."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.application import SANDBOX_TOKEN, build_application
 from bot.config import ConfigError, load_settings
 from bot.emulator import EmulatorServer
-from bot.runner import running_bot
-from bot.web import WebServer
+from bot.runtime.application import SANDBOX_TOKEN, build_application
+from bot.runtime.runner import running_bot
+from bot.runtime.web import WebServer
 from storage.db import Database
 from storage.outbox import enqueue
 from tests.botproc import BotProcess
@@ -65,7 +65,7 @@ def update_json(update_id: int, user_id: int, text: str) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def served(bot: BotHarness, db: Database | None = None) -> AsyncIterator[str]:
-    """bot.web for the harness's application on a free port; yields its base URL."""
+    """bot.runtime.web for the harness's application on a free port; yields its base URL."""
     assert bot.app is not None
     server = WebServer(bot.app, bot.settings, db or bot.db)
     port = await server.start("127.0.0.1", 0)
@@ -189,7 +189,7 @@ async def test_cli_refuses_webhook_without_secret(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
     env |= {"BOT_TOKEN": SANDBOX_TOKEN, "WEBHOOK_URL": "https://khabar.example.org/hook"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
+        sys.executable, "-m", "bot.runtime.cli", "run", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _out, err = await process.communicate()
@@ -338,7 +338,7 @@ async def test_export_api_needs_a_valid_token(web_bot: BotHarness, caplog: pytes
                 assert resp.headers["WWW-Authenticate"] == "Bearer"
                 body = await resp.text()
                 assert "R-2026" not in body
-        with caplog.at_level(logging.INFO, logger="bot.web"):
+        with caplog.at_level(logging.INFO, logger="bot.runtime.web"):
             async with http.get(url, headers={"Authorization": f"Bearer {OTHER_TOKEN}"}) as resp:
                 assert resp.status == 200
                 assert len(await resp.json()) == 1

@@ -469,9 +469,13 @@ class EmulatorServer:
         ids = p.json("message_ids")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
             raise ApiError(400, "Bad Request: message_ids must be a list of 1-100 identifiers")
+        # As Telegram: ids not found (or already deleted) are skipped, but one message the bot may
+        # no longer delete (older than 48 hours) fails the whole call and deletes nothing.
+        found = [self.state.find_message(chat_id, int(i)) for i in ids]
+        if any(m is not None and not m.deleted and time.time() - m.date > 48 * 3600 for m in found):
+            raise ApiError(400, "Bad Request: message can't be deleted")
         for message_id in ids:
-            with contextlib.suppress(ApiError):
-                self._delete(chat_id, int(message_id))
+            self._delete(chat_id, int(message_id))
         return True
 
     async def _m_answercallbackquery(self, p: _Params) -> Any:

@@ -4,8 +4,7 @@
   skip, edit, submit.
 - `screens`: what the walker shows (category menu, resume and cancel prompts, summary, a question
   with its navigation row) and `Screen`/`Outcome`.
-- `actions`: the button action alphabet (`ReportAction`) and its callback-data packing.
 
-Import from the modules themselves: this package imports nothing, so that `bot.forms.types` (which
-draws the per-type buttons) can use `bot.intake.actions` without an import cycle.
+The button action alphabet (`ReportAction`) is `bot.forms.actions`: the field types draw their own
+buttons, and the forms sit below the intake.
 """

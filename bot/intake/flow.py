@@ -9,7 +9,7 @@ before it sends anything, so an answer is never acknowledged before it is stored
 
 What an answer means depends on the field's type (`FormField.kind`): the walker hands it the typed
 text, media, location or press and carries out the `Move` it returns. Buttons carry
-`bot.intake.actions` data; an action applies only when the draft token and the field match the
+`bot.forms.actions` data; an action applies only when the draft token and the field match the
 draft's current step; anything else is a stale or forged button and gets an explanation and the
 current question again.
 """
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
+from bot.forms.actions import ReportAction, unpack
 from bot.forms.engine import Form, Verdict
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
@@ -43,7 +44,6 @@ from bot.forms.types.base import (
 )
 from bot.i18n import _
 from bot.intake import guard, steps
-from bot.intake.actions import ReportAction, unpack
 from bot.intake.guard import Input
 from bot.intake.screens import (
     TOKEN_PREFIX,

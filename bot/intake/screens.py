@@ -1,6 +1,6 @@
 """What the report conversation shows: the category menu, the resume and cancel prompts, a question
 with its navigation row, the Yes/No confirmation and the summary. No Telegram: a `Screen` is text and
-rows of `Button`s whose data `bot.intake.actions.pack` made."""
+rows of `Button`s whose data `bot.forms.actions.pack` made."""
 
 from __future__ import annotations
 
@@ -9,30 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import labels
 from bot.forms import engine
+from bot.forms.actions import Button, ReportAction, pack
 from bot.forms.engine import Form, FormField
 from bot.forms.types.base import Asking
 from bot.forms.types.choice import grid
-from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction, pack
+from bot.i18n import _, pgettext
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
 from bot.places import Gazetteer
 from storage.models import Draft, Report
 
 TOKEN_PREFIX = 8
-
-STATUS_LABELS = {
-    "pending": N_("waiting for review"),
-    "needs_info": N_("more information requested"),
-    "approved": N_("approved"),
-    "rejected": N_("not approved"),
-    "merged": N_("merged with another report"),
-}
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @dataclass
@@ -93,7 +82,7 @@ class Screens:
             text += "\n" + (_(form.title) if form else draft.category)
         rows = [
             [
-                self.button(_("Continue"), ReportAction.RESUME, draft),
+                self.button(pgettext("draft", "Continue"), ReportAction.RESUME, draft),
                 self.button(_("Discard"), ReportAction.DISCARD, draft),
             ]
         ]
@@ -138,9 +127,9 @@ class Screens:
         if engine.previous_field(form, answers, f.name) is not None:
             nav.append(self.button(_("« Back"), ReportAction.BACK, draft, f.name))
         if f.name in answers and f.kind.keepable:
-            nav.append(self.button(_("Keep"), ReportAction.ACCEPT, draft, f.name))
+            nav.append(self.button(pgettext("answer", "Keep"), ReportAction.ACCEPT, draft, f.name))
         if not f.is_required(answers):
-            nav.append(self.button(_("Skip"), ReportAction.SKIP, draft, f.name))
+            nav.append(self.button(pgettext("question", "Skip"), ReportAction.SKIP, draft, f.name))
         nav.append(self.button(_("Cancel"), ReportAction.CANCEL, draft))
         rows.append(nav)
         return Screen("\n".join(lines), rows)
@@ -186,7 +175,7 @@ def my_reports(reports: Iterable[Report]) -> Screen:
                 ref=isolate(report.reference),
                 category=engine.category_label(report.category),
                 date=format_date(day),
-                status=status_label(report.status),
+                status=labels.label(labels.REPORTER_STATUS, report.status),
             )
         )
     if len(lines) == 1:

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
 from bot.forms.engine import Form
+from domain import languages
+from domain.vocabulary import AuditAction
 from storage.models import Draft, Report, ReportEvent, User
 from storage.reports import ReportRepository
 
@@ -51,10 +53,10 @@ async def _create(
             category=draft.category,
             reporter_id=user.id,
             answers=dict(draft.answers),
-            language=user.language or "en",
+            language=user.language or languages.SOURCE,
             **facts.columns(),
             created_at=now,
             updated_at=now,
         )
-        event = ReportEvent(report_id=0, actor_id=user.id, action="submitted", at=now)
+        event = ReportEvent(report_id=0, actor_id=user.id, action=AuditAction.SUBMITTED, at=now)
         return await reports.add(report, event)

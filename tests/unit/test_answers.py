@@ -3,7 +3,7 @@ stored from it. Moved from the end-to-end tests: they test the walker and the fi
 
 from __future__ import annotations
 
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
 from storage.db import Database
 from tests.unit.walker import Walker, form_from_toml
 

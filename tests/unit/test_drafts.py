@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.intake.actions import ReportAction, pack
+from bot.forms.actions import ReportAction, pack
 from bot.intake.flow import Intake
 from bot.intake.guard import Input
 from bot.places import places

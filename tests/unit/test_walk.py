@@ -4,7 +4,7 @@ Moved from the end-to-end tests where they tested the walker only."""
 from __future__ import annotations
 
 from bot.forms import engine
-from bot.intake.actions import ReportAction
+from bot.forms.actions import ReportAction
 from storage.db import Database
 from tests.unit.walker import Walker, form_from_toml
 

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.forms.actions import ReportAction, pack
 from bot.forms.engine import FORMS_DIR, Form, parse_form
 from bot.forms.types.base import Media
-from bot.intake.actions import ReportAction, pack
 from bot.intake.flow import Intake
 from bot.intake.guard import Input
 from bot.intake.screens import TOKEN_PREFIX, Outcome, Screen

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from bot.forms.actions import Button, ReportAction, pack
 from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction, pack
 from bot.localize import format_number
 from bot.places import Gazetteer
 
@@ -175,6 +175,8 @@ class FieldType(Generic[OptionsT]):
     shows_current: ClassVar[bool] = True  # "Current answer: ..." above the question
     keepable: ClassVar[bool] = True  # a Keep button when answered
     editable: ClassVar[bool] = False  # moderators may change the answer
+    # A count: a digest shows it as "unknown" when not known, never leaves it out.
+    counted: ClassVar[bool] = False
     moderator_buttons: ClassVar[bool] = False  # moderators change it with buttons, not by typing
     edit_prompt: ClassVar[str] = N_("{field} is now: {value}. Type the new answer.")
     numeric_export: ClassVar[bool] = False  # typed as a number in JSON and GeoJSON exports

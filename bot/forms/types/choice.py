@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.model import FormError
 from bot.forms.types.base import (
     Asking,
@@ -19,7 +20,6 @@ from bot.forms.types.base import (
     Verdict,
 )
 from bot.i18n import _, is_rtl
-from bot.intake.actions import Button, ReportAction
 from bot.places import Gazetteer
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.types.base import (
     Asking,
     FieldType,
@@ -23,7 +24,6 @@ from bot.forms.types.base import (
     Verdict,
 )
 from bot.i18n import N_, _, ngettext
-from bot.intake.actions import Button, ReportAction
 from bot.localize import format_number
 from bot.places import Gazetteer
 

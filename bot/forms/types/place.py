@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.model import FormError
 from bot.forms.types.base import (
     Asking,
@@ -25,9 +26,9 @@ from bot.forms.types.base import (
 )
 from bot.forms.types.choice import grid
 from bot.i18n import N_, _
-from bot.intake.actions import Button, ReportAction
 from bot.localize import format_number, isolate, to_ascii_digits
 from bot.places import OTHER, Gazetteer, chunk, place_label, places
+from domain import languages
 
 if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
@@ -39,7 +40,7 @@ _PCODE = re.compile(r"AF\d{2,6}")
 class LocationType(FieldType[Options]):
     name = "location"
     options_type = Options
-    buttons_only = N_("Please share a location (paperclip, then Location), or send /skip.")
+    buttons_only = N_("Please share a location (📎, then “Location”), or send /skip.")
 
     def on_location(self, q: Asking, lat: float, lon: float) -> Move | None:
         return Store(point(lat, lon), edit=False)
@@ -223,7 +224,7 @@ class AdminAreaType(FieldType[AreaOptions]):
 
     def export(self, f: FormField, value: Any, gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
         code = "" if value in (None, OTHER) else str(value)
-        name = gazetteer.name(code, "en") if code else ("Other" if value == OTHER else "")
+        name = gazetteer.name(code, languages.SOURCE) if code else ("Other" if value == OTHER else "")
         return [(f.hxl, f.name, code), (f.hxl.replace("+code", "") + "+name", f"{f.name}_name", name)]
 
     def facts(self, f: FormField, value: Any) -> dict[str, Any]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.forms.actions import Button, ReportAction
 from bot.forms.model import UNKNOWN
 from bot.forms.types.base import Asking, Check, FieldType, Move, Options, Store, Verdict
 from bot.forms.types.choice import grid
 from bot.i18n import _, is_rtl
-from bot.intake.actions import Button, ReportAction
 from bot.localize import format_date, format_number, isolate, parse_date, parse_int
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class IntegerOptions(Options):
 
 class IntegerType(FieldType[IntegerOptions]):
     name = "integer"
+    counted = True
     options_type = IntegerOptions
     constraints = frozenset({"min", "max"})
     editable = True
@@ -48,7 +49,9 @@ class IntegerType(FieldType[IntegerOptions]):
     def check_text(self, f: FormField, text: str, today: date) -> Verdict:
         number = parse_int(text)
         if number is None:
-            return Verdict(error=_("Please type a number, for example 3."))
+            return Verdict(
+                error=_("Please type a number, for example {example}.").format(example=format_number(3))
+            )
         low, high = self.options(f).minimum, self.options(f).maximum
         if number < low or (high is not None and number > high):
             if high is None:

@@ -20,9 +20,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Update
 
 from bot.config import Settings
-from bot.context import KhabarApp
 from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
-from bot.metrics import OUTBOX_DEPTH, REPORTS
+from bot.runtime.context import KhabarApp
+from bot.runtime.metrics import OUTBOX_DEPTH, REPORTS
+from domain.vocabulary import ReportStatus
 from storage.db import Database
 from storage.outbox import OutboxRepository
 from storage.stats import reports_by_status
@@ -33,8 +34,6 @@ MAX_BODY = 1024 * 1024  # Telegram's updates are a few kilobytes; anything near 
 # A database that drops packets (rather than refusing) must not hang the orchestrator's probe.
 PING_TIMEOUT = 5.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Statuses always reported, so a gauge reads 0 rather than disappearing when its last report moves on.
-REPORT_STATUSES = ("pending", "needs_info", "approved", "rejected", "merged")
 
 APP_KEY = web.AppKey("khabar_app", KhabarApp)
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -131,7 +130,8 @@ async def refresh_gauges(db: Database) -> None:
     except Exception:
         log.warning("metrics: database unreachable, gauges not refreshed")
         return
-    for status in {*REPORT_STATUSES, *counts}:
+    # Every status always, so a gauge reads 0 rather than disappearing when its last report moves on.
+    for status in {*ReportStatus, *counts}:
         REPORTS.labels(status).set(counts.get(status, 0))
     OUTBOX_DEPTH.set(waiting)
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
+from bot.places import Gazetteer, load_places
 from bot.roles import Role, role_of
-from bot.send_budget import SendBudget
+from bot.runtime.send_budget import SendBudget
 from storage.db import Database
 from storage.models import User
 
@@ -25,6 +26,18 @@ class Services:
     db: Database
     budget: SendBudget = field(default_factory=SendBudget)  # new messages a second, replies and sender
     extra: dict[str, Any] = field(default_factory=dict)
+    _places: Gazetteer | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        """Load what updates read on every keystroke (the gazetteer) once, before the first update;
+        the application's post_init awaits this."""
+        self._places = await load_places(self.db)
+
+    @property
+    def places(self) -> Gazetteer:
+        if self._places is None:
+            raise RuntimeError("Services.start() has not run (the application's post_init runs it)")
+        return self._places
 
 
 class KhabarContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.application import SANDBOX_TOKEN
 from bot.config import Settings
 from bot.emulator import EmulatorServer, EmuMessage
-from bot.logs import setup_logging
-from bot.runner import running_bot
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.logs import setup_logging
+from bot.runtime.runner import running_bot
 from storage.users import UserRepository
 
 # Its own scratch database, never the configured DATABASE_URL: the sandbox adds test users with

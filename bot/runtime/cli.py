@@ -8,9 +8,10 @@ import errno
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.runtime.logs import setup_logging
 
 NO_TOKEN = """\
 khabar: BOT_TOKEN is not set.
@@ -33,10 +34,27 @@ def _version() -> str:
 
 def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
     except ConfigError as exc:
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    # Every command logs through the token-scrubbing handler, uncaught exceptions included: PTB's
+    # InvalidToken quotes the token (review finding 7).
+    setup_logging(settings.log_format, settings.log_level, secrets=(settings.token or "",))
+    sys.excepthook = _log_uncaught
+    return settings
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, tb)
+        return
+    from telegram.error import InvalidToken
+
+    if isinstance(error, InvalidToken):
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return
+    logging.getLogger("bot.runtime.cli").error("khabar stopped on an error", exc_info=(kind, error, tb))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -44,17 +62,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    from bot.runner import check_webhook_settings
+    from bot.runtime.runner import check_webhook_settings
 
     try:
         check_webhook_settings(settings)
     except ConfigError as exc:
         print(f"khabar: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_format, settings.log_level, secrets=(settings.token,))
     from telegram.error import InvalidToken
 
-    from bot.runner import run
+    from bot.runtime.runner import run
 
     try:
         asyncio.run(run(settings))
@@ -67,13 +84,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     except Exception:
         # Through logging, not Python's traceback printer, so the token is scrubbed from it.
-        logging.getLogger("bot.cli").exception("the bot stopped on an error")
+        logging.getLogger("bot.runtime.cli").exception("the bot stopped on an error")
         return 1
     return 0
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox import SANDBOX_DATABASE_URL, run_sandbox
+    from bot.runtime.sandbox import SANDBOX_DATABASE_URL, run_sandbox
 
     # The sandbox never touches the configured database or hands out the configured export tokens:
     # its own scratch database (or --database-url), whatever DATABASE_URL and .env say.
@@ -134,6 +151,55 @@ def _cmd_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_user_erase(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import pseudonyms, retention
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    pseudonyms.configure(settings.pseudonym_key)
+
+    async def go() -> dict[str, int]:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            async with db.session() as session:
+                return await retention.erase_person(
+                    session, user_id=args.telegram_id, actor_id=None, now=datetime.now(UTC)
+                )
+        finally:
+            await db.dispose()
+
+    counts = asyncio.run(go())
+    print(f"user {args.telegram_id} erased; {counts['reports']} reports kept without a link to them")
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import UTC, datetime
+
+    from bot import pseudonyms, retention
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    pseudonyms.configure(settings.pseudonym_key)
+
+    async def go() -> retention.Purged:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+            return await retention.purge(db, settings, datetime.now(UTC))
+        finally:
+            await db.dispose()
+
+    purged = asyncio.run(go())
+    print("purged: " + ", ".join(f"{k} {v}" for k, v in purged.counts.items()))
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.exports import ExportError, ExportStream, parse_filters, parse_format
@@ -164,7 +230,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_digest_send_now(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.sender import send_now_and_deliver
+    from bot.runtime.sender import send_now_and_deliver
 
     digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
     if args.subscription is not None and not digests:
@@ -254,6 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["reporter", "coordinator", "moderator", "admin"],
     )
     admin.set_defaults(func=_cmd_admin)
+
+    user = sub.add_parser("user", help="one person's data")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    erase = user_sub.add_parser("erase", help="forget a person (their reports stay, unlinked)")
+    erase.add_argument("telegram_id", type=int)
+    erase.set_defaults(func=_cmd_user_erase)
+    db_sub.add_parser("purge", help="apply the retention policy now (the bot does it hourly)").set_defaults(
+        func=_cmd_purge
+    )
 
     invite = sub.add_parser("invite", help="create invite codes")
     invite_sub = invite.add_subparsers(dest="invite_command", required=True)

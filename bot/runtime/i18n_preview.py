@@ -1,9 +1,12 @@
 """Review aid for translators: every form and every catalog message in English, Dari and Pashto side
 by side, in one Markdown file (`make locale-preview` → build/locale-preview.md).
 
-Forms come first, question by question as a reporter meets them (label, hint, summary label,
-choices); then every message of the catalogs with its plural forms; then samples of numbers and
-dates. Untranslated messages are flagged so a reviewer sees the gaps at a glance.
+Screens come first: the report summary, the moderation card, the digest, an urgent alert and the
+subscription summary as people read them (bot/runtime/i18n_screens.py), so one word per concept can be
+checked where the words meet. Then the forms, question by question as a reporter meets them (label,
+hint, summary label, choices); then every message of the catalogs, grouped by the module (screen)
+that shows it, with its context and plural forms; then samples of numbers and dates. Untranslated
+messages are flagged so a reviewer sees the gaps at a glance.
 """
 
 from __future__ import annotations
@@ -14,16 +17,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.config import LANGUAGES
 from bot.forms.engine import Form, categories
 from bot.i18n import DOMAIN, LOCALES_DIR, _, is_rtl, ngettext, use_locale
-from bot.languages import NATIVE_NAMES
 from bot.localize import format_date, format_iso_date, format_number
+from bot.runtime.i18n_screens import SCREENS
+from domain import languages
 
 MISSING = "⚠ *untranslated*"
-HEADER = "| | " + " | ".join(f"{NATIVE_NAMES[lang]} (`{lang}`)" for lang in LANGUAGES) + " |"
+LANGUAGES = languages.CODES
+HEADER = "| | " + " | ".join(f"{lang.native_name} (`{lang.code}`)" for lang in languages.REGISTRY) + " |"
 RULE = "|---|" + "---|" * len(LANGUAGES)
 
 
@@ -49,7 +55,7 @@ def _translated(message: Message | None, msgid: str, language: str, index: int =
     strings = _strings(message)
     if index < len(strings) and strings[index]:
         return strings[index]
-    return msgid if language == "en" else MISSING
+    return msgid if language == languages.SOURCE else MISSING
 
 
 def _strings(message: Message) -> list[str]:
@@ -57,8 +63,40 @@ def _strings(message: Message) -> list[str]:
     return [string] if isinstance(string, str) else [str(s) for s in string or ()]
 
 
-def _in_all(msgid: str, catalogs: dict[str, Catalog]) -> list[str]:
-    return [_translated(catalogs[language].get(msgid), msgid, language) for language in LANGUAGES]
+def _in_all(msgid: str, catalogs: dict[str, Catalog], context: str | None = None) -> list[str]:
+    return [
+        _translated(catalogs[language].get(msgid, context=context), msgid, language) for language in LANGUAGES
+    ]
+
+
+def screens_section() -> list[str]:
+    lines = ["## Screens", "", "Each screen as the bot renders it; [ ] are buttons.", "", HEADER, RULE]
+    for title, screen in SCREENS.items():
+        cells = []
+        for language in LANGUAGES:
+            with use_locale(language):
+                cells.append(screen())
+        lines.append(_row(f"**{title}**", cells))
+    return [*lines, ""]
+
+
+def message_sources(root: Path = LOCALES_DIR.parent) -> dict[tuple[str | None, str], str]:
+    """(context, msgid) → the file that shows it, extracted as `make messages` extracts."""
+    with (root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
+    found: dict[tuple[str | None, str], str] = {}
+
+    def keep(dirpath: str) -> bool:
+        name = Path(dirpath).name
+        return not name.startswith((".", "_")) and name not in {"tests", "benchmarks", "build", "var"}
+
+    for filename, _line, message, _comments, context in extract_from_dir(
+        root, method_map, options_map, directory_filter=keep
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault((context, msgid), filename)
+    return found
 
 
 def forms_section(catalogs: dict[str, Catalog]) -> list[str]:
@@ -84,18 +122,34 @@ def _form(form: Form, catalogs: dict[str, Catalog]) -> list[str]:
 
 
 def messages_section(catalogs: dict[str, Catalog]) -> list[str]:
-    lines = ["## All catalog messages", "", HEADER, RULE]
-    for number, message in enumerate((m for m in catalogs["en"] if m.id), start=1):
-        if isinstance(message.id, tuple):
-            for index, msgid in enumerate(message.id):
-                cells = [
-                    _translated(catalogs[language].get(message.id[0]), msgid, language, index)
-                    for language in LANGUAGES
-                ]
-                lines.append(_row(f"{number} ({'one' if index == 0 else 'other'})", cells))
-        else:
-            lines.append(_row(str(number), _in_all(str(message.id), catalogs)))
-    return [*lines, ""]
+    lines = ["## All catalog messages, by the module that shows them", ""]
+    sources = message_sources()
+    groups: dict[str, list[Message]] = {}
+    for message in (m for m in catalogs[languages.SOURCE] if m.id):
+        key = (message.context, str(message.id[0] if isinstance(message.id, tuple) else message.id))
+        groups.setdefault(sources.get(key, "(elsewhere)"), []).append(message)
+    number = 0
+    for source in sorted(groups):
+        lines += [f"### `{source}`", "", HEADER, RULE]
+        for message in groups[source]:
+            number += 1
+            title = f"{number} ({message.context})" if message.context else str(number)
+            if isinstance(message.id, tuple):
+                for index, msgid in enumerate(message.id):
+                    cells = [
+                        _translated(
+                            catalogs[language].get(message.id[0], context=message.context),
+                            msgid,
+                            language,
+                            index,
+                        )
+                        for language in LANGUAGES
+                    ]
+                    lines.append(_row(f"{title} ({'one' if index == 0 else 'other'})", cells))
+            else:
+                lines.append(_row(title, _in_all(str(message.id), catalogs, message.context)))
+        lines.append("")
+    return lines
 
 
 def samples_section(today: date) -> list[str]:
@@ -130,10 +184,10 @@ def _untranslated(catalog: Catalog) -> int:
 def render(today: date | None = None) -> str:
     catalogs = {language: load_catalog(language) for language in LANGUAGES}
     today = today or date.today()
-    missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != "en")
-    with use_locale("en"):
+    missing = sum(_untranslated(catalogs[language]) for language in LANGUAGES if language != languages.SOURCE)
+    with use_locale(languages.SOURCE):
         intro = _(
-            "Khabar takes incident reports from field teams and shares verified reports with coordinators."
+            "Khabar takes incident reports from field teams and shares approved reports with coordinators."
         )
     lines = [
         "# Khabar: translations side by side",
@@ -143,6 +197,7 @@ def render(today: date | None = None) -> str:
         f"Catalogs in `locales/`; glossary in `locales/GLOSSARY.md`. Untranslated entries: **{missing}**. "
         "⁅ ⁆ mark left-to-right isolates (FSI … PDI) the bot adds around references and Latin text.",
         "",
+        *screens_section(),
         *forms_section(catalogs),
         *messages_section(catalogs),
         *samples_section(today),

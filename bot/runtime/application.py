@@ -10,10 +10,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import pseudonyms
 from bot.config import Settings
-from bot.context import KhabarApp, KhabarContext, Services
-from bot.metrics import HANDLER_SECONDS, UPDATES
-from bot.update_order import PerChatOrder
+from bot.runtime.context import KhabarApp, KhabarContext, Services
+from bot.runtime.jobs import start_jobs
+from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
+from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
 from storage.updates import SeenUpdateRepository
 
@@ -77,12 +79,16 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .get_updates_read_timeout(35)
     )
     app: KhabarApp = builder.build()  # type: ignore[assignment]
+    pseudonyms.configure(settings.pseudonym_key)
     app.bot_data["services"] = Services(settings=settings, db=db)
     register_all(app)
+    start_jobs(app)
     return app
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    from handlers.start import publish_command_menus
+    from handlers.menus import publish_command_menus
 
+    services: Services = app.bot_data["services"]
+    await services.start()
     await publish_command_menus(app.bot)

@@ -11,10 +11,10 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.application import build_application
 from bot.config import ConfigError, Settings
-from bot.context import KhabarApp
-from bot.web import WebServer
+from bot.runtime.application import build_application
+from bot.runtime.context import KhabarApp
+from bot.runtime.web import WebServer
 from storage.db import Database
 from storage.migrate import upgrade
 

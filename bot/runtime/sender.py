@@ -47,8 +47,10 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
-from bot.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
-from bot.send_budget import SendBudget
+from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
+from bot.runtime.send_budget import SendBudget
+from domain.vocabulary import DeliveryOutcome, OutboxStatus, SubscriptionStatus
+from storage.chat_log import ChatLogRepository
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import OutboxRepository
@@ -278,11 +280,13 @@ class Sender:
             except Forbidden as exc:
                 await self._blocked(row, str(exc))
             except BadRequest as exc:
-                await self._finish(row, "failed", "bad_request", detail=str(exc))
+                await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.BAD_REQUEST, detail=str(exc))
             except (NetworkError, TelegramError) as exc:
                 await self._network(row, attempts, f"{type(exc).__name__}: {exc}")
             else:
-                await self._finish(row, "sent", "sent", message_id=message.message_id)
+                await self._finish(
+                    row, OutboxStatus.SENT, DeliveryOutcome.SENT, message_id=message.message_id
+                )
                 # ---- duplicate window closed: the row is `sent`.
                 self.sent += 1
         except Exception:
@@ -294,8 +298,8 @@ class Sender:
     async def _finish(
         self,
         row: Outbox,
-        status: str,
-        outcome: str,
+        status: OutboxStatus,
+        outcome: DeliveryOutcome,
         *,
         message_id: int | None = None,
         detail: str | None = None,
@@ -311,6 +315,10 @@ class Sender:
                 detail=detail,
                 next_attempt_at=next_attempt_at,
             )
+            if message_id is not None and row.chat_id > 0:
+                # A private chat (user ids are positive, groups negative): /wipe must be able to
+                # delete a notice, digest or alert as it deletes a reply.
+                await ChatLogRepository(session).record(row.chat_id, message_id, from_bot=True)
         DELIVERIES.labels(outcome).inc()
 
     async def _retry_after(self, row: Outbox, seconds: float) -> None:
@@ -321,8 +329,8 @@ class Sender:
         log.warning("outbox row %s: 429, waiting %s s", row.id, seconds)
         await self._finish(
             row,
-            "pending",
-            "retry_after",
+            OutboxStatus.PENDING,
+            DeliveryOutcome.RETRY_AFTER,
             detail=f"retry after {seconds:g} s",
             next_attempt_at=self.clock() + timedelta(seconds=seconds),
         )
@@ -330,24 +338,34 @@ class Sender:
     async def _blocked(self, row: Outbox, detail: str) -> None:
         async with self._session() as session:
             await OutboxRepository(session).finish(
-                row, status="failed", outcome="blocked", now=self.clock(), detail=detail
+                row,
+                status=OutboxStatus.FAILED,
+                outcome=DeliveryOutcome.BLOCKED,
+                now=self.clock(),
+                detail=detail,
             )
             await OutboxRepository(session).fail_chat(row.chat_id, "blocked by the user")
             # Every subscription of this person: the chat is one, so none of them can be delivered.
             subs = SubscriptionRepository(session)
-            for sub in await subs.for_user(row.chat_id, ("active",)):
+            for sub in await subs.for_user(row.chat_id, {SubscriptionStatus.ACTIVE}):
                 assert sub.id is not None
-                await subs.set_status(sub.id, "paused")
-        DELIVERIES.labels("blocked").inc()
+                await subs.set_status(sub.id, SubscriptionStatus.PAUSED)
+        DELIVERIES.labels(DeliveryOutcome.BLOCKED).inc()
         log.info("outbox row %s: chat blocked the bot; its subscriptions are paused", row.id)
 
     async def _network(self, row: Outbox, attempts: int, detail: str) -> None:
         self._deferred_chats.add(row.chat_id)
         if attempts >= MAX_ATTEMPTS:
-            await self._finish(row, "failed", "network", detail=detail)
+            await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.NETWORK, detail=detail)
             return
         backoff = timedelta(seconds=min(600, 5 * 2**attempts))
-        await self._finish(row, "pending", "network", detail=detail, next_attempt_at=self.clock() + backoff)
+        await self._finish(
+            row,
+            OutboxStatus.PENDING,
+            DeliveryOutcome.NETWORK,
+            detail=detail,
+            next_attempt_at=self.clock() + backoff,
+        )
 
 
 async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:

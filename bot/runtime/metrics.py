@@ -1,4 +1,4 @@
-"""Prometheus metrics. Module-level, as prometheus-client intends; served by `bot.web` at /metrics."""
+"""Prometheus metrics. Module-level, as prometheus-client intends; served by `bot.runtime.web` at /metrics."""
 
 from __future__ import annotations
 

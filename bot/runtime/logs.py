@@ -72,4 +72,5 @@ def setup_logging(fmt: str = "plain", level: int | str = logging.INFO, secrets: 
     logging.getLogger("httpx").setLevel(level_no if level_no <= logging.DEBUG else logging.WARNING)
     for name in ("telegram", "httpcore", "aiosqlite", "asyncio"):
         logging.getLogger(name).setLevel(max(level_no, logging.INFO))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name in ("apscheduler", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,55 @@
+"""Every scheduled job, started in one place when BACKGROUND_JOBS is on: the moderators' new-report
+alerts, the digest and alert ticks, and the outbox sender."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from bot import moderation
+from bot.runtime.context import KhabarApp, KhabarContext
+from bot.runtime.sender import Sender, run_until_stopped
+from bot.scheduler import due_digests, scan_alerts
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+ALERT_EVERY_SECONDS = 60
+DIGEST_TICK_SECONDS = 30
+ALERT_TICK_SECONDS = 5
+
+
+async def announce_job(context: KhabarContext) -> None:
+    now = datetime.now(UTC)
+    async with context.services.db.session() as session:
+        queued = await moderation.announce_new_reports(session, now)
+        await moderation.expire_prompts(session, now)
+    if queued:
+        log.info("queued %s new-report alerts for moderators", queued)
+
+
+async def digest_tick(context: KhabarContext) -> None:
+    await due_digests(context.services.db, utcnow())
+
+
+async def alert_tick(context: KhabarContext) -> None:
+    await scan_alerts(context.services.db, utcnow())
+
+
+async def sender_job(context: KhabarContext) -> None:
+    """Runs for the application's lifetime; returns when the application stops (Application.stop
+    clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
+    services, app = context.services, context.application
+    sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
+    await run_until_stopped(sender, lambda: app.running)
+
+
+def start_jobs(app: KhabarApp) -> None:
+    if not app.bot_data["services"].settings.background_jobs or app.job_queue is None:
+        return
+    app.job_queue.run_repeating(
+        announce_job, interval=ALERT_EVERY_SECONDS, first=ALERT_EVERY_SECONDS, name="moderation-alerts"
+    )
+    app.job_queue.run_repeating(digest_tick, interval=DIGEST_TICK_SECONDS, first=2, name="digest-tick")
+    app.job_queue.run_repeating(alert_tick, interval=ALERT_TICK_SECONDS, first=3, name="alert-tick")
+    app.job_queue.run_once(sender_job, when=0, name="outbox-sender")

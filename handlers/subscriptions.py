@@ -72,6 +72,14 @@ def describe(sub: Subscription) -> str:
 # --- the wizard ------------------------------------------------------------------------------------
 
 
+def _tick(code: str, chosen: set[str]) -> str:
+    return f"-{code}" if code in chosen else code
+
+
+def _ticked(code: str, chosen: set[str]) -> str:
+    return "✓ " if code in chosen else ""
+
+
 def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[Button]]]:
     data, step = draft.data, draft.step
     if step == "frequency":
@@ -100,7 +108,8 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         chosen = set(data.get("categories") or [])
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
-            [_step(("✓ " if code in chosen else "") + _(title), WizardAction.CATEGORY, code)]
+            # A ticked button unticks ("-code"), an unticked one ticks: never a flip.
+            [_step(_ticked(code, chosen) + _(title), WizardAction.CATEGORY, _tick(code, chosen))]
             for code, title in service.categories()
         ]
         rows.append(
@@ -145,7 +154,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            _step(("✓ " if p.pcode in chosen else "") + p.name(), WizardAction.PROVINCE, p.pcode)
+            _step(_ticked(p.pcode, chosen) + p.name(), WizardAction.PROVINCE, _tick(p.pcode, chosen))
             for p in shown
         ],
         2,

@@ -19,6 +19,7 @@ class ControlRoutes:
         r.add_post("/_emulator/users/{user_id}/text", self._c_text)
         r.add_post("/_emulator/users/{user_id}/press", self._c_press)
         r.add_post("/_emulator/users/{user_id}/photo", self._c_photo)
+        r.add_post("/_emulator/users/{user_id}/voice", self._c_voice)
         r.add_post("/_emulator/users/{user_id}/location", self._c_location)
         r.add_post("/_emulator/users/{user_id}/block", self._c_block)
         r.add_get("/_emulator/chats/{chat_id}/messages", self._c_messages)
@@ -49,6 +50,10 @@ class ControlRoutes:
         data = await request.read()
         caption = request.query.get("caption")
         return web.json_response({"update_id": self.state.send_photo(self._uid(request), data, caption)})
+
+    async def _c_voice(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        return web.json_response({"update_id": self.state.send_voice(self._uid(request), data)})
 
     async def _c_location(self, request: web.Request) -> web.Response:
         body = await request.json()

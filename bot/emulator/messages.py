@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.emulator.params import Params, check_markup, visible_text
 from bot.emulator.state import MAX_CAPTION, MAX_TEXT, ApiError, EmulatorState, EmuMessage
 
-_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendlocation"}
+_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendlocation"}
 
 
 class MessageMethods:
@@ -92,6 +92,15 @@ class MessageMethods:
         field = value[9:] if value.startswith("attach://") else "document"
         doc = self.state.store_upload(data) | {"file_name": p.file_names.get(field) or "document"}
         return self._send(chat_id, document=doc, caption=caption or None, parse_mode=parse_mode)
+
+    async def _m_sendvoice(self, p: Params) -> Any:
+        chat_id = self._chat(p)
+        source = self._upload(p, "voice")
+        caption, parse_mode = self._text(p, "caption", MAX_CAPTION)
+        data = source if isinstance(source, bytes) else self.state.files[source]
+        duration = int(p.text("duration") or 0)
+        voice = self.state.store_upload(data) | {"duration": duration, "mime_type": "audio/ogg"}
+        return self._send(chat_id, voice=voice, caption=caption or None, parse_mode=parse_mode)
 
     async def _m_sendlocation(self, p: Params) -> Any:
         chat_id = self._chat(p)
@@ -221,7 +230,7 @@ class MessageMethods:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {
             "file_id": file_id,
-            "file_unique_id": "U" + file_id[4:],
+            "file_unique_id": self.state.unique_ids[file_id],
             "file_size": len(self.state.files[file_id]),
             "file_path": f"photos/{file_id}.jpg",
         }

@@ -41,6 +41,7 @@ class Outcome:
     report: Report | None = None  # a report created by this event
     wipe_from: int | None = None  # delete the logged messages of the report conversation from this id
     no_draft: bool = False  # the event was not for intake (no draft): the caller treats it as stray
+    replayed: bool = False  # Telegram delivered again an input already applied; nothing changed
 
 
 def current(draft: Draft, forms: Mapping[str, Form]) -> tuple[Form | None, FormField | None]:
@@ -117,10 +118,14 @@ class Screens:
             lines.append(_(f.hint))
         if f.name in answers and f.kind.shows_current:
             lines.append(_("Current answer: {value}").format(value=engine.format_answer(f, answers[f.name])))
-        rows = f.kind.buttons(self.asking(draft, form, f, dict(draft.state)))
+        q = self.asking(draft, form, f, dict(draft.state))
+        held = f.kind.held(q)
+        if held:
+            lines.append(held)
+        rows = f.kind.buttons(q)
         nav: list[Button] = []
         if engine.previous_field(form, answers, f.name) is not None:
-            nav.append(self.button(_("« Back"), ReportAction.BACK, draft))
+            nav.append(self.button(_("« Back"), ReportAction.BACK, draft, f.name))
         if f.name in answers and f.kind.keepable:
             nav.append(self.button(pgettext("answer", "Keep"), ReportAction.ACCEPT, draft, f.name))
         if not f.is_required(answers):

@@ -19,7 +19,8 @@ from typing import Any
 
 from bot.crashpoint import EXIT_CODE, VARIABLE
 from bot.emulator import EmulatorState, EmuMessage
-from bot.forms.actions import PREFIX, ReportAction
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from tests.botproc import WAIT, BotProcess
 
 
@@ -135,12 +136,16 @@ class Person:
     def _asking(self, screen: EmuMessage | None) -> str | None:
         """The question on screen, read from its buttons (they name their field)."""
         for parts in self._data(screen):
-            if parts[:1] == [PREFIX] and parts[1:2] != [ReportAction.EDIT.value] and len(parts) > 3:
+            if (
+                parts[:1] == [ReportPress.prefix]
+                and parts[1:2] != [ReportAction.EDIT.value]
+                and len(parts) > 3
+            ):
                 return parts[3]
         return None
 
     def _has(self, screen: EmuMessage | None, action: ReportAction) -> bool:
-        return any(parts[:2] == [PREFIX, action.value] for parts in self._data(screen))
+        return any(parts[:2] == [ReportPress.prefix, action.value] for parts in self._data(screen))
 
     def _next(self, pending: Act | None) -> tuple[Act | None, Act | None]:
         """What to send now, from what is on screen; and what is still unresolved."""
@@ -184,7 +189,7 @@ class Person:
                 for b in row:
                     data = str(b.get("callback_data", ""))
                     parts = data.split(":")
-                    if parts[:2] != [PREFIX, act.action.value if act.action else ""]:
+                    if parts[:2] != [ReportPress.prefix, act.action.value if act.action else ""]:
                         continue
                     if act.action is ReportAction.CATEGORY and parts[2:3] != [act.arg]:
                         continue

@@ -18,7 +18,15 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bot import labels
-from bot.forms.engine import FORMS, FORMS_DIR, UNKNOWN, FormField, category_label, field_title, format_answer
+from bot.forms.engine import (
+    FORMS_DIR,
+    UNKNOWN,
+    FormField,
+    all_forms,
+    category_label,
+    field_title,
+    format_answer,
+)
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
@@ -70,7 +78,7 @@ def _count(value: int | None) -> str:
 def digest_fields(category: str) -> tuple[FormField, ...]:
     """The answers a digest entry shows for `category`: the `digest` list of its form file, in
     that order (KeyError for a name that is not a field of the form)."""
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     if form is None:
         return ()
     data = tomllib.loads((FORMS_DIR / f"{category}.toml").read_text(encoding="utf-8"))

@@ -19,9 +19,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
+from bot.forms.engine import all_forms, category_codes, export_columns
 from bot.redaction import withheld_facts
 from domain.vocabulary import Certainty, ReportStatus
 from storage import admin_events
@@ -83,8 +84,12 @@ CORE_COLUMNS = (
     Column("approved_on", "#date+approved"),
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
+
+
 # Tags of the form columns holding counts, typed as numbers in JSON and GeoJSON.
-_NUMBER_TAGS = {f.hxl for form in FORMS.values() for f in form.fields if f.kind.numeric_export}
+@cache
+def _number_tags() -> set[str]:
+    return {f.hxl for form in all_forms().values() for f in form.fields if f.kind.numeric_export}
 
 
 def _form_columns() -> tuple[Column, ...]:
@@ -94,7 +99,7 @@ def _form_columns() -> tuple[Column, ...]:
     is HXL's point: a column's meaning is its tag. Such a column is named after its tag when the
     fields' own names differ."""
     headers: dict[str, list[str]] = {}
-    for code in CATEGORY_CODES:
+    for code in category_codes():
         for tag, header, _value in export_columns(code, {}):
             if tag not in _CORE_TAGS:
                 headers.setdefault(tag, [])
@@ -111,7 +116,10 @@ def _form_columns() -> tuple[Column, ...]:
     return tuple(columns)
 
 
-COLUMNS: tuple[Column, ...] = CORE_COLUMNS + _form_columns()
+@cache
+def columns() -> tuple[Column, ...]:
+    """Every export column: the core set, then the forms' (read once, after the forms are loaded)."""
+    return CORE_COLUMNS + _form_columns()
 
 
 # --- filters ----------------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ def parse_filters(params: Mapping[str, str | None]) -> ReportFilter:
         since=since,
         until=until,
         provinces=_values("province", province.upper() if province else None),
-        categories=_values("category", params.get("category"), CATEGORY_CODES),
+        categories=_values("category", params.get("category"), category_codes()),
         certainties=_values("certainty", params.get("certainty"), Certainty),
     )
 
@@ -196,13 +204,13 @@ def _number(value: str) -> int | str:
 def record(row: ExportRow) -> dict[str, Any]:
     """One report as {header: value}, values typed for JSON (numbers as numbers, missing as None)."""
     hidden = set(row.sensitive_fields)
-    form = FORMS.get(row.category)
+    form = all_forms().get(row.category)
     answers = {k: v for k, v in row.answers.items() if k not in hidden}
     by_tag: dict[str, Any] = {}
     if form is not None:
         for tag, _header, value in export_columns(row.category, answers):
             if value != "" and tag not in by_tag:
-                by_tag[tag] = _number(value) if tag in _NUMBER_TAGS else value
+                by_tag[tag] = _number(value) if tag in _number_tags() else value
     # The report's own columns are the moderated facts; a field marked sensitive hides its facts too.
     hidden_facts = withheld_facts(row.category, hidden)
     province = None if "province_pcode" in hidden_facts else row.province_pcode
@@ -227,7 +235,7 @@ def record(row: ExportRow) -> dict[str, Any]:
         "location_source": source,
         "approved_on": row.approved_at.date().isoformat() if row.approved_at else None,
     }
-    for column in COLUMNS[len(CORE_COLUMNS) :]:
+    for column in columns()[len(CORE_COLUMNS) :]:
         values[column.header] = by_tag.get(column.tag)
     return values
 
@@ -342,9 +350,9 @@ class ExportStream:
 
     async def __aiter__(self) -> AsyncIterator[str]:
         fmt = self.format
-        headers = [c.header for c in COLUMNS]
+        headers = [c.header for c in columns()]
         if fmt in (ExportFormat.CSV, ExportFormat.HXL):
-            head = [headers, [c.tag for c in COLUMNS]] if fmt is ExportFormat.HXL else [headers]
+            head = [headers, [c.tag for c in columns()]] if fmt is ExportFormat.HXL else [headers]
             yield _csv_text(head)
         elif fmt is ExportFormat.GEOJSON:
             yield '{"type": "FeatureCollection", "features": ['

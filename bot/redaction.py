@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from bot.forms.engine import FORMS
+from bot.forms.engine import all_forms
 
 # The province key of a report whose province is withheld: no subscription lists it, so such a
 # report reaches only all-province subscriptions, and digest totals count it under "withheld".
@@ -20,7 +20,7 @@ WITHHELD = "withheld"
 
 @cache
 def _withheld(category: str, sensitive: frozenset[str]) -> frozenset[str]:
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     if form is None:
         return frozenset()
     names = {name for f in form.fields if f.name in sensitive for name in f.kind.fact_names(f)}

@@ -189,7 +189,6 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
     only = None if press.only == "all" else press.only
     async with context.services.db.session() as session:
         page = await users.list_users(session, only=only, offset=press.offset)
-    await answer(update)
     await edit_or_send(update, context, *_users_page(page, only))
 
 

@@ -68,11 +68,10 @@ async def export_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None
     if period := ExportPeriod.parse(query.data):
-        await answer(update)
         await edit_or_send(update, context, _("Which format?"), _format_keyboard(period.period))
         return
     if pick := ExportPick.parse(query.data):
-        await answer(update)
+        await answer(update)  # now: the export may take longer than Telegram waits
         await _send_export(update, context, pick.period, pick.format)
         return
     # A forged or outdated button: say so and offer a fresh start.

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.exports import ExportFormat, ExportStream
 from bot.forms.actions import ReportAction
-from bot.location_release import release_location
+from bot.moderation import release_location
 from domain.vocabulary import AuditAction
 from storage.db import Database
 from storage.exports import ReportFilter

@@ -231,7 +231,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_digest_send_now(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.runtime.sender import send_now_and_deliver
+    from bot.runtime.send_now import send_now_and_deliver
 
     digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
     if args.subscription is not None and not digests:

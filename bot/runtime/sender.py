@@ -45,7 +45,6 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
 from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
@@ -385,45 +384,10 @@ class Sender:
         )
 
 
-async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:
-    """The application's sender loop: survives unexpected errors (logged), stops when told."""
-    while keep_running():
-        try:
-            await sender.run(keep_running)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox sender crashed; restarting in 5 s")
-            await asyncio.sleep(5)
-
-
 def sender_request() -> HTTPXRequest:
     """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
     the requests that the sender keeps in flight."""
     return HTTPXRequest(connection_pool_size=64)
-
-
-async def send_now_and_deliver(
-    settings: Settings, subscription_id: int | None = None
-) -> tuple[int, int, int]:
-    """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
-    with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
-    from bot.scheduler import send_now
-    from storage.migrate import upgrade
-
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        ids = [subscription_id] if subscription_id is not None else None
-        result = await send_now(db, utcnow(), subscription_ids=ids)
-        sent = 0
-        if settings.token and result.messages:
-            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())
-            async with bot:
-                sent = await Sender(db, bot, rate=settings.send_rate).drain()
-        return result.digests, result.messages, sent
-    finally:
-        await db.dispose()
 
 
 def _bidi(row: Outbox) -> str:

@@ -11,8 +11,7 @@ from bot import labels, moderation
 from bot.forms.engine import field_title, format_answer, get_form
 from bot.i18n import _
 from bot.localize import isolate
-from bot.location_release import release_location
-from bot.moderation import REJECT_REASONS, Outcome, Report, Result
+from bot.moderation import REJECT_REASONS, Outcome, Report, Result, release_location
 from bot.runtime.context import KhabarContext
 from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
@@ -37,7 +36,6 @@ async def _approve_step(update: Update, context: KhabarContext, press: Press, re
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     rows = [[_button(_(labels.CERTAINTY[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
     rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Approve report {ref}. How certain is it?").format(ref=isolate(report.reference))
@@ -48,7 +46,6 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
         await _stale(update, context, press, report)
         return
-    await answer(update)
     c = press.args[0]
     rows = [
         [_button(_("Urgent: alert subscribers now"), A.APPROVE_AS, report, c, 1)],
@@ -93,7 +90,6 @@ async def _reject_step(update: Update, context: KhabarContext, press: Press, rep
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     rows = [
         [_button(_(label), A.REJECT_REASON, report, i)] for i, label in enumerate(REJECT_REASONS.values())
     ]
@@ -118,7 +114,6 @@ async def _duplicate_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     async with context.services.db.session() as session:
         card = await moderation.card(session, report)
     rows = [
@@ -154,7 +149,6 @@ async def _edit_step(update: Update, context: KhabarContext, press: Press, repor
     if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     fields = get_form(report.category).fields
     editable = {f.name for f in moderation.editable_fields(report)}
     rows = [
@@ -175,7 +169,6 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
     if target.name not in editable:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     current = format_answer(target, report.answers.get(target.name))
     if target.kind.moderator_buttons:
         rows = [
@@ -232,7 +225,6 @@ async def _sensitive_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     await _show_sensitive(update, context, report)
 
 
@@ -276,7 +268,6 @@ async def _toggle_sensitive(update: Update, context: KhabarContext, press: Press
     if not result.done or result.report is None:
         await _stale(update, context, press, result.report or report)
         return
-    await answer(update)
     await _show_sensitive(update, context, result.report)
 
 
@@ -351,7 +342,6 @@ async def _after_decision(
                 if result.unreachable == UserStatus.BLOCKED
                 else _("they no longer have access."),
             )
-        await answer(update)
         await (edit_or_send if edit else send)(update, context, text, _next_keyboard())
         return
     if press is not None:

@@ -17,7 +17,7 @@ from bot.roles import Role
 from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
-from handlers.common import answer, requires
+from handlers.common import requires
 from handlers.moderation.decisions import (
     _approve,
     _approve_step,
@@ -54,7 +54,6 @@ async def on_button(update: Update, context: KhabarContext) -> None:
         await _refuse(update, context, _("This button is no longer valid. Send /pending to start again."))
         return
     if press.action is A.NEXT:
-        await answer(update)
         await _show_next(update, context, None, fresh=False)
         return
     async with context.services.db.session() as session:
@@ -68,11 +67,9 @@ async def on_button(update: Update, context: KhabarContext) -> None:
         await _refuse(update, context, _("That report no longer exists."))
         return
     if press.action is A.SKIP:
-        await answer(update)
         await _show_next(update, context, report.id, fresh=False)
         return
     if press.action is A.CARD:
-        await answer(update)
         await _show_card(update, context, report.id)
         return
     if report.version != press.version:

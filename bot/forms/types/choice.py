@@ -104,9 +104,15 @@ class MultiChoiceType(_Choices):
         return list(q.state.get("multi", q.answers.get(q.field.name, [])))
 
     def buttons(self, q: Asking) -> list[list[Button]]:
+        # A button ticks ("3") or unticks ("-3") rather than flips: pressed twice (a double tap, a
+        # press sent again when the reply did not come) it does what it showed, once.
         chosen = set(self._chosen(q))
         rows = [
-            [q.button(("✅ " if c.code in chosen else "▫️ ") + _(c.label), ReportAction.TOGGLE, str(i))]
+            [
+                q.button("✅ " + _(c.label), ReportAction.TOGGLE, f"-{i}")
+                if c.code in chosen
+                else q.button("▫️ " + _(c.label), ReportAction.TOGGLE, str(i))
+            ]
             for i, c in enumerate(q.field.choices)
         ]
         rows.append([q.button(_("Done"), ReportAction.DONE)])
@@ -115,8 +121,8 @@ class MultiChoiceType(_Choices):
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
         f = q.field
         chosen = self._chosen(q)
-        if action is ReportAction.TOGGLE and (code := _option(f, arg)) is not None:
-            chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+        if action is ReportAction.TOGGLE and (code := _option(f, arg.removeprefix("-"))) is not None:
+            chosen = [c for c in chosen if c != code] if arg.startswith("-") else [*chosen, code]
             q.state["multi"] = [c.code for c in f.choices if c.code in chosen]
             return Redraw()
         if action is ReportAction.DONE:

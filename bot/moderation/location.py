@@ -12,21 +12,21 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import moderation
 from bot.card_notes import releasable, released
+from bot.moderation.review import Outcome, Result, apply_change
 from domain.vocabulary import AuditAction, ReportStatus
 from storage.review import ReviewRepository
 
 
 async def release_location(
     session: AsyncSession, *, report_id: int, version: int, actor_id: int, now: datetime
-) -> moderation.Result:
+) -> Result:
     report = await ReviewRepository(session).get(report_id)
     if report is None:
-        return moderation.Result(moderation.Outcome.NOT_FOUND)
+        return Result(Outcome.NOT_FOUND)
     if not releasable(report) or await released(session, report_id):
-        return moderation.Result(moderation.Outcome.INVALID, report)
-    return await moderation._apply(  # one versioned change with its audit row, as every decision
+        return Result(Outcome.INVALID, report)
+    return await apply_change(  # one versioned change with its audit row, as every decision
         session,
         report_id=report_id,
         version=version,

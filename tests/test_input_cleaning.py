@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import time
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import ReportAction
 from bot.localize import parse_date
 from bot.normalize import clean_text, clean_update
+from handlers.callbacks import ReportPress
 from tests.harness import BotHarness
 from tests.report_helpers import (
     action_prefix,
@@ -63,7 +64,7 @@ async def test_odd_digits_get_a_polite_answer(bot: BotHarness) -> None:
     await user.send("1/1/²⁰²⁶")
     assert WENT_WRONG not in user.last_text.lower()
     token = data_of(user, action_prefix(ReportAction.DAY)).split(":")[2]
-    await user.press_data(pack(ReportAction.DAY, token, "occurred_on", "²"))
+    await user.press_data(ReportPress(ReportAction.DAY, token, "occurred_on", "²").pack())
     assert WENT_WRONG not in (user.last_alert or "").lower() and WENT_WRONG not in user.last_text.lower()
     draft = await draft_of(bot, user.id)
     assert draft is not None and "occurred_on" not in draft.answers

@@ -17,7 +17,8 @@ from telegram import Bot
 from bot.emulator import Limits
 from bot.runtime.application import SANDBOX_TOKEN
 from bot.runtime.send_budget import SendBudget
-from bot.runtime.sender import BATCH, Sender, send_now_and_deliver
+from bot.runtime.send_now import send_now_and_deliver
+from bot.runtime.sender import BATCH, Sender
 from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
 from storage.db import Database

@@ -58,7 +58,8 @@ async def test_wipe_empties_a_chat_with_a_question_a_rejection_and_a_digest(rela
                 status="approved", certainty="confirmed", approved_at=datetime.now(UTC) - timedelta(minutes=5)
             )
         )
-    assert (await send_now(relaxed_bot.db, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
+    async with relaxed_bot.db.session() as session:
+        assert (await send_now(session, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
     assert await deliver(relaxed_bot) == 3
 
     texts = [m.text or "" for m in person.replies]

@@ -1,6 +1,4 @@
-"""The emulator's control API: what a person does in a chat (write, press, send a photo or a place,
-block the bot) and what an outside tool reads back, over HTTP (`khabar sandbox`). Tests call the
-same methods on `EmulatorState` directly."""
+"""The control API tests and the sandbox drive the emulator through: users, their input, what they see."""
 
 from __future__ import annotations
 
@@ -9,23 +7,23 @@ from aiohttp import web
 from bot.emulator.state import EmulatorState
 
 
-def add_control_routes(app: web.Application, state: EmulatorState) -> None:
-    _Control(state).add_routes(app.router)
+class ControlRoutes:
+    """Mixed into `EmulatorServer`; `_add_control_routes` mounts the routes on its application."""
 
+    state: EmulatorState
+    app: web.Application
 
-class _Control:
-    def __init__(self, state: EmulatorState) -> None:
-        self.state = state  # reset in place between tests, never replaced
-
-    def add_routes(self, router: web.UrlDispatcher) -> None:
-        router.add_post("/_emulator/users", self._c_add_user)
-        router.add_post("/_emulator/users/{user_id}/text", self._c_text)
-        router.add_post("/_emulator/users/{user_id}/press", self._c_press)
-        router.add_post("/_emulator/users/{user_id}/photo", self._c_photo)
-        router.add_post("/_emulator/users/{user_id}/location", self._c_location)
-        router.add_post("/_emulator/users/{user_id}/block", self._c_block)
-        router.add_get("/_emulator/chats/{chat_id}/messages", self._c_messages)
-        router.add_get("/_emulator/counters", self._c_counters)
+    def _add_control_routes(self) -> None:
+        r = self.app.router
+        r.add_post("/_emulator/users", self._c_add_user)
+        r.add_post("/_emulator/users/{user_id}/text", self._c_text)
+        r.add_post("/_emulator/users/{user_id}/press", self._c_press)
+        r.add_post("/_emulator/users/{user_id}/photo", self._c_photo)
+        r.add_post("/_emulator/users/{user_id}/voice", self._c_voice)
+        r.add_post("/_emulator/users/{user_id}/location", self._c_location)
+        r.add_post("/_emulator/users/{user_id}/block", self._c_block)
+        r.add_get("/_emulator/chats/{chat_id}/messages", self._c_messages)
+        r.add_get("/_emulator/counters", self._c_counters)
 
     @staticmethod
     def _uid(request: web.Request) -> int:
@@ -52,6 +50,10 @@ class _Control:
         data = await request.read()
         caption = request.query.get("caption")
         return web.json_response({"update_id": self.state.send_photo(self._uid(request), data, caption)})
+
+    async def _c_voice(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        return web.json_response({"update_id": self.state.send_voice(self._uid(request), data)})
 
     async def _c_location(self, request: web.Request) -> web.Response:
         body = await request.json()

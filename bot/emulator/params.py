@@ -1,5 +1,4 @@
-"""What the emulator reads from a Bot API call: its parameters, and HTML text and reply markup
-checked as Telegram checks them (a bot that passes here is refused nothing for its markup there)."""
+"""Reading a Bot API request's parameters, and the checks Telegram makes on text and keyboards."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.emulator.state import ApiError
 
-HTML_TAGS = {
+_HTML_TAGS = {
     "b",
     "strong",
     "i",
@@ -79,7 +78,7 @@ class Params:
         return value in (True, "true", "True", "1", 1)
 
 
-class EntityChecker(HTMLParser):
+class _EntityChecker(HTMLParser):
     """Rejects what Telegram's HTML parse mode rejects: unknown or unbalanced tags."""
 
     def __init__(self) -> None:
@@ -89,7 +88,7 @@ class EntityChecker(HTMLParser):
         self.length = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in HTML_TAGS and not self.error:
+        if tag not in _HTML_TAGS and not self.error:
             self.error = f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
@@ -112,7 +111,7 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     for i, ch in enumerate(text):
         if ch == "<" and not (text[i + 1 : i + 2].isalpha() or text[i + 1 : i + 2] == "/"):
             raise ApiError(400, f"Bad Request: can't parse entities: unexpected '<' at byte offset {i}")
-    checker = EntityChecker()
+    checker = _EntityChecker()
     checker.feed(text)
     checker.close()
     if checker.error or checker.stack:
@@ -137,7 +136,6 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
 
 
 async def read_params(request: web.Request) -> Params:
-    """A call's parameters, from its query and its JSON, form or multipart body."""
     files: dict[str, bytes] = {}
     file_names: dict[str, str] = {}
     data: dict[str, Any] = dict(request.query)

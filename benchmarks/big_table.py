@@ -37,11 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot import moderation, search
 from bot.exports import ExportFormat, ExportStream
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.intake.flow import Intake
+from bot.intake.guard import Input
 from bot.intake.screens import TOKEN_PREFIX
 from bot.places import load_places
 from bot.subscriptions import categories
@@ -57,7 +59,7 @@ SPAN_DAYS = 1000
 FIRST_REPORTER = 70_000_000
 BATCH = 20_000
 WORDS = ("clinic", "checkpoint", "school", "convoy", "flood", "market", "road", "staff", "shelling")
-STATUSES = (
+STATUSES: tuple[tuple[ReportStatus, float], ...] = (
     (ReportStatus.APPROVED, 0.88),
     (ReportStatus.REJECTED, 0.06),
     (ReportStatus.MERGED, 0.03),
@@ -153,7 +155,7 @@ def _sqlite_value(value: Any) -> Any:
 
 async def load(db: Database, n: int, reporters: int) -> None:
     async with db.session() as session:
-        result = await session.execute(select(District.pcode, District.province_pcode))
+        result = await session.execute(select(col(District.pcode), col(District.province_pcode)))
         districts = [(str(d), str(p)) for d, p in result.all()]
         for start in range(0, reporters, BATCH):
             ids = range(start, min(start + BATCH, reporters))
@@ -165,12 +167,12 @@ async def load(db: Database, n: int, reporters: int) -> None:
     if db.is_sqlite:
         path = make_url(db.url).database
         assert path
-        conn = sqlite3.connect(path)
+        lite = sqlite3.connect(path)
         sql = f"INSERT INTO reports ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
         for chunk in batches(generated):
-            conn.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in chunk])
-            conn.commit()
-        conn.close()
+            lite.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in chunk])
+            lite.commit()
+        lite.close()
         return
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
@@ -239,12 +241,14 @@ async def main(args: argparse.Namespace) -> None:
             await conn.execute(text("ALTER TABLE reports RESET (autovacuum_enabled)"))
             await conn.execute(text("ANALYZE"))
 
-    gazetteer = await load_places(db)
     tz = ZoneInfo("Asia/Kabul")
     async with db.session() as session:
-        names = [str(n) for n in (await session.execute(select(Province.name_en))).scalars()]
-        fa_names = [str(n) for n in (await session.execute(select(Province.name_prs))).scalars()]
-        mine = await session.execute(select(User.id).where(User.role == "reporter").limit(args.samples))
+        gazetteer = await load_places(session)
+        names = [str(n) for n in (await session.execute(select(col(Province.name_en)))).scalars()]
+        fa_names = [str(n) for n in (await session.execute(select(col(Province.name_prs)))).scalars()]
+        mine = await session.execute(
+            select(col(User.id)).where(col(User.role) == "reporter").limit(args.samples)
+        )
         reporter_ids = [int(r) for r in mine.scalars()]
     tokens: list[tuple[int, str]] = []
     references: dict[int, str] = {}
@@ -275,7 +279,8 @@ async def main(args: argparse.Namespace) -> None:
 
     async def stale_submit(session: AsyncSession, n: int) -> object:
         reporter, token = tokens[n % len(tokens)]
-        return await intake(session, reporter).on_button(pack(ReportAction.SUBMIT, token[:TOKEN_PREFIX]))
+        press = Press(ReportAction.SUBMIT, token[:TOKEN_PREFIX])
+        return await intake(session, reporter).on_button(Input("button", press_id=str(n)), press)
 
     async def digest_day(session: AsyncSession, n: int) -> object:
         end = NOW - timedelta(days=n % 300)

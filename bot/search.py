@@ -5,7 +5,7 @@ every language the bot speaks), so a withheld answer can never be found by guess
 a Dari place name finds a report as well as its English spelling does.
 
 Rendering that text three times for each of the 500 newest approvals was most of a search's time,
-so it is kept per (report, version, corroborations): every change a moderator makes to a report
+so it is kept per (report, version, corroborations, approval time): every change a moderator makes to a report
 bumps its version, and the gazetteer and catalogs do not change while the process runs. A search
 reads only those keys for the window, renders what it has not seen, and loads the few it shows.
 """
@@ -22,14 +22,14 @@ from bot.i18n import use_locale
 from bot.localize import fold_letters, to_ascii_digits
 from domain import languages
 from storage.models import Report
-from storage.review import ReviewRepository
+from storage.review import ReviewRepository, SearchKey
 
 SEARCH_DAYS = 30
 SCANNED = 500  # the newest approvals looked at; a month of reports in a busy season
 MAX_RESULTS = 8  # eight digest blocks stay well under Telegram's 4096 characters
 KEPT = 4 * SCANNED  # searchable texts kept in memory (a few MB)
 
-_texts: OrderedDict[tuple[int, int, int], str] = OrderedDict()
+_texts: OrderedDict[SearchKey, str] = OrderedDict()
 
 
 def _normalize(text: str) -> str:
@@ -44,12 +44,13 @@ def searchable_text(report: Report) -> str:
     return _normalize(" ".join(parts))
 
 
-async def _texts_of(repo: ReviewRepository, keys: list[tuple[int, int, int]]) -> dict[int, str]:
+async def _texts_of(repo: ReviewRepository, keys: list[SearchKey]) -> dict[int, str]:
     """Searchable text per report id, rendering (and remembering) only the reports not seen yet."""
     missing = [key[0] for key in keys if key not in _texts]
     for report in await repo.by_ids(missing):
-        assert report.id is not None
-        _texts[(report.id, report.version, report.corroborations)] = searchable_text(report)
+        assert report.id is not None and report.approved_at is not None
+        key = (report.id, report.version, report.corroborations, report.approved_at)
+        _texts[key] = searchable_text(report)
     found = {}
     for key in keys:
         if key in _texts:

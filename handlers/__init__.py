@@ -9,6 +9,7 @@ def register_all(app: KhabarApp) -> None:
     from handlers import (
         access,
         admin,
+        edited,
         errors,
         export,
         fallback,
@@ -24,6 +25,7 @@ def register_all(app: KhabarApp) -> None:
     )
 
     access.register(app)
+    edited.register(app)
     # /start with a payload first: PTB takes the first /start handler whose filter matches (as in its
     # deeplinking example), and the plain /start takes the rest.
     moderation.register_deep_link(app)

@@ -72,6 +72,14 @@ def describe(sub: Subscription) -> str:
 # --- the wizard ------------------------------------------------------------------------------------
 
 
+def _tick(code: str, chosen: set[str]) -> str:
+    return f"-{code}" if code in chosen else code
+
+
+def _ticked(code: str, chosen: set[str]) -> str:
+    return "✓ " if code in chosen else ""
+
+
 def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[Button]]]:
     data, step = draft.data, draft.step
     if step == "frequency":
@@ -100,7 +108,8 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         chosen = set(data.get("categories") or [])
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
-            [_step(("✓ " if code in chosen else "") + _(title), WizardAction.CATEGORY, code)]
+            # A ticked button unticks ("-code"), an unticked one ticks: never a flip.
+            [_step(_ticked(code, chosen) + _(title), WizardAction.CATEGORY, _tick(code, chosen))]
             for code, title in service.categories()
         ]
         rows.append(
@@ -145,7 +154,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            _step(("✓ " if p.pcode in chosen else "") + p.name(), WizardAction.PROVINCE, p.pcode)
+            _step(_ticked(p.pcode, chosen) + p.name(), WizardAction.PROVINCE, _tick(p.pcode, chosen))
             for p in shown
         ],
         2,
@@ -202,7 +211,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if action is WizardAction.CANCEL:
         async with db.session() as session:
             await service.cancel_wizard(session, context.account.id)
-        await answer(update)
         await edit_or_send(
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
@@ -221,7 +229,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if choice.stale:
         await _stale(update)
         return
-    await answer(update)
     if choice.draft is not None:
         await _show_step(update, context, choice.draft, new=False)
         return
@@ -289,7 +296,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if draft is None:
             await _stale(update)
             return
-        await answer(update)
         await _show_step(update, context, draft, new=True)
         return
     if action is ManageAction.DELETE:
@@ -298,7 +304,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         confirm = InlineKeyboardMarkup(
             [
                 [
@@ -323,7 +328,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         await edit_or_send(update, context, _card(owned[0]), _manage_buttons(owned[0]))
         return
     async with db.session() as session:
@@ -331,7 +335,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     if sub is None:
         await _stale(update)
         return
-    await answer(update)
     if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
@@ -353,12 +356,14 @@ async def digest_now(update: Update, context: KhabarContext) -> None:
                 update, context, _("Send /digest_now, or /digest_now followed by a subscription number.")
             )
             return
-        result = await send_now(db, utcnow(), subscription_ids=[sub_id])
+        async with db.session() as session:
+            result = await send_now(session, utcnow(), subscription_ids=[sub_id])
         if not result.digests:
             await send(update, context, _("There is no active subscription with that number."))
             return
     else:
-        result = await send_now(db, utcnow(), user_id=context.account.id)
+        async with db.session() as session:
+            result = await send_now(session, utcnow(), user_id=context.account.id)
         if not result.digests:
             await send(
                 update,

@@ -6,7 +6,7 @@ Times are stored in UTC (`UTCDateTime` gives them back aware on both databases).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
@@ -24,13 +24,9 @@ from domain.vocabulary import (
     SubscriptionStatus,
     UserStatus,
 )
-from storage.column_types import UTCDateTime, Vocabulary
-
-__all__ = ["UTCDateTime", "Vocabulary"]  # the migrations name them as storage.models.*
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storage.columns import UTCDateTime as UTCDateTime
+from storage.columns import Vocabulary as Vocabulary
+from storage.columns import utcnow as utcnow
 
 
 def _json() -> Any:

@@ -13,6 +13,9 @@ from sqlmodel import col
 from domain.vocabulary import ReportStatus, UserStatus
 from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent, User
 
+# A report's id is reused when a database starts afresh (tests), its approval time is not.
+SearchKey = tuple[int, int, int, datetime]
+
 
 class ReviewRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -69,17 +72,17 @@ class ReviewRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def recent_approved_keys(self, since: datetime, limit: int) -> list[tuple[int, int, int]]:
-        """(id, version, corroborations) of the newest approvals since `since`, newest first: what
-        /search's cached renderings are keyed on."""
+    async def recent_approved_keys(self, since: datetime, limit: int) -> list[SearchKey]:
+        """(id, version, corroborations, approved_at) of the newest approvals since `since`, newest
+        first: what /search's cached renderings are keyed on."""
         stmt = (
-            select(col(Report.id), col(Report.version), col(Report.corroborations))
+            select(col(Report.id), col(Report.version), col(Report.corroborations), col(Report.approved_at))
             .where(col(Report.status) == ReportStatus.APPROVED, col(Report.approved_at) >= since)
             .order_by(col(Report.approved_at).desc(), col(Report.id).desc())
             .limit(limit)
         )
         rows = (await self.session.execute(stmt)).all()
-        return [(i, v, c) for i, v, c in cast(list[tuple[int, int, int]], rows)]
+        return [(i, v, c, a) for i, v, c, a in cast(list[SearchKey], rows)]
 
     async def by_ids(self, ids: list[int]) -> list[Report]:
         if not ids:

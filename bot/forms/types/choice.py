@@ -34,7 +34,7 @@ def grid(buttons: list[Button], width: int = 0) -> list[list[Button]]:
 
 
 def _option(f: FormField, arg: str) -> str | None:
-    return f.choices[int(arg)].code if arg.isdigit() and int(arg) < len(f.choices) else None
+    return f.choices[int(arg)].code if arg.isascii() and arg.isdigit() and int(arg) < len(f.choices) else None
 
 
 def check_choice(f: FormField, code: str) -> Verdict:
@@ -88,6 +88,12 @@ class ChoiceType(_Choices):
         # A listed border crossing carries its own place.
         return {"province_pcode": c.extra["province"], "district_pcode": c.extra.get("district")}
 
+    def fact_names(self, f: FormField) -> frozenset[str]:
+        # A choice that places the report (a listed crossing) is a place: hiding it hides the place.
+        if any("province" in c.extra for c in f.choices):
+            return frozenset({"province_pcode", "district_pcode"})
+        return frozenset()
+
 
 class MultiChoiceType(_Choices):
     name = "multi_choice"
@@ -98,9 +104,15 @@ class MultiChoiceType(_Choices):
         return list(q.state.get("multi", q.answers.get(q.field.name, [])))
 
     def buttons(self, q: Asking) -> list[list[Button]]:
+        # A button ticks ("3") or unticks ("-3") rather than flips: pressed twice (a double tap, a
+        # press sent again when the reply did not come) it does what it showed, once.
         chosen = set(self._chosen(q))
         rows = [
-            [q.button(("✅ " if c.code in chosen else "▫️ ") + _(c.label), ReportAction.TOGGLE, str(i))]
+            [
+                q.button("✅ " + _(c.label), ReportAction.TOGGLE, f"-{i}")
+                if c.code in chosen
+                else q.button("▫️ " + _(c.label), ReportAction.TOGGLE, str(i))
+            ]
             for i, c in enumerate(q.field.choices)
         ]
         rows.append([q.button(_("Done"), ReportAction.DONE)])
@@ -109,8 +121,8 @@ class MultiChoiceType(_Choices):
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
         f = q.field
         chosen = self._chosen(q)
-        if action is ReportAction.TOGGLE and (code := _option(f, arg)) is not None:
-            chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+        if action is ReportAction.TOGGLE and (code := _option(f, arg.removeprefix("-"))) is not None:
+            chosen = [c for c in chosen if c != code] if arg.startswith("-") else [*chosen, code]
             q.state["multi"] = [c.code for c in f.choices if c.code in chosen]
             return Redraw()
         if action is ReportAction.DONE:

@@ -124,7 +124,7 @@ class DateType(FieldType[DateOptions]):
         return [days[:2], *grid(days[2:], 2)]
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.DAY and arg.isdigit() and int(arg) < DATE_BUTTONS:
+        if action is ReportAction.DAY and arg.isascii() and arg.isdigit() and int(arg) < DATE_BUTTONS:
             return Check(self.check_day(q.field, q.today - timedelta(days=int(arg)), q.today))
         return None
 

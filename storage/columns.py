@@ -1,4 +1,4 @@
-"""Column types of the tables: timestamps kept in UTC, closed vocabularies kept as plain strings."""
+"""Column types shared by the tables: UTC timestamps and closed vocabularies stored as strings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 E = TypeVar("E", bound=StrEnum)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

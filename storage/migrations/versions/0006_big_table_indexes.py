@@ -1,7 +1,7 @@
 """indexes for a big reports table: a reporter's reports, export pages, approvals by time
 
-Revision ID: 0004_big_table_indexes
-Revises: 0003_data_protection
+Revision ID: 0006_big_table_indexes
+Revises: 0005_incidents
 Create Date: 2026-11-30 00:00:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0004_big_table_indexes"
-down_revision: str | None = "0003_data_protection"
+revision: str = "0006_big_table_indexes"
+down_revision: str | None = "0005_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

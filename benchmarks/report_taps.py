@@ -41,8 +41,7 @@ PLANS: dict[str, dict[str, Any]] = {
         "facility_type": "hospital",
         "services_interrupted": "yes",
         "perpetrator": "unknown",
-        "killed": "0",
-        "injured": "3",
+        "killed": "0 3",
         "description": "A rocket hit the provincial hospital; the vaccine store burned.",
         "source_type": "witness",
     },
@@ -61,19 +60,18 @@ PLANS: dict[str, dict[str, Any]] = {
         "occurred_on": 1,
         "province": ("Zurmat", "AF13"),
         "site_type": ["district_centre"],
+        "new_control": "Armed group",
         "fighting": "yes",
-        "killed": "4",
-        "injured": "9",
+        "killed": "4 9",
         "description": "The district centre changed hands after a night of fighting.",
         "source_type": "official",
     },
     "border_crossing": {
         "occurred_on": 0,
-        "crossing": "BCP-TJK-SKB",
+        "crossing": "شیر خان بندر",
         "status": ["closed"],
         "goods_blocked": "goods",
-        "killed": "0",
-        "injured": "0",
+        "killed": "0 0",
         "description": "The crossing was seized and closed; trucks wait on both sides.",
         "source_type": "media",
     },
@@ -92,8 +90,7 @@ PLANS: dict[str, dict[str, Any]] = {
         "hazard_type": "uxo",
         "exploded": "no",
         "site_type": "farmland",
-        "killed": "0",
-        "injured": "0",
+        "killed": "0 0",
         "description": "Children found a shell in a field near the school.",
         "source_type": "witness",
     },
@@ -102,8 +99,7 @@ PLANS: dict[str, dict[str, Any]] = {
         "province": ("Paghman", "AF01"),
         "incident_type": "armed_clash",
         "aid_workers_affected": "no",
-        "killed": "1",
-        "injured": "2",
+        "killed": "1 2",
         "description": "A clash at the checkpoint on the main road.",
         "source_type": "witness",
     },
@@ -141,7 +137,14 @@ class Player:
         return []
 
     def _find(self, action: ReportAction, name: str = "", arg: str = "") -> tuple[str, int] | None:
-        for data, message_id in self._buttons():
+        """The newest button with this action (for this field, with this argument) on screen."""
+        every = [
+            (str(b.get("callback_data", "")), m.message_id)
+            for m in reversed(self.user.replies)
+            for row in m.buttons
+            for b in row
+        ]
+        for data, message_id in every:
             parts = data.split(":")
             if parts[:2] != [PREFIX, action.value]:
                 continue
@@ -193,6 +196,10 @@ class Player:
             await self.press(ReportAction.DAY, name, str(intent))
         elif kind == "choice":
             intent = intent[0] if isinstance(intent, list) else intent  # one answer where one is allowed
+            codes = [c.code for c in get_form(self.current).field(name).choices]
+            if intent not in codes:  # typed by name
+                await self.send(intent)
+                return
             await self.press(ReportAction.OPTION, name, option(self.category_of(name), name, intent))
         elif kind == "multi_choice":
             await self.choose_all(name, list(intent))
@@ -207,8 +214,10 @@ class Player:
 
     async def choose_all(self, name: str, codes: list[str]) -> None:
         indexes = [option(self.category_of(name), name, c) for c in codes]
-        if len(indexes) == 1 and self._find(ReportAction.OPTION, name):
+        if self._find(ReportAction.OPTION, name):  # one tap answers; taps above add the others
             await self.press(ReportAction.OPTION, name, indexes[0])
+            for index in indexes[1:]:
+                await self.press(ReportAction.TOGGLE, name, index)
             return
         for index in indexes:
             await self.press(ReportAction.TOGGLE, name, index)

@@ -62,16 +62,16 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     old_date_button = data_of(user, action_prefix(ReportAction.DAY))
     await user.send("2026-01-05")  # typed: the date buttons stay on the earlier message
     before = await step_and_answers(bot, user)
-    assert before[0] == "time_of_day"
+    assert before[0] == "province"
     await user.press_data(old_date_button, first_question.message_id)
     assert await step_and_answers(bot, user) == before
-    assert asks(user, "time_of_day")  # the current question again
+    assert asks(user, "province")  # the current question again
     token = old_date_button.split(":")[2]
     for forged in (
-        pack(ReportAction.OPTION, "deadbeef", "time_of_day", "0"),  # another draft's token
-        pack(ReportAction.OPTION, token, "time_of_day", "99"),  # no such choice
+        pack(ReportAction.OPTION, "deadbeef", "province", "0"),  # another draft's token
+        pack(ReportAction.OPTION, token, "province", "99"),  # no such choice
         pack(ReportAction.OPTION, token, "killed", "0"),  # not the current question
-        pack(ReportAction.PLACE, token, "time_of_day", "AF01"),  # wrong action for the field
+        pack(ReportAction.DAY, token, "province", "0"),  # wrong action for the field
         "rep:zz",
         pack(ReportAction.CATEGORY, "not_a_category"),
     ):
@@ -81,7 +81,7 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await press(user, action_prefix(ReportAction.DISCARD))
     assert await draft_of(bot, user.id) is None
     await user.press_data(
-        pack(ReportAction.OPTION, token, "time_of_day", "0")
+        pack(ReportAction.OPTION, token, "province", "0")
     )  # a button of the discarded draft
     assert await draft_of(bot, user.id) is None
     assert user.last_alert  # explained on the button
@@ -94,16 +94,15 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
     step, answers = await step_and_answers(bot, user)
     assert step == "occurred_on" and answers == {}
     await choose(user, ReportAction.DAY, "occurred_on", "2")
-    await user.send("/skip")  # time of day is optional
-    step, answers = await step_and_answers(bot, user)
+    step, answers = await step_and_answers(bot, user)  # the time of day is a detail: not asked
     assert step == "province" and "time_of_day" not in answers
-    await user.send("/back")
-    assert (await step_and_answers(bot, user))[0] == "time_of_day"
+    await user.send("/skip")  # the province is required
+    assert (await step_and_answers(bot, user))[0] == "province"
     await user.send("/back")
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
     await choose(user, ReportAction.ACCEPT, "occurred_on")  # keep the current answer
     step, answers = await step_and_answers(bot, user)
-    assert step == "time_of_day" and answers["occurred_on"]
+    assert step == "province" and answers["occurred_on"]
     await press(user, action_prefix(ReportAction.BACK))  # the Back button works too
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
 

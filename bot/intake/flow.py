@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
 from bot.forms.actions import ReportAction, unpack
-from bot.forms.engine import Form, Verdict
+from bot.forms.engine import Form, FormField
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
     Asking,
@@ -41,7 +41,8 @@ from bot.forms.types.base import (
     Store,
 )
 from bot.i18n import _
-from bot.intake import steps
+from bot.intake import details, steps
+from bot.intake.presses import decide, walker_press
 from bot.intake.screens import (
     TOKEN_PREFIX,
     Outcome,
@@ -141,6 +142,8 @@ class Intake:
             move = f.kind.on_media(q, media, file_id)
             if move is not None:
                 return await self._move(draft, q, move, pressed=False)
+        if form is not None and draft.step == SUMMARY_STEP:
+            return await self._at_summary(draft, state, details.attach(form, draft.answers, media, file_id))
         await self._save(draft, draft.answers, state, draft.step)
         error = _(MEDIA_TYPES[media].texts.misplaced)
         return Outcome([self.screens.screen(draft, error=error)])
@@ -156,6 +159,8 @@ class Intake:
             move = f.kind.on_location(q, lat, lon)
             if move is not None:
                 return await self._move(draft, q, move, pressed=False)
+        if form is not None and draft.step == SUMMARY_STEP:
+            return await self._at_summary(draft, state, details.locate(form, draft.answers, lat, lon))
         await self._save(draft, draft.answers, state, draft.step)
         return Outcome([self.screens.screen(draft, error=_("A location can't answer this question."))])
 
@@ -198,13 +203,18 @@ class Intake:
             return await self._edit(draft, args[1:])
         name = args[1] if len(args) > 1 else ""
         form, f = current(draft, self.forms)
+        earlier = (
+            details.amendable(form, name, draft.answers) if form and (f is None or f.name != name) else None
+        )
+        if action is ReportAction.TOGGLE and form is not None and earlier is not None:
+            return await self._amend(draft, form, earlier, args[2] if len(args) > 2 else "")
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
         # A copy: the ORM row changes only through `_save`, so a press that stores nothing (or that
         # finds the draft already submitted by a concurrent press) writes nothing.
         q = self.screens.asking(draft, form, f, dict(draft.state))
         move = f.kind.on_press(q, action, args[2] if len(args) > 2 else "")
-        return await self._move(draft, q, move or self._walker_press(q, action), pressed=True)
+        return await self._move(draft, q, move or walker_press(q, action), pressed=True)
 
     async def my_reports(self, limit: int = 10) -> Screen:
         return my_reports(await ReportRepository(self.session).recent_for_reporter(self.user.id, limit))
@@ -250,41 +260,17 @@ class Intake:
 
     # --- carrying out what the field's type decided -------------------------------------------------
 
-    @staticmethod
-    def _walker_press(q: Asking, action: ReportAction) -> Move:
-        """The buttons every question has: Yes/Keep, No and Skip."""
-        if action is ReportAction.ACCEPT:
-            pending = q.state.pop("pending", None)
-            if isinstance(pending, dict) and pending.get("field") == q.field.name:
-                return q.field.kind.accept(q, pending)
-            if q.field.name in q.answers:  # "Keep": the current answer stays
-                return Store(q.answers[q.field.name])
-            return Stale()
-        if action is ReportAction.REFUSE:
-            q.state.pop("pending", None)
-            return Redraw()
-        if action is ReportAction.SKIP:
-            return Skip()
-        return Stale()
-
-    @staticmethod
-    def _decide(q: Asking, verdict: Verdict) -> Store | Confirm | Explain:
-        """A checked answer: stored, held for a Yes/No, or explained (also on the pressed button)."""
-        if not verdict.ok:
-            return Explain(verdict.error or "", alert=True)
-        if verdict.confirm:
-            q.state["pending"] = {"field": q.field.name, "value": verdict.value}
-            return Confirm(verdict.confirm)
-        return Store(verdict.value)
-
     async def _move(self, draft: Draft, q: Asking, move: Move, *, pressed: bool) -> Outcome:
         """Apply a type's decision; `pressed`: it came from a button, whose message is replaced."""
         if isinstance(move, Check):
-            move = self._decide(q, move.verdict)
+            move = decide(q, move.verdict)
         if isinstance(move, Store):
             edit = pressed if move.edit is None else move.edit
             target = move.target or q.field
             await self._go(draft, steps.store(q.form, target, draft.answers, q.state, move.value, move.also))
+            if pressed and move.edit is False and q.field.kind.amendable:
+                # The answered question stays on screen, open to more taps, above the next one.
+                return Outcome([self.screens.amended(draft, q.form, q.field), self.screens.screen(draft)])
             return Outcome([self.screens.screen(draft, edit=edit)])
         if isinstance(move, Skip):
             return await self._skip(draft, edit=pressed)
@@ -302,6 +288,22 @@ class Intake:
         assert isinstance(move, Explain)
         alert = move.error if move.alert else None
         return Outcome([self.screens.screen(draft, error=move.error)], alert=alert)
+
+    async def _amend(self, draft: Draft, form: Form, f: FormField, arg: str) -> Outcome:
+        step = details.amend(form, f, draft.answers, draft.state, draft.step or SUMMARY_STEP, arg)
+        if step is None:
+            return Outcome(alert=_("Choose at least one, then press Done."), show_alert=True)
+        await self._go(draft, step)
+        screens = [self.screens.amended(draft, form, f)]
+        return Outcome(screens + ([self.screens.screen(draft)] if draft.step == SUMMARY_STEP else []))
+
+    async def _at_summary(
+        self, draft: Draft, state: dict[str, Any], answers: dict[str, Any] | None
+    ) -> Outcome:
+        """A detail sent at the summary (photos, a voice note, a location): added, or explained."""
+        await self._save(draft, answers if answers is not None else draft.answers, state, SUMMARY_STEP)
+        error = None if answers is not None else _("This can't be added to the report.")
+        return Outcome([self.screens.screen(draft, error=error)])
 
     # --- moving through the form ------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ from bot import labels
 from bot.forms import engine
 from bot.forms.actions import Button, ReportAction, pack
 from bot.forms.engine import Form, FormField
+from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import Asking
-from bot.forms.types.choice import grid
+from bot.forms.types.choice import MultiChoiceType, grid
 from bot.i18n import _, pgettext
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
@@ -129,6 +130,14 @@ class Screens:
         rows.append(nav)
         return Screen("\n".join(lines), rows)
 
+    def amended(self, draft: Draft, form: Form, f: FormField) -> Screen:
+        """An answered multi-choice question, its options ticked and open to another tap."""
+        kind = f.kind
+        assert isinstance(kind, MultiChoiceType)
+        q = self.asking(draft, form, f, {})
+        rows = kind.ticks(q, list(draft.answers.get(f.name, [])))
+        return Screen(_(f.label) + "\n" + _("Tap another option to add it."), rows, edit=True)
+
     def confirm(self, draft: Draft, f: FormField, text: str) -> Screen:
         rows = [
             [
@@ -146,6 +155,8 @@ class Screens:
             "",
             *engine.form_summary(form, draft.answers),
         ]
+        if any(f.kind.name in MEDIA_TYPES for f in engine.relevant_fields(form, draft.answers)):
+            lines += ["", _("To add photos, send them now. Then press Submit.")]
         edits = [
             self.button("✏️ " + engine.field_title(f), ReportAction.EDIT, draft, f.name)
             for f in engine.relevant_fields(form, draft.answers)

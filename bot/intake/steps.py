@@ -51,7 +51,7 @@ def store(
         if child is not None and child.name not in stored:
             nxt = child
     else:
-        nxt = engine.next_field(form, stored, f.name)
+        nxt = engine.next_to_ask(form, stored, f.name)
     if nxt is None:
         nxt = engine.first_missing(form, stored)
     if nxt is None:
@@ -63,7 +63,7 @@ def skip(form: Form, f: FormField, answers: Mapping[str, Any], state: Mapping[st
     """Leave `f` unanswered (the caller checked it is optional) and go on as after an answer."""
     left = {k: v for k, v in answers.items() if k != f.name}
     kept = _without_transient(state)
-    nxt = engine.first_missing(form, left) if kept.get("editing") else engine.next_field(form, left, f.name)
+    nxt = engine.first_missing(form, left) if kept.get("editing") else engine.next_to_ask(form, left, f.name)
     if nxt is None:
         nxt = engine.first_missing(form, left)
     return Step(engine.prune(form, left), kept, nxt.name if nxt else SUMMARY_STEP)

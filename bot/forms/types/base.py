@@ -170,6 +170,8 @@ class FieldType(Generic[OptionsT]):
     edit_prompt: ClassVar[str] = N_("{field} is now: {value}. Type the new answer.")
     numeric_export: ClassVar[bool] = False  # typed as a number in JSON and GeoJSON exports
     buttons_only: str = N_("Please choose one of the buttons below.")  # a typed answer here
+    # Its question stays live once answered: a press there changes the answer (multi-choice ticks).
+    amendable: ClassVar[bool] = False
 
     # --- loading
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
 from domain.vocabulary import Certainty, ReportStatus
@@ -54,6 +55,9 @@ class ExportError(ValueError):
     """A bad filter or format; the message (English, for API clients and operators) says which."""
 
 
+KABUL = ZoneInfo("Asia/Kabul")  # the reporting calendar: occurred_on is asked as a Kabul date
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -78,6 +82,7 @@ CORE_COLUMNS = (
     Column("description", "#description"),
     Column("location_source", "#geo+source"),
     Column("approved_on", "#date+approved"),
+    Column("urgent", "#indicator+urgent"),
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
 # Tags of the form columns holding counts, typed as numbers in JSON and GeoJSON.
@@ -223,7 +228,9 @@ def record(row: ExportRow) -> dict[str, Any]:
         "certainty": row.certainty,
         "description": by_tag.get("#description"),
         "location_source": source,
-        "approved_on": row.approved_at.date().isoformat() if row.approved_at else None,
+        # The day of approval in Kabul, as every date in a report (approval at 22:00 UTC is the next day).
+        "approved_on": row.approved_at.astimezone(KABUL).date().isoformat() if row.approved_at else None,
+        "urgent": "yes" if row.urgent else "no",
     }
     for column in COLUMNS[len(CORE_COLUMNS) :]:
         values[column.header] = by_tag.get(column.tag)

@@ -51,6 +51,7 @@ class ExportRow:
     certainty: str | None
     sensitive_fields: list[str]
     approved_at: datetime | None
+    urgent: bool
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -74,6 +75,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Report.certainty),
     col(Report.sensitive_fields),
     col(Report.approved_at),
+    col(Report.urgent),
 )
 
 

@@ -15,8 +15,8 @@ from bot import labels
 from bot import subscriptions as service
 from bot.digests import filters_text
 from bot.i18n import _, ngettext, pgettext
-from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.roles import Role
+from bot.localize import format_number, format_zone, isolate, local_digits, parse_int
+from bot.roles import Role, role_of
 from bot.runtime.context import KhabarApp, KhabarContext
 from bot.scheduler import send_now
 from bot.subscriptions import ManageAction, Subscription, SubscriptionDraft, WizardAction, utcnow
@@ -266,6 +266,18 @@ async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
     async with context.services.db.session() as session:
         subs = await service.list_for(session, context.account.id)
+        everyone = (
+            await service.digest_now_targets(session) if role_of(context.account.role) is Role.ADMIN else []
+        )
+    if everyone:
+        lines = [_("Active subscriptions, by the number /digest_now takes:")]
+        lines += [
+            _("{number}: {schedule}").format(
+                number=isolate("#" + format_number(sub.id or 0)), schedule=describe(sub)
+            )
+            for sub in everyone
+        ]
+        await send(update, context, "\n".join(lines))
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
         return

@@ -116,6 +116,9 @@ async def report_message(update: Update, context: KhabarContext) -> None:
     if message.photo:
         file_id = message.photo[-1].file_id
         action = lambda intake: intake.on_media(message.message_id, "photo", file_id, fresh=fresh)  # noqa: E731
+    elif message.voice:
+        voice_id = message.voice.file_id
+        action = lambda intake: intake.on_media(message.message_id, "voice", voice_id, fresh=fresh)  # noqa: E731
     elif message.location:
         lat, lon = message.location.latitude, message.location.longitude
         action = lambda intake: intake.on_location(message.message_id, lat, lon, fresh=fresh)  # noqa: E731
@@ -133,5 +136,8 @@ def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler(["back", "skip", "cancel"], flow_command))
     app.add_handler(CallbackQueryHandler(report_button, pattern=r"^rep:"))
     app.add_handler(
-        MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION, report_message)
+        MessageHandler(
+            (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.VOICE | filters.LOCATION,
+            report_message,
+        )
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
 
+from bot.emulator import media
 from bot.emulator.state import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -26,7 +27,6 @@ from bot.emulator.state import (
 
 log = logging.getLogger(__name__)
 
-_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendlocation"}
 _HTML_TAGS = {
     "b",
     "strong",
@@ -380,16 +380,9 @@ class EmulatorServer:
             reply_markup=_check_markup(p.json("reply_markup")),
         )
 
-    async def _m_senddocument(self, p: _Params) -> Any:
-        chat_id = self._chat(p)
-        source = self._upload(p, "document")
-        caption, parse_mode = self._text(p, "caption", MAX_CAPTION)
-        data = source if isinstance(source, bytes) else self.state.files[source]
-        # Telegram names a document after the uploaded file (there is no filename parameter).
-        value = p.text("document") or ""
-        field = value[9:] if value.startswith("attach://") else "document"
-        doc = self.state.store_upload(data) | {"file_name": p.file_names.get(field) or "document"}
-        return self._send(chat_id, document=doc, caption=caption or None, parse_mode=parse_mode)
+    _m_senddocument = media.send_document
+    _m_sendvoice = media.send_voice
+    _m_sendmediagroup = media.send_media_group
 
     async def _m_sendlocation(self, p: _Params) -> Any:
         chat_id = self._chat(p)

@@ -156,7 +156,7 @@ class Screens:
             *engine.form_summary(form, draft.answers),
         ]
         if any(f.kind.name in MEDIA_TYPES for f in engine.relevant_fields(form, draft.answers)):
-            lines += ["", _("To add photos, send them now. Then press Submit.")]
+            lines += ["", _("To add photos or voice notes, send them now. Then press Submit.")]
         edits = [
             self.button("✏️ " + engine.field_title(f), ReportAction.EDIT, draft, f.name)
             for f in engine.relevant_fields(form, draft.answers)

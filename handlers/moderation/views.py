@@ -7,7 +7,8 @@ import logging
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import labels, moderation
-from bot.forms.engine import category_label, field_title, get_form, summary_lines
+from bot.forms.engine import FORMS, category_label, field_title, get_form, summary_lines
+from bot.forms.types.media import files_of
 from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
@@ -17,6 +18,7 @@ from domain.vocabulary import PromptKind, ReportStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
+from handlers.moderation.media import send_media
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,10 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def _show_card(update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False) -> None:
+async def _show_card(
+    update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False, media: bool = False
+) -> None:
+    """The report's card; `media`: a report newly shown, with its photos and voice notes above."""
     async with context.services.db.session() as session:
         report = await moderation.get_report(session, report_id)
         if report is None:
@@ -122,6 +127,10 @@ async def _show_card(update: Update, context: KhabarContext, report_id: int, *, 
             return
         card = await moderation.card(session, report)
     text, markup = card_text(context, card), card_keyboard(report)
+    form = FORMS.get(report.category)
+    # The photos and voice notes come first, the card under them (so a new message, not an edit).
+    if media and form is not None and await send_media(update, context, files_of(form, report.answers)):
+        fresh = True
     await (send if fresh else edit_or_send)(update, context, text, markup)
 
 
@@ -140,7 +149,7 @@ async def _show_next(update: Update, context: KhabarContext, after_id: int | Non
         )
         await (send if fresh else edit_or_send)(update, context, text)
         return
-    await _show_card(update, context, report.id, fresh=fresh)
+    await _show_card(update, context, report.id, fresh=fresh, media=True)
 
 
 async def _refuse(update: Update, context: KhabarContext, text: str) -> None:

@@ -27,7 +27,7 @@ from bot.localize import format_number
 from bot.places import Gazetteer
 
 if TYPE_CHECKING:
-    from bot.forms.model import FormField
+    from bot.forms.model import Form, FormField
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,17 @@ class MediaType(FieldType[MediaOptions]):
         return [(f.hxl, f.name, "" if value is None else str(len(value)))]
 
 
+def files_of(form: Form, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The Telegram file ids of a report by media kind ("photo", "voice"), for the moderator's card;
+    never exported (exports carry counts)."""
+    found: dict[str, list[str]] = {}
+    for f in form.fields:
+        value = answers.get(f.name)
+        if isinstance(f.kind, MediaType) and isinstance(value, list):
+            found.setdefault(f.kind.media, []).extend(str(v) for v in value)
+    return found
+
+
 PHOTO = MediaType(
     "photo",
     MediaTexts(
@@ -109,3 +120,20 @@ PHOTO = MediaType(
         missing=N_("Please send a photo first."),
     ),
 )
+
+VOICE = MediaType(
+    "voice",
+    MediaTexts(
+        received=lambda n: ngettext(
+            "{n} voice note received. Send another, or press Done.",
+            "{n} voice notes received. Send another, or press Done.",
+            n,
+        ).format(n=format_number(n)),
+        counted=lambda n: ngettext("{n} voice note", "{n} voice notes", n).format(n=format_number(n)),
+        expected=N_("Please send a voice note, or press Done."),
+        misplaced=N_("A voice note can't answer this question."),
+        missing=N_("Please send a voice note first."),
+    ),
+    default_max=3,
+)
+VOICE_ANSWER = "🎤"  # a free-text answer given as a voice note: the note itself is in the voice field

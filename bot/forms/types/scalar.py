@@ -12,6 +12,7 @@ from bot.forms.actions import Button, ReportAction
 from bot.forms.model import UNKNOWN
 from bot.forms.types.base import Asking, Check, FieldType, Move, Options, Store, Verdict
 from bot.forms.types.choice import grid
+from bot.forms.types.media import VOICE, VOICE_ANSWER
 from bot.i18n import _, is_rtl
 from bot.localize import format_date, format_number, isolate, parse_date, parse_int, to_ascii_digits
 
@@ -166,6 +167,17 @@ class TextType(FieldType[TextOptions]):
     options_type = TextOptions
     constraints = frozenset({"max_length"})
     editable = True
+
+    def on_media(self, q: Asking, media: str, file_id: str) -> Move | None:
+        """A voice note answers any free-text question: kept in the form's voice field, the answer
+        says so."""
+        if media != VOICE.media:
+            return None
+        voice = next((f for f in q.form.fields if f.kind is VOICE), None)
+        if voice is None:
+            return None
+        notes = [*q.answers.get(voice.name, []), file_id][: VOICE.options(voice).max_count]
+        return Store(VOICE_ANSWER, also={voice.name: notes}, edit=False)
 
     def parse(
         self, raw: Mapping[str, Any], constraint: Mapping[str, Any], where: str, choices: bool

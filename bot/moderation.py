@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.engine import FormField, get_form, report_facts
 from bot.i18n import N_, _, ngettext, use_locale
 from bot.localize import format_number, isolate, to_ascii_digits
+from bot.quick import editable
 from bot.roles import Role
 from domain.vocabulary import AuditAction, Certainty, OutboxKind, PromptKind, ReportStatus, UserStatus, member
 from storage import outbox
@@ -88,8 +89,7 @@ def normalize_reference(text: str) -> str | None:
 
 
 def editable_fields(report: Report) -> list[FormField]:
-    form = get_form(report.category)
-    return [f for f in form.fields if f.kind.editable and f.name in report.answers]
+    return editable(get_form(report.category), report.answers)
 
 
 def answered_fields(report: Report) -> list[FormField]:

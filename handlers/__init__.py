@@ -16,6 +16,7 @@ def register_all(app: KhabarApp) -> None:
         moderation,
         notices,
         privacy,
+        quick,
         report,
         search,
         start,
@@ -42,5 +43,6 @@ def register_all(app: KhabarApp) -> None:
     privacy.register(app)
     # Last before the fallback: its MessageHandler takes free text, photos and locations.
     report.register(app)
+    quick.register(app)
     fallback.register(app)
     errors.register(app)

@@ -145,7 +145,8 @@ def parse_form(text: str, groups: Mapping[str, Any] | None = None, *, where: str
     for key in ("title", "description"):
         if not isinstance(data.get(key), str):
             raise FormError(f"{where}: {key} is missing")
-    return Form(code, data["title"], data["description"], int(data.get("order", 99)), tuple(fields))
+    listed = bool(data.get("listed", True))
+    return Form(code, data["title"], data["description"], int(data.get("order", 99)), tuple(fields), listed)
 
 
 def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
@@ -164,8 +165,8 @@ def get_form(code: str) -> Form:
 
 
 def categories() -> list[Form]:
-    """All categories in menu order; show `_(form.title)`."""
-    return list(FORMS.values())
+    """The categories a reporter or a subscriber chooses from, in menu order; show `_(form.title)`."""
+    return [form for form in FORMS.values() if form.listed]
 
 
 def category_label(code: str) -> str:

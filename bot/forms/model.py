@@ -83,6 +83,7 @@ class Form:
     description: str  # msgid
     order: int
     fields: tuple[FormField, ...]
+    listed: bool = True  # in the category menus; False: the quick report, completed by a moderator
 
     def field(self, name: str) -> FormField:
         for f in self.fields:

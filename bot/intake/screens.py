@@ -70,7 +70,9 @@ class Screens:
 
     def category_menu(self, draft: Draft) -> Screen:
         rows = [
-            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
+            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))]
+            for form in self.forms.values()
+            if form.listed
         ]
         rows.append([self.button(_("Cancel"), ReportAction.DISCARD, draft)])
         return Screen(_("What do you want to report? Choose a category."), rows)

@@ -18,6 +18,7 @@ from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, requires
+from handlers.moderation import complete
 from handlers.moderation.decisions import (
     _approve,
     _approve_step,
@@ -95,4 +96,6 @@ _STEPS = {
     A.EDIT_CHOICE: _edit_choice,
     A.SENSITIVE: _sensitive_step,
     A.TOGGLE_SENSITIVE: _toggle_sensitive,
+    A.CATEGORY: complete.category_step,
+    A.SET_CATEGORY: complete.set_category_press,
 }

@@ -13,6 +13,7 @@ from bot.i18n import _, ngettext, pgettext
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
 from bot.pseudonyms import pseudonym
+from bot.quick import QUICK, incomplete
 from bot.runtime.context import KhabarContext
 from domain.vocabulary import PromptKind, ReportStatus
 from handlers.callbacks import ModerationAction as A
@@ -59,6 +60,9 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             status=status_label(report.status), date=format_date(report.created_at.astimezone(tz).date())
         ),
     ]
+    missing = incomplete(report)
+    if missing is not None and report.status in ReportStatus.DECIDABLE:
+        lines.append("⚠️ " + missing)
     if report.corroborations:
         lines.append(
             ngettext(
@@ -105,6 +109,8 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
         if report.status == ReportStatus.PENDING:
             second.insert(0, _button(_("Ask the reporter"), A.NEEDS_INFO, report))
         rows.append(second)
+    if report.category == QUICK and report.status in ReportStatus.EDITABLE:
+        rows.insert(0, [_button(_("Set the category"), A.CATEGORY, report)])
     if report.status in ReportStatus.EDITABLE:
         rows.append(
             [

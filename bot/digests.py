@@ -213,7 +213,11 @@ def render_digest(
 
     before = [k for k in previous if match(*k)]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
-    by_prov = Counter(r.province_pcode or "" for r in mine)
+    # Facets of one incident (reports sharing an incident id) count once per place, listed together.
+    incidents: dict[str, list[Report]] = {}
+    for r in mine:
+        incidents.setdefault(r.incident_id or r.reference, []).append(r)
+    by_prov = Counter(facets[0].province_pcode or "" for facets in incidents.values())
     prev_prov = Counter(k[1] or "" for k in before)
     gaz = places()
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
@@ -226,6 +230,15 @@ def render_digest(
         ngettext(
             "{count} approved report ({change})", "{count} approved reports ({change})", len(mine)
         ).format(count=format_number(len(mine)), change=_change(len(mine), len(before))),
+        *(
+            [
+                ngettext("{count} incident", "{count} incidents", len(incidents)).format(
+                    count=format_number(len(incidents))
+                )
+            ]
+            if len(incidents) < len(mine)
+            else []
+        ),
         "",
         *_totals(_("By category:"), by_cat, prev_cat, cat_order),
         "",
@@ -238,7 +251,10 @@ def render_digest(
         "",
         filters_text(sub),
     ]
-    return split_parts("\n".join(summary), [cache.block(r) for r in mine], header)
+    blocks = [
+        ("↳ " if n else "") + cache.block(r) for facets in incidents.values() for n, r in enumerate(facets)
+    ]
+    return split_parts("\n".join(summary), blocks, header)
 
 
 def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:

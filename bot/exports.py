@@ -83,6 +83,7 @@ CORE_COLUMNS = (
     Column("location_source", "#geo+source"),
     Column("approved_on", "#date+approved"),
     Column("urgent", "#indicator+urgent"),
+    Column("incident", "#event+id"),  # the first report's reference, shared by an incident's facets
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
 # Tags of the form columns holding counts, typed as numbers in JSON and GeoJSON.
@@ -231,6 +232,7 @@ def record(row: ExportRow) -> dict[str, Any]:
         # The day of approval in Kabul, as every date in a report (approval at 22:00 UTC is the next day).
         "approved_on": row.approved_at.astimezone(KABUL).date().isoformat() if row.approved_at else None,
         "urgent": "yes" if row.urgent else "no",
+        "incident": row.incident_id or row.reference,
     }
     for column in COLUMNS[len(CORE_COLUMNS) :]:
         values[column.header] = by_tag.get(column.tag)

@@ -52,6 +52,7 @@ class ExportRow:
     sensitive_fields: list[str]
     approved_at: datetime | None
     urgent: bool
+    incident_id: str | None
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -76,6 +77,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Report.sensitive_fields),
     col(Report.approved_at),
     col(Report.urgent),
+    col(Report.incident_id),
 )
 
 

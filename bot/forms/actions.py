@@ -32,6 +32,7 @@ class ReportAction(StrEnum):
     ACCEPT = "a"  # Yes to a confirmation, or Keep the current answer
     REFUSE = "n"  # No to a confirmation
     SKIP = "s"  # skip an optional question
+    FACET = "f"  # another aspect of the incident of a report just sent (arg: its reference)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from bot.forms.types.base import (
     Store,
 )
 from bot.i18n import _
-from bot.intake import details, steps
+from bot.intake import details, facets, steps
 from bot.intake.presses import decide, walker_press
 from bot.intake.screens import (
     TOKEN_PREFIX,
@@ -183,6 +183,8 @@ class Intake:
         draft = await self._load()
         if action is ReportAction.CATEGORY:
             return await self._pick_category(draft, args)
+        if action is ReportAction.FACET:
+            return await facets.start(self, args)
         token = args[0] if args else ""
         if draft is None or not draft.token.startswith(token) or len(token) != TOKEN_PREFIX:
             return await self._no_such_draft(draft, action, token)
@@ -318,14 +320,10 @@ class Intake:
                 )
             draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
         form = self.forms[code]
-        first = engine.next_field(form, {})
+        answers, state = facets.carried(form, draft)
+        first = facets.first_unanswered(form, answers)
         draft.category = code
-        await self._save(
-            draft,
-            {},
-            {k: v for k, v in draft.state.items() if k == "first_msg"},
-            first.name if first else SUMMARY_STEP,
-        )
+        await self._save(draft, answers, state, first.name if first else SUMMARY_STEP)
         screen = self.screens.screen(draft, edit=True)
         screen.text = _("New report: {category}").format(category=_(form.title)) + "\n\n" + screen.text
         return Outcome([screen])
@@ -383,6 +381,7 @@ class Intake:
             error = _("This question still needs an answer.")
             return Outcome([self.screens.screen(draft, error=error)])
         report = await file_report(self.session, form, self.user, draft, self.now, self.year)
+        await facets.link(self.session, draft, report)
         first_msg = draft.state.get("first_msg")
         await self.drafts.delete(self.user.id)
         wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default
@@ -390,7 +389,7 @@ class Intake:
             ref=isolate(report.reference)
         )
         return Outcome(
-            [Screen(text)],
+            [Screen(text, facets.another(report))],
             alert=_("Report sent."),
             report=report,
             wipe_from=int(first_msg) if wipe and first_msg else None,

@@ -10,6 +10,7 @@ from bot import labels, moderation
 from bot.forms.engine import FORMS, category_label, field_title, get_form, summary_lines
 from bot.forms.types.media import files_of
 from bot.i18n import _, ngettext, pgettext
+from bot.incidents import possible_facets
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
 from bot.pseudonyms import pseudonym
@@ -49,7 +50,7 @@ def status_label(status: str) -> str:
     return labels.label(labels.MODERATOR_STATUS, status)
 
 
-def card_text(context: KhabarContext, card: moderation.Card) -> str:
+def card_text(context: KhabarContext, card: moderation.Card, facets: list[Report] | None = None) -> str:
     report = card.report
     tz = context.services.settings.tz
     lines = [
@@ -60,6 +61,8 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             status=status_label(report.status), date=format_date(report.created_at.astimezone(tz).date())
         ),
     ]
+    if report.incident_id:
+        lines.append(_("Part of incident {id}.").format(id=isolate(report.incident_id)))
     missing = incomplete(report)
     if missing is not None and report.status in ReportStatus.DECIDABLE:
         lines.append("⚠️ " + missing)
@@ -83,6 +86,14 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             "",
             _("Possible duplicates (same district and category within {hours} hours): {refs}").format(
                 refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
+            ),
+        ]
+    if facets:
+        refs = join_items(f"{isolate(r.reference)} ({category_label(r.category)})" for r in facets)
+        lines += [
+            "",
+            _("Possibly other aspects of the same incident (same district and day): {refs}").format(
+                refs=refs
             ),
         ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
@@ -132,7 +143,8 @@ async def _show_card(
             await edit_or_send(update, context, _("That report no longer exists."))
             return
         card = await moderation.card(session, report)
-    text, markup = card_text(context, card), card_keyboard(report)
+        facets = await possible_facets(session, report)
+    text, markup = card_text(context, card, facets), card_keyboard(report)
     form = FORMS.get(report.category)
     # The photos and voice notes come first, the card under them (so a new message, not an edit).
     if media and form is not None and await send_media(update, context, files_of(form, report.answers)):

@@ -156,7 +156,8 @@ def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
 
 
 FORMS: dict[str, Form] = load_forms()
-CATEGORY_CODES: tuple[str, ...] = tuple(FORMS)
+# The report categories (the quick report's form is not one: a moderator gives it one of these).
+CATEGORY_CODES: tuple[str, ...] = tuple(code for code, form in FORMS.items() if form.listed)
 
 
 def get_form(code: str) -> Form:

@@ -21,9 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.forms.actions import PREFIX, ReportAction
+from bot.forms.actions import ReportAction
 from bot.forms.engine import get_form
 from bot.intake.steps import CATEGORY_STEP, SUMMARY_STEP
+from handlers.callbacks import ReportPress
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from tests.harness import BotHarness, SimUser
@@ -146,7 +147,7 @@ class Player:
         ]
         for data, message_id in every:
             parts = data.split(":")
-            if parts[:2] != [PREFIX, action.value]:
+            if parts[:2] != [ReportPress.prefix, action.value]:
                 continue
             if name and parts[3:4] != [name] and parts[2:3] != [name]:
                 continue

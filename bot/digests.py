@@ -18,10 +18,19 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bot import labels
-from bot.forms.engine import FORMS, FORMS_DIR, UNKNOWN, FormField, category_label, field_title, format_answer
+from bot.forms.engine import (
+    FORMS_DIR,
+    UNKNOWN,
+    FormField,
+    all_forms,
+    category_label,
+    field_title,
+    format_answer,
+)
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
+from bot.redaction import WITHHELD, shown_province, withheld_facts
 from bot.subscriptions import categories, matcher
 from domain.vocabulary import Certainty
 from storage.models import Report, Subscription
@@ -69,7 +78,7 @@ def _count(value: int | None) -> str:
 def digest_fields(category: str) -> tuple[FormField, ...]:
     """The answers a digest entry shows for `category`: the `digest` list of its form file, in
     that order (KeyError for a name that is not a field of the form)."""
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     if form is None:
         return ()
     data = tomllib.loads((FORMS_DIR / f"{category}.toml").read_text(encoding="utf-8"))
@@ -93,14 +102,27 @@ def _fact(report: Report, f: FormField) -> str | None:
     return _("{label}: {value}").format(label=field_title(f), value=value)
 
 
+def report_key(report: Report) -> ReportKey:
+    """(category, province, certainty) as readers may use them: a withheld province is `WITHHELD`."""
+    province = shown_province(report.category, report.sensitive_fields, report.province_pcode)
+    return report.category, province, report.certainty
+
+
 def place_text(report: Report) -> str:
-    hidden = set(report.sensitive_fields)
+    hidden = withheld_facts(report.category, report.sensitive_fields)
     gaz = places()
-    if "province" in hidden or report.province_pcode is None:
-        return _withheld() if "province" in hidden else _("unknown place")
-    if "district" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
+    if "province_pcode" in hidden or report.province_pcode is None:
+        return _withheld() if "province_pcode" in hidden else _("unknown place")
+    if "district_pcode" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
         return gaz.name(report.province_pcode)
     return gaz.label(report.district_pcode)
+
+
+def province_label(pcode: str) -> str:
+    """A province key of the totals: its name, "withheld" or "unknown place"."""
+    if pcode == WITHHELD:
+        return _withheld()
+    return places().name(pcode) if pcode else _("unknown place")
 
 
 def short_description(report: Report) -> str | None:
@@ -114,7 +136,7 @@ def short_description(report: Report) -> str | None:
 
 
 def report_block(report: Report) -> str:
-    hidden = set(report.sensitive_fields)
+    hidden = withheld_facts(report.category, report.sensitive_fields)
     when = (
         _withheld()
         if "occurred_on" in hidden
@@ -203,8 +225,9 @@ def render_digest(
     cache = cache or RenderCache()
     match = matcher(sub)
     if keys is None:
-        keys = [(r.category, r.province_pcode, r.certainty) for r in reports]
-    mine = [r for r, k in zip(reports, keys, strict=True) if match(*k)]
+        keys = [report_key(r) for r in reports]
+    mine_keys = [(r, k) for r, k in zip(reports, keys, strict=True) if match(*k)]
+    mine = [r for r, _k in mine_keys]
     if not mine and not (sub.send_empty or force):
         return []
     header = cache.header(start, end, sub.timezone)
@@ -214,16 +237,15 @@ def render_digest(
     before = [k for k in previous if match(*k)]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
     # Facets of one incident (reports sharing an incident id) count once per place, listed together.
-    incidents: dict[str, list[Report]] = {}
-    for r in mine:
-        incidents.setdefault(r.incident_id or r.reference, []).append(r)
-    by_prov = Counter(facets[0].province_pcode or "" for facets in incidents.values())
+    incidents: dict[str, list[tuple[Report, ReportKey]]] = {}
+    for r, k in mine_keys:
+        incidents.setdefault(r.incident_id or r.reference, []).append((r, k))
+    by_prov = Counter(facets[0][1][1] or "" for facets in incidents.values())
     prev_prov = Counter(k[1] or "" for k in before)
-    gaz = places()
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
     cat_order = known + [(c, category_label(c)) for c in unknown]
-    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], gaz.name(p) if p else ""))
+    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], province_label(p)))
     summary = [
         header,
         "",
@@ -246,13 +268,15 @@ def render_digest(
             _("By province:"),
             by_prov,
             prev_prov,
-            [(p, gaz.name(p) if p else _("unknown place")) for p in prov_keys],
+            [(p, province_label(p)) for p in prov_keys],
         ),
         "",
         filters_text(sub),
     ]
     blocks = [
-        ("↳ " if n else "") + cache.block(r) for facets in incidents.values() for n, r in enumerate(facets)
+        ("↳ " if n else "") + cache.block(r)
+        for facets in incidents.values()
+        for n, (r, _k) in enumerate(facets)
     ]
     return split_parts("\n".join(summary), blocks, header)
 

@@ -92,7 +92,7 @@ async def file_quick(
 def recategorised(category: str, answers: Mapping[str, Any]) -> dict[str, Any] | None:
     """A quick report's answers under a real category (those the form has; the rest of its
     questions stay unanswered), or None for a category that is not one."""
-    form = engine.FORMS.get(category)
+    form = engine.all_forms().get(category)
     if form is None or not form.listed:
         return None
     return engine.prune(form, {k: v for k, v in answers.items() if form.has(k)})

@@ -6,13 +6,10 @@ Times are stored in UTC (`UTCDateTime` gives them back aware on both databases).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, UniqueConstraint
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain import languages
@@ -27,53 +24,9 @@ from domain.vocabulary import (
     SubscriptionStatus,
     UserStatus,
 )
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Vocabulary(TypeDecorator[E], Generic[E]):
-    """A closed set (domain.vocabulary) stored as its plain string and read back as the enum member.
-
-    The column stays VARCHAR (no database enum type, no migration); writing a string outside the set
-    fails at once instead of storing a typo.
-    """
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum: type[E], length: int = 16) -> None:
-        super().__init__(length)
-        self.enum = enum
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else self.enum(value).value
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+from storage.columns import UTCDateTime as UTCDateTime
+from storage.columns import Vocabulary as Vocabulary
+from storage.columns import utcnow as utcnow
 
 
 def _json() -> Any:

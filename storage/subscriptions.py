@@ -164,14 +164,20 @@ class DigestReportRepository:
 
     async def approved_keys_between(
         self, start: datetime, end: datetime
-    ) -> list[tuple[str, str | None, str | None]]:
-        """(category, province, certainty) of each report approved in [start, end): for totals only."""
-        stmt = select(col(Report.category), col(Report.province_pcode), col(Report.certainty)).where(
+    ) -> list[tuple[str, str | None, str | None, list[str]]]:
+        """(category, province, certainty, sensitive fields) of each report approved in [start, end):
+        for totals only (the sensitive fields say whether the province may be counted)."""
+        stmt = select(
+            col(Report.category),
+            col(Report.province_pcode),
+            col(Report.certainty),
+            col(Report.sensitive_fields),
+        ).where(
             col(Report.status) == ReportStatus.APPROVED,
             col(Report.approved_at) >= start,
             col(Report.approved_at) < end,
         )
-        return [(c, p, k) for c, p, k in (await self.session.execute(stmt)).all()]
+        return [(c, p, k, list(s or ())) for c, p, k, s in (await self.session.execute(stmt)).all()]
 
     async def urgent_approved_since(self, since: datetime) -> list[Report]:
         stmt = (

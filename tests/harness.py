@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,12 @@ from storage.db import Database
 from storage.users import UserRepository
 
 WAIT = 10.0
+_pictures = itertools.count(1)
+
+
+def new_picture() -> bytes:
+    """Bytes of a picture not sent before in this run."""
+    return b"\xff\xd8\xff\xe0fake-jpeg-%d\xff\xd9" % next(_pictures)
 
 
 @dataclass
@@ -32,10 +39,13 @@ class SimUser:
         await self.bot.process(self.state.send_text(self.id, text))
         return self.last_reply
 
-    async def send_photo(
-        self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9", caption: str | None = None
-    ) -> EmuMessage | None:
-        await self.bot.process(self.state.send_photo(self.id, data, caption))
+    async def send_photo(self, data: bytes | None = None, caption: str | None = None) -> EmuMessage | None:
+        """A photo; without `data`, a new picture each time (the same bytes are the same file)."""
+        await self.bot.process(self.state.send_photo(self.id, data or new_picture(), caption))
+        return self.last_reply
+
+    async def send_voice(self, data: bytes = b"OggS fake voice note") -> EmuMessage | None:
+        await self.bot.process(self.state.send_voice(self.id, data))
         return self.last_reply
 
     async def send_location(self, latitude: float, longitude: float) -> EmuMessage | None:

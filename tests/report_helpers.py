@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.emulator import Limits
-from bot.forms.actions import PREFIX, ReportAction, pack
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from storage.models import Draft, Report
 from tests.harness import BotHarness, SimUser
 
@@ -36,7 +37,7 @@ def data_of(user: SimUser, prefix: str) -> str:
 
 def action_prefix(action: ReportAction) -> str:
     """The start of the data of every report button with this action ("rep:ok:" for Submit)."""
-    return pack(action, "")
+    return ReportPress(action).pack() + ":"
 
 
 async def press(user: SimUser, prefix: str) -> None:
@@ -59,11 +60,12 @@ async def choose(user: SimUser, action: ReportAction, field: str, arg: str = "")
     for message in reversed(user.replies):
         for row in message.buttons:
             for button in row:
-                parts = str(button.get("callback_data", "")).split(":")
+                pressed = ReportPress.parse(button.get("callback_data"))
                 if (
-                    parts[:2] == [PREFIX, action]
-                    and parts[3:4] == [field]
-                    and (not arg or parts[4:5] == [arg])
+                    pressed is not None
+                    and pressed.action is action
+                    and pressed.field == field
+                    and (not arg or pressed.arg == arg)
                 ):
                     await user.press_data(button["callback_data"], message.message_id)
                     return
@@ -98,7 +100,7 @@ async def toggle(user: SimUser, category: str, field: str, *codes: str) -> None:
 
 async def start_report(user: SimUser, category: str) -> None:
     await user.send("/report")
-    await press(user, pack(ReportAction.CATEGORY, category))
+    await press(user, ReportPress(ReportAction.CATEGORY, category).pack())
 
 
 async def opening(
@@ -125,9 +127,13 @@ async def place(user: SimUser, province: str, district: str) -> None:
 def province_district_code(user: SimUser, name: str, province: str) -> str:
     for row in user.last_reply.buttons if user.last_reply else []:
         for button in row:
-            parts = str(button.get("callback_data", "")).split(":")
-            if parts[:2] == [PREFIX, ReportAction.PLACE] and parts[-1].startswith(province):
-                return parts[-1]
+            pressed = ReportPress.parse(button.get("callback_data"))
+            if (
+                pressed is not None
+                and pressed.action is ReportAction.PLACE
+                and pressed.arg.startswith(province)
+            ):
+                return pressed.arg
     raise AssertionError(f"no candidate in {province}: {user.buttons}")
 
 

@@ -48,7 +48,7 @@ def hxl_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 async def test_hxl_export_parses_with_libhxl(db: Database) -> None:
-    gps = await add_report(db, gps=(34.52, 69.18))
+    gps = await add_report(db, gps=(34.52, 69.18), released=True)
     bomb = await add_report(
         db,
         category="explosive_hazard",
@@ -110,7 +110,7 @@ async def test_csv_is_hxl_without_hashtag_row(db: Database) -> None:
 
 
 async def test_geojson_feature_collection(db: Database) -> None:
-    with_gps = await add_report(db, gps=(34.6, 69.2))
+    with_gps = await add_report(db, gps=(34.6, 69.2), released=True)
     centroid = await add_report(db)
     province_only = await add_report(db, district=None, answers=health_answers(district="other"))
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.digests import render_digest
 from bot.exports import ExportFormat
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import ReportAction
 from bot.i18n import use_locale
+from handlers.callbacks import ReportPress
 from storage.models import Report, Subscription
 from tests.harness import BotHarness
 from tests.moderation_support import load_report, relaxed_bot  # noqa: F401  (the `bot` fixture)
@@ -39,8 +40,8 @@ async def file_two_facets(bot: BotHarness) -> tuple[Report, Report]:
     await user.send("0 3")
     await describe(user, "health_attack", "A rocket hit the provincial hospital.")
     await submit(user)
-    await press(user, pack(ReportAction.FACET))  # "Add another aspect of this incident"
-    await press(user, pack(ReportAction.CATEGORY, "medical_supplies_loss"))
+    await press(user, ReportPress(ReportAction.FACET).pack())  # "Add another aspect of this incident"
+    await press(user, ReportPress(ReportAction.CATEGORY, "medical_supplies_loss").pack())
     draft = await draft_of(bot, user.id)
     assert draft is not None and draft.step == "supply_type"  # the date and place are carried over
     await pick(user, "medical_supplies_loss", "supply_type", "vaccines")

@@ -178,7 +178,8 @@ async def test_explosive_hazard_flow_with_location_proposing_nearest_district(bo
     await start_report(user, "explosive_hazard")
     await choose(user, ReportAction.DAY, "occurred_on", "0")
     await user.send_location(34.5553, 69.2075)  # Kabul city, at the province question
-    await choose(user, ReportAction.ACCEPT, "province")  # "Yes" to the district: the location is kept
+    await choose(user, ReportAction.ACCEPT, "province")  # "Yes" to the proposed district
+    await choose(user, ReportAction.ACCEPT, "location")  # keep the location shared at the province question
     await pick(user, "explosive_hazard", "hazard_type", "ied")
     await pick(user, "explosive_hazard", "exploded", "no")
     await pick(user, "explosive_hazard", "site_type", "road")

@@ -72,7 +72,7 @@ def test_names_follow_the_language() -> None:
 
 
 def test_every_category_loads_with_common_fields() -> None:
-    assert set(engine.CATEGORY_CODES) == {
+    assert set(engine.category_codes()) == {
         "health_attack",
         "medical_supplies_loss",
         "border_crossing",

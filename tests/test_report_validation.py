@@ -4,7 +4,8 @@ relevance and the summary's edit are unit tests (tests/unit/) on inline forms.""
 
 from __future__ import annotations
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
     action_prefix,
@@ -23,8 +24,8 @@ def asks(user: SimUser, field: str) -> bool:
     """The newest bot message asks `field` (one of its buttons belongs to that field)."""
     reply = user.last_reply
     assert reply is not None
-    datas = [str(b.get("callback_data", "")) for row in reply.buttons for b in row]
-    return any(d.split(":")[3:4] == [field] for d in datas)
+    presses = [ReportPress.parse(b.get("callback_data")) for row in reply.buttons for b in row]
+    return any(p is not None and p.field == field for p in presses)
 
 
 async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -> SimUser:
@@ -66,14 +67,16 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await user.press_data(old_date_button, first_question.message_id)
     assert await step_and_answers(bot, user) == before
     assert asks(user, "province")  # the current question again
-    token = old_date_button.split(":")[2]
+    pressed = ReportPress.parse(old_date_button)
+    assert pressed is not None
+    token = pressed.token
     for forged in (
-        pack(ReportAction.OPTION, "deadbeef", "province", "0"),  # another draft's token
-        pack(ReportAction.OPTION, token, "province", "99"),  # no such choice
-        pack(ReportAction.OPTION, token, "killed", "0"),  # not the current question
-        pack(ReportAction.DAY, token, "province", "0"),  # wrong action for the field
+        ReportPress(ReportAction.OPTION, "deadbeef", "province", "0").pack(),  # another draft's token
+        ReportPress(ReportAction.OPTION, token, "province", "99").pack(),  # no such choice
+        ReportPress(ReportAction.OPTION, token, "killed", "0").pack(),  # not the current question
+        ReportPress(ReportAction.DAY, token, "province", "0").pack(),  # wrong action for the field
         "rep:zz",
-        pack(ReportAction.CATEGORY, "not_a_category"),
+        ReportPress(ReportAction.CATEGORY, "not_a_category").pack(),
     ):
         await user.press_data(forged)
         assert await step_and_answers(bot, user) == before, forged
@@ -81,7 +84,7 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await press(user, action_prefix(ReportAction.DISCARD))
     assert await draft_of(bot, user.id) is None
     await user.press_data(
-        pack(ReportAction.OPTION, token, "province", "0")
+        ReportPress(ReportAction.OPTION, token, "province", "0").pack()
     )  # a button of the discarded draft
     assert await draft_of(bot, user.id) is None
     assert user.last_alert  # explained on the button
@@ -111,7 +114,7 @@ async def test_non_reporters_cannot_report(bot: BotHarness) -> None:
     stranger = await bot.user(211, "Stranger", "en")
     await stranger.send("/report")
     assert await draft_of(bot, stranger.id) is None
-    await stranger.press_data(pack(ReportAction.CATEGORY, "health_attack"))
+    await stranger.press_data(ReportPress(ReportAction.CATEGORY, "health_attack").pack())
     assert await draft_of(bot, stranger.id) is None
 
 

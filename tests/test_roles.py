@@ -102,7 +102,7 @@ async def test_block_and_unblock(bot: BotHarness) -> None:
     await person.press_data(ModerationPress(ModerationAction.APPROVE_AS, 1, 0, (0, 1)).pack())
     assert person.last_alert == "Your access to this bot has been suspended. Contact your coordinator."
     await admin.send("/users")
-    assert "60 Person: reporter (blocked)" in admin.last_text
+    assert "60 \u2068Person\u2069: reporter (blocked)" in admin.last_text
     await admin.send("/unblock 60")
     assert admin.last_text == "User 60 is unblocked."
     await person.send("/help")
@@ -123,7 +123,7 @@ async def test_users_lists_people_with_roles(bot: BotHarness) -> None:
     stranger = await bot.user(71, "Stranger", "en")
     await stranger.send("/start")
     await admin.send("/users")
-    assert "70 Zarghuna: coordinator" in admin.last_text
+    assert "70 \u2068Zarghuna\u2069: coordinator" in admin.last_text
     assert "Stranger" not in admin.last_text
     moderator = await bot.user(2, "Mod", role="moderator")
     await moderator.send("/users")
@@ -146,14 +146,15 @@ async def test_users_pages_and_filters(bot: BotHarness) -> None:
     await admin.press("Next ›")
     page = bot.emulator.state.find_message(1, first.message_id)
     assert page is not None and page.edited and page.text is not None
-    assert "26–32 of 32" in page.text and "200 Coordinator: coordinator" in page.text
+    assert "26–32 of 32" in page.text and "200 \u2068Coordinator\u2069: coordinator" in page.text
     assert page.button_labels == ["‹ Previous"]
 
     await admin.send("/users coordinator")
-    assert "200 Coordinator" in admin.last_text and "Reporter" not in admin.last_text
+    assert "200 \u2068Coordinator" in admin.last_text and "Reporter" not in admin.last_text
     assert "1–1 of 1" in admin.last_text
     await admin.send("/users blocked")
-    assert "129 Reporter129: reporter (blocked)" in admin.last_text and "1–1 of 1" in admin.last_text
+    assert "129 \u2068Reporter129\u2069: reporter (blocked)" in admin.last_text
+    assert "1–1 of 1" in admin.last_text
     await admin.send("/users nobody")
     assert admin.last_text == "Usage: /users [reporter|coordinator|moderator|admin|blocked]"
     await bot.user(300, "Stranger", "en")

@@ -17,7 +17,8 @@ from telegram import Bot
 from bot.emulator import Limits
 from bot.runtime.application import SANDBOX_TOKEN
 from bot.runtime.send_budget import SendBudget
-from bot.runtime.sender import Sender, send_now_and_deliver
+from bot.runtime.send_now import send_now_and_deliver
+from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
 from storage.db import Database
 from storage.models import Outbox, utcnow

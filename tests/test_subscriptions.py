@@ -302,5 +302,6 @@ async def test_digest_now_for_admin_and_for_a_chosen_subscription(bot: BotHarnes
     assert "subscription number" in admin.last_text
     # On-demand digests leave the schedule alone.
     assert (await get_sub(bot.db, mine.id or 0)).last_period_end == last
-    result = await send_now(bot.db, utc(2026, 3, 9, 5))
+    async with bot.db.session() as session:
+        result = await send_now(session, utc(2026, 3, 9, 5))
     assert result.digests == 2

@@ -362,7 +362,7 @@ async def test_export_api_validates_filters(web_bot: BotHarness) -> None:
 
 
 async def test_export_api_streams_each_format(web_bot: BotHarness) -> None:
-    kept = await add_report(web_bot.db, gps=(34.61, 69.21))
+    kept = await add_report(web_bot.db, gps=(34.61, 69.21), released=True)
     await add_report(web_bot.db, province="AF02", district=None)
     await add_report(web_bot.db, status="rejected")
     auth = {"Authorization": f"Bearer {EXPORT_TOKEN}"}

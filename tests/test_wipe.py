@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot.forms.actions import ReportAction
 from bot.moderation import ANSWER_PREFIX, REASON_PREFIX
 from bot.runtime.sender import Sender
 from bot.scheduler import send_now
@@ -56,7 +57,8 @@ async def test_wipe_empties_a_chat_with_a_question_a_rejection_and_a_digest(bot:
                 status="approved", certainty="confirmed", approved_at=datetime.now(UTC) - timedelta(minutes=5)
             )
         )
-    assert (await send_now(bot.db, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
+    async with bot.db.session() as session:
+        assert (await send_now(session, datetime.now(UTC), subscription_ids=[sub.id or 0])).messages == 1
     assert await deliver(bot) == 3
 
     texts = [m.text or "" for m in person.replies]
@@ -106,7 +108,7 @@ async def test_wipe_works_for_blocked_revoked_and_unknown_people(bot: BotHarness
     stranger = await bot.user(24, "Stranger")
     for person in (blocked, revoked):
         await start_report(person, "other_security")
-        await choose(person, "y", "occurred_on", "0")
+        await choose(person, ReportAction.DAY, "occurred_on", "0")
     await admin.send("/block 22")
     await admin.send("/role 23 none")
     # Blocking or revoking discards the draft at once: a re-invite never brings it back.

@@ -2,7 +2,8 @@
 
 No Telegram here. Public API used by other features:
 
-- `categories()`, `category_label(code)`, `get_form(code)`, `CATEGORY_CODES`: the report categories.
+- `categories()`, `category_label(code)`, `get_form(code)`, `category_codes()`: the report categories.
+- `load()`: read and check the forms, at start-up (`Services.start`); `all_forms()` after that.
 - `summary_lines(category, answers)`: the answers as "Label: value" lines in the current locale.
 - `export_columns(category, answers)`: `(hxl_tag, header, value)` triples, stable per category.
 - `report_facts(category, answers)`: the denormalised columns of a report (date, place, casualties).
@@ -155,24 +156,42 @@ def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
     return {f.code: f for f in sorted(forms, key=lambda f: (f.order, f.code))}
 
 
-FORMS: dict[str, Form] = load_forms()
-# The report categories (the quick report's form is not one: a moderator gives it one of these).
-CATEGORY_CODES: tuple[str, ...] = tuple(code for code, form in FORMS.items() if form.listed)
+_loaded: dict[str, Form] | None = None
+
+
+def load(folder: Path = FORMS_DIR) -> dict[str, Form]:
+    """Read and check every form. The application calls this at start-up (`Services.start`), so a
+    broken form stops the bot before its first update; importing this module reads nothing."""
+    global _loaded
+    _loaded = load_forms(folder)
+    return _loaded
+
+
+def all_forms() -> dict[str, Form]:
+    """Every form by code (the categories and the quick report), in menu order: the set loaded at
+    start-up, or (scripts and tests that
+    start no services, like `places()` for the gazetteer) read from the packaged files now."""
+    return _loaded if _loaded is not None else load()
+
+
+def category_codes() -> tuple[str, ...]:
+    """The report categories (the quick report's form is not one: a moderator gives it one of these)."""
+    return tuple(form.code for form in categories())
 
 
 def get_form(code: str) -> Form:
     """The form of a category; KeyError for an unknown code (never trust a stored or sent code)."""
-    return FORMS[code]
+    return all_forms()[code]
 
 
 def categories() -> list[Form]:
     """The categories a reporter or a subscriber chooses from, in menu order; show `_(form.title)`."""
-    return [form for form in FORMS.values() if form.listed]
+    return [form for form in all_forms().values() if form.listed]
 
 
 def category_label(code: str) -> str:
     """The category's title in the current locale (the code itself if unknown)."""
-    form = FORMS.get(code)
+    form = all_forms().get(code)
     return _(form.title) if form else code
 
 
@@ -259,7 +278,7 @@ def summary_lines(category: str, answers: Mapping[str, Any]) -> list[str]:
     Safe for moderation cards and digests: use `with use_locale(lang):` for another person's language.
     Unknown categories or fields are skipped rather than raising.
     """
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     return form_summary(form, answers) if form is not None else []
 
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.forms import engine
-from bot.forms.actions import Button, ReportAction, pack
+from bot.forms.actions import Button, Press, ReportAction
 from bot.forms.engine import Form, FormField
 from bot.i18n import _
+from bot.intake import guard
 from bot.intake.screens import Outcome
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import isolate
@@ -26,17 +27,18 @@ if TYPE_CHECKING:
 
 # What one facet hands the next: when and where.
 CARRIED = ("occurred_on", "time_of_day", "province", "district", "place_name", "location")
-KEPT_STATE = ("first_msg", "facet_of")
+KEPT_STATE = ("first_msg", "facet_of", *guard.KEYS)
 
 
 def another(report: Report) -> list[list[Button]]:
     """The button under "Thank you" that starts another facet of the same incident."""
-    return [[Button(_("➕ Add another aspect of this incident"), pack(ReportAction.FACET, report.reference))]]
+    return [
+        [Button(_("➕ Add another aspect of this incident"), Press(ReportAction.FACET, report.reference))]
+    ]
 
 
-async def start(intake: Intake, args: tuple[str, ...]) -> Outcome:
-    """A new draft with the date and place of the report `args[0]` (the reporter's own)."""
-    reference = args[0] if args else ""
+async def start(intake: Intake, reference: str) -> Outcome:
+    """A new draft with the date and place of the report `reference` (the reporter's own)."""
     stmt = select(Report).where(col(Report.reference) == reference, col(Report.reporter_id) == intake.user.id)
     first = (await intake.session.execute(stmt)).scalars().first()
     if first is None or first.id is None:

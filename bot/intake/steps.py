@@ -51,12 +51,23 @@ def store(
         if child is not None and child.name not in stored:
             nxt = child
     else:
-        nxt = engine.next_to_ask(form, stored, f.name)
+        nxt = _offered(form, f, stored, kept, engine.next_to_ask(form, stored, f.name))
     if nxt is None:
         nxt = engine.first_missing(form, stored)
     if nxt is None:
         kept.pop("editing", None)
     return Step(stored, kept, nxt.name if nxt else SUMMARY_STEP)
+
+
+def _offered(
+    form: Form, f: FormField, answers: Mapping[str, Any], state: Mapping[str, Any], nxt: FormField | None
+) -> FormField | None:
+    """`nxt`, or an unanswered detail between `f` and it that the walk leaves to the summary but
+    that has something waiting to be accepted (the point shared to find the district): asked now."""
+    names = [g.name for g in form.fields]
+    between = form.fields[names.index(f.name) + 1 : names.index(nxt.name) if nxt else len(names)]
+    waiting = (g for g in between if g.name not in answers and g.kind.offered(state))
+    return next((g for g in waiting if engine.is_relevant(g, answers)), nxt)
 
 
 def skip(form: Form, f: FormField, answers: Mapping[str, Any], state: Mapping[str, Any]) -> Step:

@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import pseudonyms
 from bot.config import Settings
+from bot.normalize import clean_update
 from bot.runtime.context import KhabarApp, KhabarContext, Services
 from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
@@ -34,6 +35,15 @@ def update_kind(update: object) -> str:
     return "other"
 
 
+def cleaned(update: object, bot: Any) -> object:
+    """The update with its typed text cleaned (`bot.normalize`): every input path (polling, the
+    webhook, the emulator) comes through here, so no handler sees a control or bidi character."""
+    if not isinstance(update, Update):
+        return update
+    data = update.to_dict()
+    return Update.de_json(data, bot) if clean_update(data) else update
+
+
 class KhabarApplication(Application):  # type: ignore[type-arg]
     """Adds metrics, replay protection and a completion hook around each update.
 
@@ -48,6 +58,7 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
     async def process_update(self, update: object) -> None:
         UPDATES.labels(update_kind(update)).inc()
         started = perf_counter()
+        update = cleaned(update, self.bot)
         try:
             await super().process_update(update)
             if isinstance(update, Update):

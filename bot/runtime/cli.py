@@ -202,7 +202,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.exports import ExportError, ExportStream, parse_filters, parse_format
+    from bot.exports import ExportError, ExportStream, audit_export, parse_filters, parse_format
     from storage.db import Database
 
     try:
@@ -219,6 +219,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             async for chunk in stream:
                 sys.stdout.buffer.write(chunk.encode("utf-8"))
             sys.stdout.buffer.flush()
+            await audit_export(db, via="cli", actor_id=None, fmt=fmt, filters=filters, count=stream.count)
             return stream.count
         finally:
             await db.dispose()
@@ -230,7 +231,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_digest_send_now(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.runtime.sender import send_now_and_deliver
+    from bot.runtime.send_now import send_now_and_deliver
 
     digests, queued, sent = asyncio.run(send_now_and_deliver(settings, args.subscription))
     if args.subscription is not None and not digests:

@@ -45,11 +45,11 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
 from bot.localize import looks_rtl, rtl_safe
+from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import SendBudget
-from domain.vocabulary import DeliveryOutcome, OutboxStatus, SubscriptionStatus
+from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
 from storage.chat_log import ChatLogRepository
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -269,12 +269,19 @@ class Sender:
         assert row.id is not None
         try:
             attempts = row.attempts + 1  # the claim counted this attempt
+            if row.kind == OutboxKind.NOTICE and await self._recipient_gone(row):
+                return
             await self._pace()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
             try:
-                message = await self.bot.send_message(row.chat_id, _bidi(row), parse_mode=row.parse_mode)
+                message = await self.bot.send_message(
+                    row.chat_id,
+                    _bidi(row),
+                    parse_mode=row.parse_mode,
+                    protect_content=OutboxKind(row.kind).protected,
+                )
             except RetryAfter as exc:
                 await self._retry_after(row, retry_seconds(exc))
             except Forbidden as exc:
@@ -294,6 +301,15 @@ class Sender:
         finally:
             self._busy_chats.discard(row.chat_id)
             self._in_flight.pop(row.id, None)
+
+    async def _recipient_gone(self, row: Outbox) -> bool:
+        """Re-checked just before sending: a person blocked or revoked since the notice was queued
+        gets nothing (review finding 5); the row fails as withheld."""
+        async with self._session() as session:
+            why = await unreachable(session, row.chat_id, known_only=True)
+        if why:
+            await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.WITHHELD, detail=f"recipient {why}")
+        return why is not None
 
     async def _finish(
         self,
@@ -368,45 +384,10 @@ class Sender:
         )
 
 
-async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:
-    """The application's sender loop: survives unexpected errors (logged), stops when told."""
-    while keep_running():
-        try:
-            await sender.run(keep_running)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox sender crashed; restarting in 5 s")
-            await asyncio.sleep(5)
-
-
 def sender_request() -> HTTPXRequest:
     """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
     the requests that the sender keeps in flight."""
     return HTTPXRequest(connection_pool_size=64)
-
-
-async def send_now_and_deliver(
-    settings: Settings, subscription_id: int | None = None
-) -> tuple[int, int, int]:
-    """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
-    with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
-    from bot.scheduler import send_now
-    from storage.migrate import upgrade
-
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        ids = [subscription_id] if subscription_id is not None else None
-        result = await send_now(db, utcnow(), subscription_ids=ids)
-        sent = 0
-        if settings.token and result.messages:
-            bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())
-            async with bot:
-                sent = await Sender(db, bot, rate=settings.send_rate).drain()
-        return result.digests, result.messages, sent
-    finally:
-        await db.dispose()
 
 
 def _bidi(row: Outbox) -> str:

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.completion import set_category
 from bot.forms.engine import categories
 from bot.i18n import _
 from bot.localize import isolate
-from bot.moderation import Outcome, Report
+from bot.moderation import Outcome, Report, set_category
 from bot.quick import QUICK, incomplete
 from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
@@ -24,7 +23,6 @@ async def category_step(update: Update, context: KhabarContext, press: Press, re
     if report.category != QUICK:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     rows = [[_button(_(form.title), A.SET_CATEGORY, report, n)] for n, form in enumerate(categories())]
     rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Quick report {ref}: which category is it?").format(ref=isolate(report.reference))

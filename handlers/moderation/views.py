@@ -7,7 +7,8 @@ import logging
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import labels, moderation
-from bot.forms.engine import FORMS, category_label, field_title, get_form, summary_lines
+from bot.card_notes import CardNotes
+from bot.forms.engine import all_forms, category_label, field_title, get_form, summary_lines
 from bot.forms.types.media import files_of
 from bot.i18n import _, ngettext, pgettext
 from bot.incidents import possible_facets
@@ -16,7 +17,7 @@ from bot.moderation import Report
 from bot.pseudonyms import pseudonym
 from bot.quick import QUICK, incomplete
 from bot.runtime.context import KhabarContext
-from domain.vocabulary import PromptKind, ReportStatus
+from domain.vocabulary import PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
@@ -74,6 +75,10 @@ def card_text(context: KhabarContext, card: moderation.Card, facets: list[Report
                 report.corroborations,
             ).format(n=format_number(report.corroborations))
         )
+    if card.notes.unreachable is not None:
+        lines.append(reporter_unreachable_text(card.notes.unreachable))
+    if card.notes.location == "released":
+        lines.append(_("The exact location is released to exports."))
     lines.append("")
     lines += summary_lines(report.category, report.answers)
     if report.sensitive_fields:
@@ -108,11 +113,18 @@ def card_text(context: KhabarContext, card: moderation.Card, facets: list[Report
     return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1] + "…"
 
 
+def reporter_unreachable_text(why: str) -> str:
+    """The card's line when the reporter can no longer be told anything (finding 5)."""
+    if why == UserStatus.BLOCKED:
+        return _("The reporter is blocked: they will not be told of questions or decisions.")
+    return _("The reporter no longer has access: they will not be told of questions or decisions.")
+
+
 def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def card_keyboard(report: Report) -> InlineKeyboardMarkup:
+def card_keyboard(report: Report, notes: CardNotes | None = None) -> InlineKeyboardMarkup:
     rows = []
     if report.status in ReportStatus.DECIDABLE:
         rows.append([_button(_("Approve"), A.APPROVE, report), _button(_("Reject"), A.REJECT, report)])
@@ -129,6 +141,8 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
                 _button(_("Hide sensitive answers"), A.SENSITIVE, report),
             ]
         )
+        if notes is not None and notes.location == "releasable":
+            rows.append([_button(_("Release the exact location to exports"), A.RELEASE_LOCATION, report)])
     rows.append([_button(pgettext("moderation", "Skip"), A.SKIP, report)])
     return InlineKeyboardMarkup(rows)
 
@@ -144,8 +158,8 @@ async def _show_card(
             return
         card = await moderation.card(session, report)
         facets = await possible_facets(session, report)
-    text, markup = card_text(context, card, facets), card_keyboard(report)
-    form = FORMS.get(report.category)
+    text, markup = card_text(context, card, facets), card_keyboard(report, card.notes)
+    form = all_forms().get(report.category)
     # The photos and voice notes come first, the card under them (so a new message, not an edit).
     if media and form is not None and await send_media(update, context, files_of(form, report.answers)):
         fresh = True

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.intake.flow import Intake
+from bot.intake.guard import Input
 from bot.places import places
 from storage.db import Database
 from storage.drafts import DraftRepository
@@ -48,7 +49,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
                 tz=ZoneInfo("Asia/Kabul"),
                 wipe_default=False,
             )
-            await intake.on_button(pack(ReportAction.SUBMIT, "abababab"))
+            await intake.on_button(Input("button", press_id="1"), Press(ReportAction.SUBMIT, "abababab"))
 
     await asyncio.gather(submit(), submit())
     async with db.session() as session:
@@ -77,7 +78,7 @@ async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -
     async def text(at: datetime, message_id: int, body: str) -> None:
         async with db.session() as session:
             intake = Intake(session, account, places(), now=at, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-            await intake.on_text(message_id, body, fresh=False)
+            await intake.on_text(Input("text", message_id), body)
 
     await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
     draft = await draft_of_db(db, 316)

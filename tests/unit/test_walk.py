@@ -174,7 +174,9 @@ async def test_a_shared_location_finds_the_district(db: Database) -> None:
     await walker.answer(ReportAction.ACCEPT)
     step, answers = await walker.at()
     assert answers["province"] == "AF01" and answers["district"].startswith("AF01")
-    assert answers["location"] == {"lat": 34.5553, "lon": 69.2075} and step == "@summary"
+    # Offered at the location question, not kept unasked (security review finding 6).
+    assert "location" not in answers and step == "location"
+    await walker.command("skip")  # declined; the place name is a detail, asked from the summary
     await walker.press(ReportAction.EDIT, "place_name")
     await walker.location(10.0, 10.0)  # a location can't answer the place name
     assert "⚠️" in walker.screen.text

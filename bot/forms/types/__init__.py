@@ -28,6 +28,11 @@ _ALL: tuple[FieldType[Any], ...] = (
 FIELD_TYPES: dict[str, FieldType[Any]] = {t.name: t for t in _ALL}
 MEDIA_TYPES: dict[str, MediaType] = {t.media: t for t in _ALL if isinstance(t, MediaType)}
 # The draft's bookkeeping for the question being asked, dropped when the question changes.
-TRANSIENT_STATE: tuple[str, ...] = ("multi", "pending", "page", *(t.state_key for t in MEDIA_TYPES.values()))
+TRANSIENT_STATE: tuple[str, ...] = (
+    "multi",
+    "pending",
+    "page",
+    *(key for t in MEDIA_TYPES.values() for key in (t.state_key, t.seen_key)),
+)
 
 __all__ = ["FIELD_TYPES", "MEDIA_TYPES", "TRANSIENT_STATE", "FieldType"]

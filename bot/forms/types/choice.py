@@ -36,7 +36,7 @@ def grid(buttons: list[Button], width: int = 0) -> list[list[Button]]:
 
 
 def _option(f: FormField, arg: str) -> str | None:
-    return f.choices[int(arg)].code if arg.isdigit() and int(arg) < len(f.choices) else None
+    return f.choices[int(arg)].code if arg.isascii() and arg.isdigit() and int(arg) < len(f.choices) else None
 
 
 def check_choice(f: FormField, code: str) -> Verdict:
@@ -109,6 +109,12 @@ class ChoiceType(_Choices):
         # A listed border crossing carries its own place.
         return {"province_pcode": c.extra["province"], "district_pcode": c.extra.get("district")}
 
+    def fact_names(self, f: FormField) -> frozenset[str]:
+        # A choice that places the report (a listed crossing) is a place: hiding it hides the place.
+        if any("province" in c.extra for c in f.choices):
+            return frozenset({"province_pcode", "district_pcode"})
+        return frozenset()
+
 
 class MultiChoiceType(_Choices):
     """Asked fresh, one tap on an option answers and goes on; the question stays on screen with
@@ -124,8 +130,14 @@ class MultiChoiceType(_Choices):
         return list(q.state.get("multi", q.answers.get(q.field.name, [])))
 
     def ticks(self, q: Asking, chosen: list[str]) -> list[list[Button]]:
+        # A button ticks ("3") or unticks ("-3") rather than flips: pressed twice (a double tap, a
+        # press sent again when the reply did not come) it does what it showed, once.
         return [
-            [q.button(("✅ " if c.code in chosen else "▫️ ") + _(c.label), ReportAction.TOGGLE, str(i))]
+            [
+                q.button("✅ " + _(c.label), ReportAction.TOGGLE, f"-{i}")
+                if c.code in chosen
+                else q.button("▫️ " + _(c.label), ReportAction.TOGGLE, str(i))
+            ]
             for i, c in enumerate(q.field.choices)
         ]
 
@@ -137,11 +149,12 @@ class MultiChoiceType(_Choices):
         return [*self.ticks(q, self._chosen(q)), [q.button(_("Done"), ReportAction.DONE)]]
 
     def toggled(self, f: FormField, chosen: list[str], arg: str) -> list[str] | None:
-        """`chosen` with the option `arg` ticked or unticked, in form order; None: no such option."""
-        code = _option(f, arg)
+        """`chosen` with the option `arg` ticked ("3") or unticked ("-3"), in form order; None: no
+        such option."""
+        code = _option(f, arg.removeprefix("-"))
         if code is None:
             return None
-        chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+        chosen = [c for c in chosen if c != code] if arg.startswith("-") else [*chosen, code]
         return [c.code for c in f.choices if c.code in chosen]
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
@@ -149,9 +162,8 @@ class MultiChoiceType(_Choices):
         if action is ReportAction.OPTION and (code := _option(f, arg)) is not None:
             return Store([code], edit=False)
         chosen = self._chosen(q)
-        if action is ReportAction.TOGGLE and (code := _option(f, arg)) is not None:
-            chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
-            q.state["multi"] = [c.code for c in f.choices if c.code in chosen]
+        if action is ReportAction.TOGGLE and (ticked := self.toggled(f, chosen, arg)) is not None:
+            q.state["multi"] = ticked
             return Redraw()
         if action is ReportAction.DONE:
             if not chosen and f.is_required(q.answers):

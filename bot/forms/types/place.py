@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
 
 PAGE_SIZE = 12
+SHARED = "shared_location"  # draft state: a point shared at a place question
 _PCODE = re.compile(r"AF\d{2,6}")
 
 
@@ -44,6 +45,21 @@ class LocationType(FieldType[Options]):
 
     def on_location(self, q: Asking, lat: float, lon: float) -> Move | None:
         return Store(point(lat, lon), edit=False)
+
+    # A point shared only to find the district is offered here, never kept unasked (finding 6).
+    def offered(self, state: Mapping[str, Any]) -> bool:
+        return isinstance(state.get(SHARED), dict)
+
+    def buttons(self, q: Asking) -> list[list[Button]]:
+        if isinstance(q.state.get(SHARED), dict) and q.field.name not in q.answers:
+            return [[q.button(_("Use the location I shared"), ReportAction.ACCEPT)]]
+        return []
+
+    def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
+        shared = q.state.get(SHARED)
+        if action is ReportAction.ACCEPT and isinstance(shared, dict) and q.field.name not in q.answers:
+            return Store(shared)
+        return None
 
     def format(self, f: FormField, value: Any) -> str:
         return isolate(f"{float(value['lat']):.5f}, {float(value['lon']):.5f}")
@@ -151,7 +167,7 @@ class AdminAreaType(FieldType[AreaOptions]):
         return rows
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.PAGE and arg.isdigit():
+        if action is ReportAction.PAGE and arg.isascii() and arg.isdigit():
             q.state["page"] = int(arg)
             return Redraw()
         if action is ReportAction.PLACE:
@@ -162,7 +178,8 @@ class AdminAreaType(FieldType[AreaOptions]):
         move = self._pick(q, str(pending["value"]))
         location = pending.get("location")
         if isinstance(move, Store) and location and q.form.has("location") and "location" not in q.answers:
-            move = replace(move, also={"location": location, **move.also})
+            # Not the report's point: the location question offers it, and the reporter chooses.
+            q.state[SHARED] = location
         return move
 
     def _pick(self, q: Asking, pcode: str) -> Move:

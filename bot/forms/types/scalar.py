@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.forms.actions import Button, ReportAction
 from bot.forms.model import UNKNOWN
-from bot.forms.types.base import Asking, Check, FieldType, Move, Options, Store, Verdict
+from bot.forms.types.base import Asking, Check, FieldType, Media, Move, Options, Store, Verdict
 from bot.forms.types.choice import grid
 from bot.forms.types.media import VOICE, VOICE_ANSWER
 from bot.i18n import _, is_rtl
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_LENGTH = 2000
 CONFIRM_OLDER_THAN = timedelta(days=365)
-DATE_BUTTONS = 7
-_TWO_NUMBERS = re.compile(r"(\d+)\s*[,،\s]\s*(\d+)")  # today, yesterday and five days before
+DATE_BUTTONS = 7  # today, yesterday and five days before
+_TWO_NUMBERS = re.compile(r"(\d+)\s*[,،\s]\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class DateType(FieldType[DateOptions]):
         return [days[:2], *grid(days[2:], 2)]
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.DAY and arg.isdigit() and int(arg) < DATE_BUTTONS:
+        if action is ReportAction.DAY and arg.isascii() and arg.isdigit() and int(arg) < DATE_BUTTONS:
             return Check(self.check_day(q.field, q.today - timedelta(days=int(arg)), q.today))
         return None
 
@@ -168,15 +168,15 @@ class TextType(FieldType[TextOptions]):
     constraints = frozenset({"max_length"})
     editable = True
 
-    def on_media(self, q: Asking, media: str, file_id: str) -> Move | None:
+    def on_media(self, q: Asking, media: Media) -> Move | None:
         """A voice note answers any free-text question: kept in the form's voice field, the answer
         says so."""
-        if media != VOICE.media:
+        if media.kind != VOICE.media:
             return None
         voice = next((f for f in q.form.fields if f.kind is VOICE), None)
         if voice is None:
             return None
-        notes = [*q.answers.get(voice.name, []), file_id][: VOICE.options(voice).max_count]
+        notes = [*q.answers.get(voice.name, []), media.file_id][: VOICE.options(voice).max_count]
         return Store(VOICE_ANSWER, also={voice.name: notes}, edit=False)
 
     def parse(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.engine import form_facts, get_form
-from bot.moderation import Outcome, Result, _apply
+from bot.moderation.review import Outcome, Result, apply_change
 from bot.quick import QUICK, recategorised
 from domain.vocabulary import AuditAction, ReportStatus
 from storage.review import ReviewRepository
@@ -24,7 +24,7 @@ async def set_category(
     if answers is None:
         return Result(Outcome.STALE, report)
     facts = form_facts(get_form(category), answers)
-    return await _apply(
+    return await apply_change(  # one versioned change with its audit row, as every decision
         session,
         report_id=report_id,
         version=version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,8 +35,11 @@ def _private_file(path: Path) -> None:
     (0600/0700; review finding 9): the process umask would leave them world-readable."""
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
-    # SQLite gives the WAL and SHM files the database file's mode, so the file is enough.
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # SQLite gives the WAL and SHM files the database file's mode, so the file is enough. An existing
+    # file is never opened here: closing any descriptor of a database file drops every POSIX lock
+    # this process holds on it, under the feet of an engine already using it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     os.chmod(path, 0o600)
 
 

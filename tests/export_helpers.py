@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.vocabulary import AuditAction
+from domain.vocabulary import AuditAction, Certainty, ReportStatus
 from storage.db import Database
 from storage.models import Report, ReportEvent
 from storage.users import UserRepository
@@ -80,8 +80,8 @@ async def add_report(
             lon=gps[1] if gps else None,
             killed=killed,
             injured=injured,
-            status=status,
-            certainty=certainty,
+            status=ReportStatus(status),
+            certainty=None if certainty is None else Certainty(certainty),
             sensitive_fields=list(sensitive),
             approved_at=approved_at if status == "approved" else None,
         )

@@ -16,12 +16,10 @@ from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.models import AdminEvent
 from storage.outbox import enqueue
-from tests.delivery_support import quiet_bot
 from tests.export_helpers import add_report
 from tests.harness import BotHarness
 from tests.test_export import _khabar
 
-__all__ = ["quiet_bot"]
 TOKEN = "partner-token-0123456789abcdef"
 
 
@@ -82,7 +80,7 @@ async def test_digests_and_alerts_cannot_be_forwarded_but_notices_can(bot: BotHa
         for user_id, kind in ((501, OutboxKind.DIGEST), (502, OutboxKind.ALERT), (503, OutboxKind.NOTICE)):
             await enqueue(session, key=f"k{user_id}", chat_id=user_id, kind=kind, text="Text")
     assert bot.app is not None
-    assert await Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate).drain() == 3  # type: ignore[arg-type]
+    assert await Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate).drain() == 3
     protected = {
         user_id: bot.emulator.state.bot_messages(user_id)[-1].extra.get("has_protected_content", False)
         for user_id in (501, 502, 503)

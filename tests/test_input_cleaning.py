@@ -5,6 +5,7 @@ politely, edited messages answered, first names isolated in /users."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.forms.actions import ReportAction
 from bot.localize import parse_date
@@ -35,7 +36,7 @@ def test_clean_text_strips_controls_bidi_and_zero_width_but_keeps_zwnj() -> None
 
 
 def test_clean_update_moves_entities_with_the_text() -> None:
-    data = {
+    data: dict[str, Any] = {
         "update_id": 1,
         "message": {
             "text": "\u202e/wipe now",

@@ -11,11 +11,8 @@ from bot.runtime.sender import Sender
 from domain.vocabulary import OutboxKind
 from storage.models import Delivery, Outbox
 from storage.outbox import enqueue
-from tests.delivery_support import quiet_bot
 from tests.harness import BotHarness
 from tests.moderation_support import make_report
-
-__all__ = ["quiet_bot"]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +41,7 @@ async def test_a_notice_queued_before_a_block_is_not_sent(bot: BotHarness) -> No
     await admin.send("/block 80")
     before = len(reporter.replies)
     assert bot.app is not None
-    await Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate).drain()  # type: ignore[arg-type]
+    await Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate).drain()
     assert len(reporter.replies) == before  # nothing reached the blocked reporter's chat
     assert bot.emulator.state.bot_messages(81)[-1].text == "A question"
     async with bot.db.session() as session:

@@ -4,7 +4,7 @@ a refusal or stale button shows its alert, and no second answer reaches Telegram
 from __future__ import annotations
 
 from tests.harness import BotHarness
-from tests.moderation_support import make_report, relaxed_bot  # noqa: F401  (the `bot` fixture)
+from tests.moderation_support import make_report
 
 MODERATOR_ID, REPORTER_ID = 7345, 10
 

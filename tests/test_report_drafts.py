@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.forms.actions import ReportAction
 from handlers.callbacks import WipeSetting
@@ -160,7 +161,7 @@ async def test_wipe_deletes_both_sides_and_the_draft(bot: BotHarness) -> None:
     assert confirmation.from_bot and not confirmation.deleted
     assert await draft_of(bot, user.id) is None
     async with bot.db.session() as session:
-        logged = list((await session.execute(select(ChatMessage.message_id))).scalars())
+        logged = list((await session.execute(select(col(ChatMessage.message_id)))).scalars())
     assert logged == [confirmation.message_id]
 
 

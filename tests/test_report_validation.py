@@ -4,6 +4,8 @@ relevance and the summary's edit are unit tests (tests/unit/) on inline forms.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.forms.actions import ReportAction
 from handlers.callbacks import ReportPress
 from tests.harness import BotHarness, SimUser
@@ -36,7 +38,7 @@ async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -
     return user
 
 
-async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, object]]:
+async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, Any]]:
     draft = await draft_of(bot, user.id)
     assert draft is not None
     return draft.step, dict(draft.answers)

@@ -31,6 +31,7 @@ from bot.roles import Role
 from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
 from domain import languages
+from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository
@@ -84,7 +85,7 @@ _REFUSAL = (
 def source_messages() -> dict[str, str]:
     """msgid → where it was found, extracted in-process exactly as `make messages` extracts."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     found: dict[str, str] = {}
 
     def keep(dirpath: str) -> bool:
@@ -116,7 +117,7 @@ def msgid_of(message: Message) -> str:
 
 
 def strings_of(message: Message) -> list[str]:
-    return [message.string] if isinstance(message.string, str) else list(message.string)
+    return [message.string] if isinstance(message.string, str) else list(message.string)  # type: ignore[arg-type]
 
 
 def test_extraction_finds_code_and_form_messages() -> None:
@@ -503,8 +504,8 @@ async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_e
             )
         english = "Urgent report approved\nR-2026-000124 · 24 Nov 2026 · Kabul"
         async with harness.db.session() as session:
-            await enqueue(session, key="i18n:1", chat_id=720, kind="alert", text=dari)
-            await enqueue(session, key="i18n:2", chat_id=721, kind="alert", text=english)
+            await enqueue(session, key="i18n:1", chat_id=720, kind=OutboxKind.ALERT, text=dari)
+            await enqueue(session, key="i18n:2", chat_id=721, kind=OutboxKind.ALERT, text=english)
         assert harness.app is not None
         assert await Sender(harness.db, harness.app.bot, rate=harness.settings.send_rate).drain() == 2
         [received] = harness.emulator.state.bot_messages(720)

@@ -11,15 +11,14 @@ from bot.exports import ExportFormat, ExportStream, parse_filters, record
 from bot.i18n import use_locale
 from bot.places import load_places
 from bot.scheduler import due_digests, scan_alerts
+from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ExportRow
 from storage.models import Report
 from tests import delivery_support as delivery
-from tests.delivery_support import add_subscribers, hours, outbox_rows, quiet_bot, utc
+from tests.delivery_support import add_subscribers, hours, outbox_rows, utc
 from tests.export_helpers import add_report
 from tests.harness import BotHarness
-
-__all__ = ["quiet_bot"]
 
 START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
 
@@ -75,7 +74,8 @@ def test_a_hidden_crossing_hides_the_place_it_implies_in_exports() -> None:
 
 
 async def test_a_hidden_crossing_hides_the_place_in_digests_and_search(db: Database) -> None:
-    await load_places(db)
+    async with db.session() as session:
+        await load_places(session)
     report = Report(
         id=1,
         reference="R-2026-000001",
@@ -84,8 +84,8 @@ async def test_a_hidden_crossing_hides_the_place_in_digests_and_search(db: Datab
         answers={"crossing": "BCP-PAK-TKH", "status": "closed"},
         province_pcode="AF06",
         district_pcode="AF0617",
-        certainty="confirmed",
-        status="approved",
+        certainty=Certainty.CONFIRMED,
+        status=ReportStatus.APPROVED,
         sensitive_fields=["crossing"],
     )
     with use_locale("en"):

@@ -38,6 +38,13 @@ class EmulatorServer(MessageMethods, ControlRoutes):
 
     # --- lifecycle ------------------------------------------------------------------------------
 
+    def reset(self, limits: Limits | None = None) -> None:
+        """Back to a freshly started emulator's world, on the same address (for a next test)."""
+        self.state.reset(limits)
+        self.tokens_seen.clear()
+        self.revoked_tokens.clear()
+        self.api_calls.clear()
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         # A client that hangs up (a killed bot) ends its long poll, as on Telegram; without this the
         # poll would hold `stop()` for up to its timeout.

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,11 @@ class _Bucket:
 
 class EmulatorState:
     def __init__(self, limits: Limits | None = None) -> None:
+        self.reset(limits)
+
+    def reset(self, limits: Limits | None = None) -> None:
+        """Forget every user, message, update and counter, as a new emulator would start (tests
+        share one emulator and reset it between them)."""
         self.limits = limits or Limits()
         self.users: dict[int, EmuUser] = {}
         self.messages: dict[int, list[EmuMessage]] = {}
@@ -124,8 +130,8 @@ class EmulatorState:
         self._new_update = asyncio.Event()
         self._global_sends: deque[float] = deque()
         self._chat_buckets: dict[int, _Bucket] = {}
-        self.clock = time.monotonic
-        self.listeners: list[Any] = []  # callables(EmuMessage) told of each bot message and edit
+        self.clock: Callable[[], float] = time.monotonic
+        self.listeners: list[Callable[[EmuMessage], object]] = []  # told of each bot message and edit
         self.closed = False
 
     def close(self) -> None:
@@ -180,6 +186,12 @@ class EmulatorState:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         # Unblocking is implicit: a user who writes to the bot again has unblocked it.
         self._user(user_id).blocked_bot = False
+        return self.push_update({"message": message})
+
+    def send_reply(self, user_id: int, text: str, reply_to: EmuMessage) -> int:
+        """The user answers `reply_to` with `text`, as a client does under the bot's ForceReply."""
+        message = self._user_message(user_id, text=text)
+        message["reply_to_message"] = self.message_json(reply_to)
         return self.push_update({"message": message})
 
     def send_photo(self, user_id: int, data: bytes, caption: str | None = None) -> int:

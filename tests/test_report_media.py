@@ -8,6 +8,7 @@ import json
 
 from bot.exports import ExportFormat
 from bot.forms.types.media import VOICE_ANSWER
+from domain.vocabulary import ReportStatus
 from storage.models import Report
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import opening, pick, reporter, reports_of, submit
@@ -62,7 +63,7 @@ async def test_exports_count_media_and_never_carry_file_ids(bot: BotHarness) -> 
     async with bot.db.session() as session:
         row = await session.get(Report, report.id)
         assert row is not None
-        row.status, row.approved_at = "approved", row.created_at
+        row.status, row.approved_at = ReportStatus.APPROVED, row.created_at
     files = [*report.answers["photos"], *report.answers["voice"]]
     for fmt in ExportFormat:
         text = await export_text(bot.db, fmt)

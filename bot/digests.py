@@ -239,7 +239,11 @@ def render_digest(
 
     before = [k for k in previous if match(*k)]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
-    by_prov = Counter(k[1] or "" for _r, k in mine_keys)
+    # Facets of one incident (reports sharing an incident id) count once per place, listed together.
+    incidents: dict[str, list[tuple[Shown, ReportKey]]] = {}
+    for r, k in mine_keys:
+        incidents.setdefault(r.incident_id or r.reference, []).append((r, k))
+    by_prov = Counter(facets[0][1][1] or "" for facets in incidents.values())
     prev_prov = Counter(k[1] or "" for k in before)
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
@@ -251,6 +255,15 @@ def render_digest(
         ngettext(
             "{count} approved report ({change})", "{count} approved reports ({change})", len(mine)
         ).format(count=format_number(len(mine)), change=_change(len(mine), len(before))),
+        *(
+            [
+                ngettext("{count} incident", "{count} incidents", len(incidents)).format(
+                    count=format_number(len(incidents))
+                )
+            ]
+            if len(incidents) < len(mine)
+            else []
+        ),
         "",
         *_totals(_("By category:"), by_cat, prev_cat, cat_order),
         "",
@@ -263,7 +276,12 @@ def render_digest(
         "",
         filters_text(sub),
     ]
-    return split_parts("\n".join(summary), [cache.block(r) for r in mine], header)
+    blocks = [
+        ("↳ " if n else "") + cache.block(r)
+        for facets in incidents.values()
+        for n, (r, _k) in enumerate(facets)
+    ]
+    return split_parts("\n".join(summary), blocks, header)
 
 
 def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:

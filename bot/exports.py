@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.forms.engine import all_forms, category_codes, export_columns
 from bot.redaction import withheld_facts
@@ -58,6 +59,9 @@ class ExportError(ValueError):
     """A bad filter or format; the message (English, for API clients and operators) says which."""
 
 
+KABUL = ZoneInfo("Asia/Kabul")  # the reporting calendar: occurred_on is asked as a Kabul date
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -82,6 +86,8 @@ CORE_COLUMNS = (
     Column("description", "#description"),
     Column("location_source", "#geo+source"),
     Column("approved_on", "#date+approved"),
+    Column("urgent", "#indicator+urgent"),
+    Column("incident", "#event+id"),  # the first report's reference, shared by an incident's facets
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
 
@@ -233,7 +239,10 @@ def record(row: ExportRow) -> dict[str, Any]:
         "certainty": row.certainty,
         "description": by_tag.get("#description"),
         "location_source": source,
-        "approved_on": row.approved_at.date().isoformat() if row.approved_at else None,
+        # The day of approval in Kabul, as every date in a report (approval at 22:00 UTC is the next day).
+        "approved_on": row.approved_at.astimezone(KABUL).date().isoformat() if row.approved_at else None,
+        "urgent": "yes" if row.urgent else "no",
+        "incident": row.incident_id or row.reference,
     }
     for column in columns()[len(CORE_COLUMNS) :]:
         values[column.header] = by_tag.get(column.tag)

@@ -213,6 +213,24 @@ class Gazetteer:
                     ordered.append(pcode)
         return [place for p in ordered[:limit] if (place := self.get(p)) is not None]
 
+    def exact(self, text: str, *, level: str | None = None) -> Place | None:
+        """The one place whose name or alias is exactly `text` (as normalised); None when none or
+        several are: then the reporter chooses."""
+        key = normalize(text)
+        found = {
+            p
+            for k, _, p in self._keys
+            if k == key and (level is None or (p in self.districts) == (level == "district"))
+        }
+        return self.get(found.pop()) if len(found) == 1 else None
+
+    def crossing_names(self, code: str) -> tuple[str, ...]:
+        """A border crossing's names in every language the gazetteer has."""
+        crossing = self.crossings.get(code)
+        if crossing is None:
+            return ()
+        return tuple(n for n in (crossing.name_en, crossing.name_prs, crossing.name_ps) if n)
+
     def nearest_district(self, lat: float, lon: float) -> Place | None:
         """The district whose representative point is nearest (haversine); None outside the country."""
         best: tuple[float, Place] | None = None

@@ -291,6 +291,13 @@ async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
     return await SubscriptionRepository(session).for_user(user_id)
 
 
+async def digest_now_targets(session: AsyncSession) -> list[Subscription]:
+    """Every subscription `/digest_now <number>` can send now (an admin's list): the active ones of
+    active coordinators and above, as the digest job sends them."""
+    rows = await SubscriptionRepository(session).active_with_language(SUBSCRIBER_ROLES)
+    return [sub for sub, _language in rows]
+
+
 async def change_status(
     session: AsyncSession, user_id: int, subscription_id: int, action: str, now: datetime
 ) -> Subscription | None:

@@ -9,6 +9,7 @@ def register_all(app: KhabarApp) -> None:
     from handlers import (
         access,
         admin,
+        digest_now,
         edited,
         errors,
         export,
@@ -17,6 +18,7 @@ def register_all(app: KhabarApp) -> None:
         moderation,
         notices,
         privacy,
+        quick,
         report,
         search,
         start,
@@ -40,9 +42,11 @@ def register_all(app: KhabarApp) -> None:
     search.register(app)
     export.register(app)
     subscriptions.register(app)
+    digest_now.register(app)
     wipe.register(app)
     privacy.register(app)
     # Last before the fallback: its MessageHandler takes free text, photos and locations.
     report.register(app)
+    quick.register(app)
     fallback.register(app)
     errors.register(app)

@@ -69,6 +69,7 @@ async def role_command(update: Update, context: KhabarContext) -> None:
             role=role,
             config_admins=settings.admin_ids,
             now=datetime.now(UTC),
+            default_language=settings.default_language,
         )
     if change.outcome is Change.UNCHANGED:
         await send(

@@ -234,6 +234,8 @@ class ModerationAction(StrEnum):
     CARD = "cd"  # back to the card
     SKIP = "sk"  # skip this report for now
     NEXT = "nx"  # the next card
+    CATEGORY = "ca"  # offer the categories for a quick report
+    SET_CATEGORY = "sc"  # a quick report's category (arg: its index among the listed categories)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.callbacks import ReportPress
 from handlers.common import answer, edit_or_send, requires, send
 from handlers.fallback import stray_message
+from handlers.quick import file_quick_report
 from handlers.wipe import delete_conversation
 
 # Users who have talked to the report flow since this process started; a message from anyone else
@@ -158,7 +159,7 @@ async def report_message(update: Update, context: KhabarContext) -> None:
         inp = _input(context, "text", message.message_id)
         action = lambda intake: intake.on_text(inp, text)  # noqa: E731
     outcome = await _run(update, context, action, inp.kind)
-    if outcome.no_draft:
+    if outcome.no_draft and not (message.text is None and await file_quick_report(update, context)):
         await stray_message(update, context)
 
 

@@ -51,6 +51,8 @@ class ExportRow:
     certainty: str | None
     sensitive_fields: list[str]
     approved_at: datetime | None
+    urgent: bool = False
+    incident_id: str | None = None  # the first report's reference, shared by an incident's facets
     location_released: bool = False  # a moderator released the exact point to exports
 
 
@@ -75,6 +77,8 @@ _COLUMNS: tuple[Any, ...] = (
     col(Report.certainty),
     col(Report.sensitive_fields),
     col(Report.approved_at),
+    col(Report.urgent),
+    col(Report.incident_id),
     # The release is its audit row: no event, no exact point.
     exists()
     .where(

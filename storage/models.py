@@ -138,8 +138,7 @@ class Report(SQLModel, table=True):
     draft_token: str = Field(max_length=32, unique=True)
     category: str = Field(max_length=32, index=True)
     reporter_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="users.id")
-    # Set (and reporter_id cleared) once the report is closed and its retention period is over, or
-    # when the reporter is erased: a keyed HMAC that still groups one person's reports, no more.
+    # Once closed past retention, or on erasure (reporter_id cleared): an HMAC grouping their reports.
     reporter_pseudonym: str | None = Field(default=None, max_length=32)
     answers: dict[str, Any] = _json()
     language: str = Field(default=languages.SOURCE, max_length=8)
@@ -153,6 +152,7 @@ class Report(SQLModel, table=True):
     status: ReportStatus = Field(default=ReportStatus.PENDING, sa_type=Vocabulary(ReportStatus))
     certainty: Certainty | None = Field(default=None, sa_type=Vocabulary(Certainty))
     urgent: bool = False
+    incident_id: str | None = Field(default=None, max_length=16, index=True)  # shared by facets
     sensitive_fields: list[str] = _json_list()
     merged_into_id: int | None = Field(default=None, foreign_key="reports.id")
     corroborations: int = 0

@@ -72,6 +72,26 @@ class ReviewRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def same_place_and_day(self, report: Report) -> list[Report]:
+        """Other live reports of another category in the same district on the same day, not already
+        in the report's incident: possibly other facets of it."""
+        if report.district_pcode is None or report.occurred_on is None:
+            return []
+        stmt = (
+            select(Report)
+            .where(
+                col(Report.id) != report.id,
+                col(Report.category) != report.category,
+                col(Report.district_pcode) == report.district_pcode,
+                col(Report.occurred_on) == report.occurred_on,
+                col(Report.status).in_(ReportStatus.LIVE),
+            )
+            .order_by(col(Report.created_at))
+            .limit(5)
+        )
+        found = (await self.session.execute(stmt)).scalars()
+        return [r for r in found if report.incident_id is None or r.incident_id != report.incident_id]
+
     async def recent_approved_keys(self, since: datetime, limit: int) -> list[SearchKey]:
         """(id, version, corroborations, approved_at) of the newest approvals since `since`, newest
         first: what /search's cached renderings are keyed on."""

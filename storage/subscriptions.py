@@ -177,6 +177,7 @@ class DigestReport:
     injured: int | None
     certainty: Certainty | None
     corroborations: int
+    incident_id: str | None  # facets of one incident count once
 
 
 _DIGEST_COLUMNS = tuple(col(getattr(Report, name)) for name in DigestReport.__dataclass_fields__)

@@ -8,7 +8,10 @@ on screen, Submit on the summary). An input whose reply was lost counts as done 
 another question; while the same question is on screen it is sent again (a photo twice, a tick
 pressed twice: the bot must not store either twice).
 
-A `Plan` is per question: the inputs the person means to send there, in order.
+A `Plan` is per question: the inputs the person means to send there, in order. The details the walk
+leaves to the summary (time of day, place name, location, photos) are planned too: on the summary
+the person presses Edit on each planned detail in turn, then Submit. A tick on a multi-choice
+question answered earlier (still on screen above) is planned at the question being asked (`at`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ class Act:
     point: tuple[float, float] = (0.0, 0.0)
     action: ReportAction | None = None
     arg: str = ""
+    at: str | None = None  # the question on screen when it is sent, when not `field`
+
+    @property
+    def key(self) -> str:
+        """The question whose plan this input belongs to."""
+        return self.at or self.field or ""
 
     @property
     def crash_kind(self) -> str:
@@ -65,10 +74,11 @@ def command(f: str, name: str) -> Act:
     return Act("command", f, text=name)
 
 
-def press(f: str | None, action: ReportAction, arg: str = "") -> Act:
+def press(f: str | None, action: ReportAction, arg: str = "", at: str | None = None) -> Act:
     """A button of question `f` (`rep:<action>:<token>:<f>[:<arg>]`), or with `f` None, the first
-    button with `action` (Continue, Submit, a category: `arg` is then the code)."""
-    return Act("press", f, action=action, arg=arg)
+    button with `action` (Continue, Submit, a category or an Edit: `arg` is then the code or the
+    field); `at`: planned at that question (a tick on an earlier one)."""
+    return Act("press", f, action=action, arg=arg, at=at)
 
 
 Plan = dict[str, list[Act]]
@@ -81,6 +91,7 @@ class Person:
     category: str
     plan: Plan
     crash_points: list[str] = field(default_factory=list)  # one `bot.crashpoint` spec per life
+    details: tuple[str, ...] = ()  # the planned questions the walk leaves to the summary
     done: dict[str, int] = field(default_factory=dict)  # inputs acknowledged per question
     sent: list[Act] = field(default_factory=list)
     crashes: list[Act] = field(default_factory=list)  # the inputs whose reply a crash swallowed
@@ -114,7 +125,7 @@ class Person:
                     self.start()
                 pending = act if act.field is not None else None
             elif act.field is not None and pending is None:
-                self.done[act.field] = self.done.get(act.field, 0) + 1
+                self.done[act.key] = self.done.get(act.key, 0) + 1
         raise AssertionError(f"no report after {limit} inputs; last: {self._screen_text()}")
 
     # --- reading the screen ---------------------------------------------------------------------
@@ -152,7 +163,12 @@ class Person:
         screen = self._screen()
         if screen is None:
             return command("", "report"), pending
-        if "sent as" in (screen.text or "") and not screen.buttons:  # "Thank you. … sent as R-…"
+        # "Thank you. … sent as R-…", with at most the button that starts another aspect of it
+        if (
+            "sent as" in (screen.text or "")
+            and self._asking(screen) is None
+            and not self._has(screen, ReportAction.SUBMIT)
+        ):
             self.submitted = True
             return None, None
         if self._has(screen, ReportAction.RESUME) and self._asking(screen) is None:
@@ -161,11 +177,14 @@ class Person:
             return press(None, ReportAction.CATEGORY, self.category), pending
         asking = self._asking(screen)
         if pending is not None and (asking is not None or self._has(screen, ReportAction.SUBMIT)):
-            if asking != pending.field:  # the bot moved on: the lost reply's input was applied
-                self.done[pending.field or ""] = self.done.get(pending.field or "", 0) + 1
+            if asking != pending.key:  # the bot moved on: the lost reply's input was applied
+                self.done[pending.key] = self.done.get(pending.key, 0) + 1
             pending = None
         if asking is None:
             if self._has(screen, ReportAction.SUBMIT):
+                left = [d for d in self.details if self.done.get(d, 0) < len(self.plan.get(d, []))]
+                if left:
+                    return press(None, ReportAction.EDIT, left[0]), pending
                 return press(None, ReportAction.SUBMIT), pending
             raise AssertionError(f"nothing to answer on {screen.text!r} {screen.buttons}")
         acts = self.plan.get(asking, [])
@@ -173,13 +192,18 @@ class Person:
         if index >= len(acts):
             raise AssertionError(f"no input planned for {asking} #{index}: {screen.text!r}")
         act = acts[index]
-        if act.kind == "press" and act.action is ReportAction.TOGGLE and self._ticked(screen, act):
+        if act.kind == "press" and act.action is ReportAction.TOGGLE and self._ticked(act):
             self.done[asking] = index + 1  # already ticked: a person sees the tick and goes on
             return None, pending
         return act, pending
 
-    def _ticked(self, screen: EmuMessage, act: Act) -> bool:
-        return any(parts[1:2] == ["t"] and parts[4:5] == [f"-{act.arg}"] for parts in self._data(screen))
+    def _ticked(self, act: Act) -> bool:
+        """The option shows its tick, on whichever message its question is."""
+        return any(
+            parts[1:2] == ["t"] and parts[3:5] == [act.field, f"-{act.arg}"]
+            for message in self.state.bot_messages(self.user_id)
+            for parts in self._data(message)
+        )
 
     # --- sending ----------------------------------------------------------------------------------
 
@@ -192,6 +216,8 @@ class Person:
                     if parts[:2] != [ReportPress.prefix, act.action.value if act.action else ""]:
                         continue
                     if act.action is ReportAction.CATEGORY and parts[2:3] != [act.arg]:
+                        continue
+                    if act.action is ReportAction.EDIT and act.field is None and parts[3:4] != [act.arg]:
                         continue
                     wanted = [act.field, *([act.arg] if act.arg else [])]
                     if act.field is not None and parts[3:5] != wanted:

@@ -26,28 +26,34 @@ class Scenario:
     expected: dict[str, Any]  # answers the report must hold (photos as their bytes)
     absent: tuple[str, ...]  # answers it must not hold (skipped)
 
+    @property
+    def details(self) -> tuple[str, ...]:
+        """The planned questions the walk leaves to the summary: reached with Edit, in form order."""
+        return tuple(f.name for f in get_form(self.category).fields if not f.ask and f.name in self.plan)
+
 
 def other_security() -> Scenario:
-    """Every kind of input: a day button, /skip, a typed place and its button, /back and a new
-    answer, a location, choices, numbers, a voice note where text is asked (refused, not stored),
-    text, two photos and Done."""
+    """Every kind of input: a day button, a typed place (an exact name: no button needed), /back
+    and a new answer, choices, numbers, a voice note where a choice is asked (refused, not stored;
+    at a text question it would answer it), text; on the summary, /skip, a place name typed and then
+    changed, a location, two photos and Done."""
     c = "other_security"
     plan: Plan = {
         "occurred_on": [press("occurred_on", ReportAction.DAY, "1")],
         "time_of_day": [command("time_of_day", "skip")],
         "province": [text("province", "Paghman"), press("province", ReportAction.PLACE, "AF0102")],
         "place_name": [text("place_name", "Qala"), text("place_name", "Qala village")],
-        "location": [command("location", "back"), location("location", 34.53, 69.17)],
-        "incident_type": [press("incident_type", ReportAction.OPTION, _opt(c, "incident_type", "abduction"))],
+        "location": [location("location", 34.53, 69.17)],
+        "incident_type": [
+            voice("incident_type", VOICE),
+            press("incident_type", ReportAction.OPTION, _opt(c, "incident_type", "abduction")),
+        ],
         "aid_workers_affected": [
             press("aid_workers_affected", ReportAction.OPTION, _opt(c, "aid_workers_affected", "yes"))
         ],
-        "killed": [text("killed", "0")],
-        "injured": [text("injured", "2")],
-        "description": [
-            voice("description", VOICE),
-            text("description", "Two staff were taken at a checkpoint."),
-        ],
+        "killed": [text("killed", "0"), text("killed", "0")],
+        "injured": [command("injured", "back"), text("injured", "2")],
+        "description": [text("description", "Two staff were taken at a checkpoint.")],
         "source_type": [press("source_type", ReportAction.OPTION, _opt(c, "source_type", "official"))],
         "photos": [photo("photos", PHOTO_1), photo("photos", PHOTO_2), press("photos", ReportAction.DONE)],
     }
@@ -68,25 +74,33 @@ def other_security() -> Scenario:
 
 
 def health_attack() -> Scenario:
-    """Ticks (pressed again after a crash must not untick), Done with nothing sent, /skip."""
+    """One tap answers a multi-choice question; ticks on it, still on screen above the next
+    question, add options (pressed again after a crash they must not untick); Done with nothing
+    sent, /skip."""
     c = "health_attack"
-    tick = ReportAction.TOGGLE
 
-    def ticks(f: str, *codes: str) -> list[Any]:
-        return [*(press(f, tick, _opt(c, f, code)) for code in codes), press(f, ReportAction.DONE)]
+    def option(f: str, code: str) -> Any:
+        return press(f, ReportAction.OPTION, _opt(c, f, code))
+
+    def tick(f: str, code: str, at: str) -> Any:
+        return press(f, ReportAction.TOGGLE, _opt(c, f, code), at=at)
 
     plan: Plan = {
         "occurred_on": [press("occurred_on", ReportAction.DAY, "0")],
-        "time_of_day": [press("time_of_day", ReportAction.OPTION, _opt(c, "time_of_day", "morning"))],
-        "province": [text("province", "Paghman"), press("province", ReportAction.PLACE, "AF0102")],
+        "time_of_day": [option("time_of_day", "morning")],
+        "province": [text("province", "Paghman")],  # an exact name: taken as typed
         "place_name": [command("place_name", "skip")],
         "location": [location("location", 34.41, 69.35)],  # optional: a /skip sent twice would skip it
-        "attack_types": ticks("attack_types", "heavy_weapons", "arson"),
-        "resources_affected": ticks("resources_affected", "facility", "personnel"),
-        "facility_type": [press("facility_type", ReportAction.OPTION, _opt(c, "facility_type", "chc"))],
+        "attack_types": [option("attack_types", "heavy_weapons")],
+        "resources_affected": [
+            tick("attack_types", "arson", at="resources_affected"),
+            option("resources_affected", "facility"),
+        ],
+        "facility_type": [option("facility_type", "chc")],
         "facility_name": [text("facility_name", "Surkh Rod CHC")],
         "services_interrupted": [
-            press("services_interrupted", ReportAction.OPTION, _opt(c, "services_interrupted", "partly"))
+            tick("resources_affected", "personnel", at="services_interrupted"),
+            option("services_interrupted", "partly"),
         ],
         "perpetrator": [press("perpetrator", ReportAction.OPTION, _opt(c, "perpetrator", "armed_group"))],
         "killed": [text("killed", "1")],

@@ -53,7 +53,7 @@ async def file_with_crashes(
     emulator.state.add_user(user_id, "Reporter", "en")
     emulator.state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)  # people answer slower
     bot = BotProcess(emulator, tmp_path, url, ADMIN_IDS=str(user_id))
-    person = Person(bot, user_id, scenario.category, scenario.plan, list(crashes))
+    person = Person(bot, user_id, scenario.category, scenario.plan, list(crashes), details=scenario.details)
     person.start()
     try:
         await person.file_report()
@@ -64,17 +64,17 @@ async def file_with_crashes(
 
 # (scenario, crash point, what the reporter meets): each kind of input, at an answer that matters.
 CASES = [
-    ("other_security", "text:4"),  # killed = 0, then "0" again after the restart
+    ("other_security", "text:2"),  # killed = 0, then "0" again after the restart
     ("other_security", "photo:1"),  # the photo stored twice
     ("other_security", "photo:2"),  # the last photo before Done
-    ("other_security", "voice:1"),  # a voice note where text is asked: refused once, never stored
+    ("other_security", "voice:1"),  # a voice note where a choice is asked: refused once, never stored
     ("other_security", "location:1"),
-    ("other_security", "skip:1"),  # the issue's /skip that skipped the next question too
+    ("other_security", "skip:1"),  # the issue's /skip that skipped the next question too (on the summary)
     ("other_security", "back:1"),
     ("other_security", "button:2"),  # the day button
     ("other_security", "button:5"),  # a choice option
-    ("health_attack", "button:7"),  # a tick, pressed again: must stay ticked
-    ("health_attack", "button:8"),  # the second tick
+    ("health_attack", "button:4"),  # a tick, pressed again: must stay ticked
+    ("health_attack", "button:6"),  # the second tick
     ("health_attack", "skip:1"),  # the next question is optional: a second /skip would skip it
     ("health_attack", "report:1"),  # /report itself
 ]
@@ -100,8 +100,10 @@ async def test_a_crash_after_submit_makes_one_report(
     url = scratch_db_url(tmp_path)
     scenario = SCENARIOS["health_attack"]()
     presses = sum(1 for acts in scenario.plan.values() for a in acts if a.kind == "press")
-    # Every planned press, the category and Submit: the last button is Submit.
-    person = await file_with_crashes(emulator, tmp_path, url, USER, scenario, [f"button:{presses + 2}"])
+    # Every planned press, the category, one Edit per detail on the summary (each answered at once)
+    # and Submit: the last button is Submit.
+    last = presses + 2 + len(scenario.details)
+    person = await file_with_crashes(emulator, tmp_path, url, USER, scenario, [f"button:{last}"])
     assert person.crashes[0].action is not None and person.crashes[0].action.value == "ok"
     [report] = await stored_reports(db, url, USER)
     check_report(report, scenario, emulator.state.files)

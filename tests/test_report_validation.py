@@ -65,18 +65,18 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     old_date_button = data_of(user, action_prefix(ReportAction.DAY))
     await user.send("2026-01-05")  # typed: the date buttons stay on the earlier message
     before = await step_and_answers(bot, user)
-    assert before[0] == "time_of_day"
+    assert before[0] == "province"
     await user.press_data(old_date_button, first_question.message_id)
     assert await step_and_answers(bot, user) == before
-    assert asks(user, "time_of_day")  # the current question again
+    assert asks(user, "province")  # the current question again
     pressed = ReportPress.parse(old_date_button)
     assert pressed is not None
     token = pressed.token
     for forged in (
-        ReportPress(ReportAction.OPTION, "deadbeef", "time_of_day", "0").pack(),  # another draft's token
-        ReportPress(ReportAction.OPTION, token, "time_of_day", "99").pack(),  # no such choice
+        ReportPress(ReportAction.OPTION, "deadbeef", "province", "0").pack(),  # another draft's token
+        ReportPress(ReportAction.OPTION, token, "province", "99").pack(),  # no such choice
         ReportPress(ReportAction.OPTION, token, "killed", "0").pack(),  # not the current question
-        ReportPress(ReportAction.PLACE, token, "time_of_day", "AF01").pack(),  # wrong action for the field
+        ReportPress(ReportAction.DAY, token, "province", "0").pack(),  # wrong action for the field
         "rep:zz",
         ReportPress(ReportAction.CATEGORY, "not_a_category").pack(),
     ):
@@ -86,7 +86,7 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await press(user, action_prefix(ReportAction.DISCARD))
     assert await draft_of(bot, user.id) is None
     await user.press_data(
-        ReportPress(ReportAction.OPTION, token, "time_of_day", "0").pack()
+        ReportPress(ReportAction.OPTION, token, "province", "0").pack()
     )  # a button of the discarded draft
     assert await draft_of(bot, user.id) is None
     assert user.last_alert  # explained on the button
@@ -99,16 +99,15 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
     step, answers = await step_and_answers(bot, user)
     assert step == "occurred_on" and answers == {}
     await choose(user, ReportAction.DAY, "occurred_on", "2")
-    await user.send("/skip")  # time of day is optional
-    step, answers = await step_and_answers(bot, user)
+    step, answers = await step_and_answers(bot, user)  # the time of day is a detail: not asked
     assert step == "province" and "time_of_day" not in answers
-    await user.send("/back")
-    assert (await step_and_answers(bot, user))[0] == "time_of_day"
+    await user.send("/skip")  # the province is required
+    assert (await step_and_answers(bot, user))[0] == "province"
     await user.send("/back")
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
     await choose(user, ReportAction.ACCEPT, "occurred_on")  # keep the current answer
     step, answers = await step_and_answers(bot, user)
-    assert step == "time_of_day" and answers["occurred_on"]
+    assert step == "province" and answers["occurred_on"]
     await press(user, action_prefix(ReportAction.BACK))  # the Back button works too
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
 

@@ -42,6 +42,7 @@ from tests.moderation_support import load_report, make_report, notices, reply
 from tests.report_helpers import (
     action_prefix,
     choose,
+    detail,
     draft_of,
     human_pace,
     pick,
@@ -426,14 +427,9 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send("/nonsense")
     await start_report(user, "health_attack")
     await choose(user, ReportAction.DAY, "occurred_on", "1")
-    await pick(user, "health_attack", "time_of_day", "morning")
     await place(user, "AF12", "جانی خیل")
-    await user.send(typed[0])
-    await user.send_location(33.0, 69.0)
     await toggle(user, "health_attack", "attack_types", "heavy_weapons", "arson")
     await toggle(user, "health_attack", "resources_affected", "facility", "personnel")
-    await pick(user, "health_attack", "facility_type", "bhc")
-    await user.send(typed[1])
     await pick(user, "health_attack", "services_interrupted", "yes")
     await pick(user, "health_attack", "perpetrator", "unknown")
     # Wrong input gets a localized answer and the question again.
@@ -450,7 +446,16 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     ] in (user.last_text)
     await user.send(typed[2])
     await pick(user, "health_attack", "source_type", "witness")
-    await choose(user, ReportAction.SKIP, "photos")
+    # The details the walk leaves to the summary.
+    await detail(user, "time_of_day")
+    await pick(user, "health_attack", "time_of_day", "morning")
+    await detail(user, "place_name")
+    await user.send(typed[0])
+    await user.send_location(33.0, 69.0)
+    await detail(user, "facility_type")
+    await pick(user, "health_attack", "facility_type", "bhc")
+    await detail(user, "facility_name")
+    await user.send(typed[1])
     summary = user.last_text
     with use_locale(language):
         day = format_date(kabul_day(1))
@@ -474,7 +479,8 @@ async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, type
     await choose(user, ReportAction.DAY, "occurred_on", "0")
     await choose(user, ReportAction.SKIP, "time_of_day")
     await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
-    await pick(user, "border_crossing", "status", "closed")
+    await toggle(user, "border_crossing", "status", "closed")
+    await choose(user, ReportAction.SKIP, "crossers")
     await user.send(typed)
     draft = await draft_of(paced, user.id)
     assert draft is not None and draft.answers["people_crossing"] == 1500

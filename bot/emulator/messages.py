@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from itertools import count
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +12,8 @@ from aiohttp import web
 from bot.emulator.params import Params, check_markup, visible_text
 from bot.emulator.state import MAX_CAPTION, MAX_TEXT, ApiError, EmulatorState, EmuMessage
 
-_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendlocation"}
+_SEND_METHODS = {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendmediagroup", "sendlocation"}
+_albums = count(1)
 
 
 class MessageMethods:
@@ -101,6 +104,27 @@ class MessageMethods:
         duration = int(p.text("duration") or 0)
         voice = self.state.store_upload(data) | {"duration": duration, "mime_type": "audio/ogg"}
         return self._send(chat_id, voice=voice, caption=caption or None, parse_mode=parse_mode)
+
+    async def _m_sendmediagroup(self, p: Params) -> Any:
+        # As Telegram: an album is 2-10 photos sent as separate messages sharing a media_group_id.
+        chat_id = self._chat(p)
+        items = json.loads(p.text("media") or "[]")
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        if any(not isinstance(i, dict) or i.get("type") != "photo" for i in items):
+            raise ApiError(400, "Bad Request: only photos are emulated in albums")
+        group = f"G{next(_albums):06d}"
+        sent = []
+        for item in items:
+            media = str(item.get("media", ""))
+            data = p.files.get(media[9:]) if media.startswith("attach://") else self.state.files.get(media)
+            if data is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            photo = self.state.store_photo_upload(data)
+            sent.append(
+                self._send(chat_id, photo=photo, caption=item.get("caption") or None, media_group_id=group)
+            )
+        return sent
 
     async def _m_sendlocation(self, p: Params) -> Any:
         chat_id = self._chat(p)

@@ -73,6 +73,7 @@ class EmuMessage:
     location: dict[str, float] | None = None
     voice: dict[str, Any] | None = None
     caption: str | None = None
+    media_group_id: str | None = None
     deleted: bool = False
     edited: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -197,13 +198,31 @@ class EmulatorState:
         sizes = self._store_photo(data)
         return self.push_update({"message": self._user_message(user_id, photo=sizes, caption=caption)})
 
+    def send_album(self, user_id: int, photos: list[bytes], caption: str | None = None) -> list[int]:
+        """Photos sent together: one message (and update) each, sharing a media_group_id, the
+        caption on the first, as Telegram delivers an album."""
+        group = f"A{user_id}-{len(self.updates)}"
+        return [
+            self.push_update(
+                {
+                    "message": self._user_message(
+                        user_id,
+                        photo=self._store_photo(data),
+                        caption=caption if n == 0 else None,
+                        media_group_id=group,
+                    )
+                }
+            )
+            for n, data in enumerate(photos)
+        ]
+
     def send_document(self, user_id: int, data: bytes, file_name: str) -> int:
         doc = self._store_file(data) | {"file_name": file_name}
         return self.push_update({"message": self._user_message(user_id, document=doc)})
 
-    def send_voice(self, user_id: int, data: bytes, duration: int = 3) -> int:
+    def send_voice(self, user_id: int, data: bytes, duration: int = 3, caption: str | None = None) -> int:
         voice = self._store_file(data) | {"duration": duration, "mime_type": "audio/ogg"}
-        return self.push_update({"message": self._user_message(user_id, voice=voice)})
+        return self.push_update({"message": self._user_message(user_id, voice=voice, caption=caption)})
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         location = {"latitude": latitude, "longitude": longitude}
@@ -246,7 +265,7 @@ class EmulatorState:
         data: dict[str, Any] = {"message_id": msg.message_id, "date": msg.date, "chat": chat}
         if msg.from_bot:
             data["from"] = self.bot_json()
-        for key in ("text", "photo", "document", "location", "voice", "caption"):
+        for key in ("text", "photo", "document", "location", "voice", "caption", "media_group_id"):
             value = getattr(msg, key)
             if value is not None:
                 data[key] = value

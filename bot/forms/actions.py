@@ -28,14 +28,16 @@ class ReportAction(StrEnum):
     ACCEPT = "a"  # Yes to a confirmation, or Keep the current answer
     REFUSE = "n"  # No to a confirmation
     SKIP = "s"  # skip an optional question
+    FACET = "f"  # another aspect of the incident of a report just sent (its reference as the token)
 
 
 @dataclass(frozen=True)
 class Press:
     """What a report button means. `token` is the draft token's prefix (a category button carries the
-    category code there), `field` the question it belongs to, `arg` its one argument (an option's
-    index, days before today, a page, a P-code). `action` is None for an action this version does
-    not know (an outdated button): the walker answers it as stale."""
+    category code there, a facet button the reference of the report sent), `field` the question it
+    belongs to, `arg` its one argument (an option's index, days before today, a page, a P-code).
+    `action` is None for an action this version does not know (an outdated button): the walker
+    answers it as stale."""
 
     action: ReportAction | None
     token: str = ""

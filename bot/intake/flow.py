@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
 from bot.forms.actions import Press, ReportAction
-from bot.forms.engine import Form, Verdict
+from bot.forms.engine import Form, FormField
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
     Asking,
@@ -43,8 +44,9 @@ from bot.forms.types.base import (
     Store,
 )
 from bot.i18n import _
-from bot.intake import guard, steps
+from bot.intake import details, facets, guard, steps
 from bot.intake.guard import Input
+from bot.intake.presses import decide, walker_press
 from bot.intake.screens import (
     TOKEN_PREFIX,
     Outcome,
@@ -61,7 +63,9 @@ from storage.drafts import DraftRepository
 from storage.models import Draft, User
 from storage.reports import ReportRepository
 
-Received = tuple[Draft, dict[str, Any]] | Outcome
+State = dict[str, Any]  # answers, or the draft's bookkeeping
+Received = tuple[Draft, State] | Outcome
+AtSummary = Callable[[Form, Mapping[str, Any]], dict[str, Any] | None]
 
 
 def new_token() -> str:
@@ -139,14 +143,19 @@ class Intake:
         """A photo, voice note or other file sent by the reporter."""
         kind = MEDIA_TYPES.get(media.kind)
         error = _(kind.texts.misplaced) if kind else _("This kind of message can't answer this question.")
-        return await self._answer(inp, lambda q: q.field.kind.on_media(q, media), error)
+        extra = partial(details.attach, media=media.kind, file_id=media.file_id)
+        return await self._answer(inp, lambda q: q.field.kind.on_media(q, media), error, extra)
 
     async def on_location(self, inp: Input, lat: float, lon: float) -> Outcome:
         error = _("A location can't answer this question.")
-        return await self._answer(inp, lambda q: q.field.kind.on_location(q, lat, lon), error)
+        extra = partial(details.locate, lat=lat, lon=lon)
+        return await self._answer(inp, lambda q: q.field.kind.on_location(q, lat, lon), error, extra)
 
-    async def _answer(self, inp: Input, ask: Callable[[Asking], Move | None], misplaced: str) -> Outcome:
-        """Media or a location: the question's type decides, or it is explained as misplaced."""
+    async def _answer(
+        self, inp: Input, ask: Callable[[Asking], Move | None], misplaced: str, at_summary: AtSummary
+    ) -> Outcome:
+        """Media or a location: the question's type decides; at the summary it is added as an optional
+        detail (`at_summary`: the answers with it, None when the form takes no more); else misplaced."""
         received = await self._receive(await self._load(), inp)
         if isinstance(received, Outcome):
             return received
@@ -157,6 +166,8 @@ class Intake:
             move = ask(q)
             if move is not None:
                 return await self._move(draft, q, move, pressed=False)
+        if form is not None and draft.step == SUMMARY_STEP:
+            return await self._at_summary(draft, state, at_summary(form, draft.answers))
         await self._save(draft, draft.answers, state, draft.step)
         return Outcome([self.screens.screen(draft, error=misplaced)])
 
@@ -182,6 +193,8 @@ class Intake:
         draft = await self._load()
         if action is ReportAction.CATEGORY:
             return await self._pick_category(draft, token)
+        if action is ReportAction.FACET:
+            return await facets.start(self, token)
         if draft is None or not draft.token.startswith(token) or len(token) != TOKEN_PREFIX:
             return await self._no_such_draft(draft, action, token)
         # A press names its draft, its question and what it does (a tick, not a flip), so it is
@@ -209,13 +222,18 @@ class Intake:
             return await self._edit(draft, state, press.field)
         name = press.field
         form, f = current(draft, self.forms)
+        earlier = (
+            details.amendable(form, name, draft.answers) if form and (f is None or f.name != name) else None
+        )
+        if action is ReportAction.TOGGLE and form is not None and earlier is not None:
+            return await self._amend(draft, state, form, earlier, press.arg)
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
         # `state` is a copy: the ORM row changes only through `_save`, so a press that stores
         # nothing (or that finds the draft already submitted by a concurrent press) writes nothing.
         q = self.screens.asking(draft, form, f, state)
         move = f.kind.on_press(q, action, press.arg)
-        return await self._move(draft, q, move or self._walker_press(q, action), pressed=True)
+        return await self._move(draft, q, move or walker_press(q, action), pressed=True)
 
     async def my_reports(self, limit: int = 10) -> Screen:
         return my_reports(await ReportRepository(self.session).recent_for_reporter(self.user.id, limit))
@@ -249,41 +267,17 @@ class Intake:
 
     # --- carrying out what the field's type decided -------------------------------------------------
 
-    @staticmethod
-    def _walker_press(q: Asking, action: ReportAction) -> Move:
-        """The buttons every question has: Yes/Keep, No and Skip."""
-        if action is ReportAction.ACCEPT:
-            pending = q.state.pop("pending", None)
-            if isinstance(pending, dict) and pending.get("field") == q.field.name:
-                return q.field.kind.accept(q, pending)
-            if q.field.name in q.answers:  # "Keep": the current answer stays
-                return Store(q.answers[q.field.name])
-            return Stale()
-        if action is ReportAction.REFUSE:
-            q.state.pop("pending", None)
-            return Redraw()
-        if action is ReportAction.SKIP:
-            return Skip()
-        return Stale()
-
-    @staticmethod
-    def _decide(q: Asking, verdict: Verdict) -> Store | Confirm | Explain:
-        """A checked answer: stored, held for a Yes/No, or explained (also on the pressed button)."""
-        if not verdict.ok:
-            return Explain(verdict.error or "", alert=True)
-        if verdict.confirm:
-            q.state["pending"] = {"field": q.field.name, "value": verdict.value}
-            return Confirm(verdict.confirm)
-        return Store(verdict.value)
-
     async def _move(self, draft: Draft, q: Asking, move: Move, *, pressed: bool) -> Outcome:
         """Apply a type's decision; `pressed`: it came from a button, whose message is replaced."""
         if isinstance(move, Check):
-            move = self._decide(q, move.verdict)
+            move = decide(q, move.verdict)
         if isinstance(move, Store):
             edit = pressed if move.edit is None else move.edit
             target = move.target or q.field
             await self._go(draft, steps.store(q.form, target, draft.answers, q.state, move.value, move.also))
+            if pressed and move.edit is False and q.field.kind.amendable:
+                # The answered question stays on screen, open to more taps, above the next one.
+                return Outcome([self.screens.amended(draft, q.form, q.field), self.screens.screen(draft)])
             return Outcome([self.screens.screen(draft, edit=edit)])
         if isinstance(move, Skip):
             return await self._skip(draft, q.state, edit=pressed)
@@ -302,6 +296,21 @@ class Intake:
         alert = move.error if move.alert else None
         return Outcome([self.screens.screen(draft, error=move.error)], alert=alert)
 
+    async def _amend(self, draft: Draft, state: State, form: Form, f: FormField, arg: str) -> Outcome:
+        step = details.amend(form, f, draft.answers, state, draft.step or SUMMARY_STEP, arg)
+        if step is None:
+            await self._save(draft, draft.answers, state, draft.step)
+            return Outcome(alert=_("Choose at least one, then press Done."), show_alert=True)
+        await self._go(draft, step)
+        screens = [self.screens.amended(draft, form, f)]
+        return Outcome(screens + ([self.screens.screen(draft)] if draft.step == SUMMARY_STEP else []))
+
+    async def _at_summary(self, draft: Draft, state: State, answers: State | None) -> Outcome:
+        """A detail sent at the summary (photos, a voice note, a location): added, or explained."""
+        await self._save(draft, answers if answers is not None else draft.answers, state, SUMMARY_STEP)
+        error = None if answers is not None else _("This can't be added to the report.")
+        return Outcome([self.screens.screen(draft, error=error)])
+
     # --- moving through the form ------------------------------------------------------------------
 
     async def _pick_category(self, draft: Draft | None, code: str) -> Outcome:
@@ -314,14 +323,10 @@ class Intake:
                 )
             draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
         form = self.forms[code]
-        first = engine.next_field(form, {})
+        answers, state = facets.carried(form, draft)
+        first = facets.first_unanswered(form, answers)
         draft.category = code
-        await self._save(
-            draft,
-            {},
-            {k: v for k, v in draft.state.items() if k in ("first_msg", *guard.KEYS)},
-            first.name if first else SUMMARY_STEP,
-        )
+        await self._save(draft, answers, state, first.name if first else SUMMARY_STEP)
         screen = self.screens.screen(draft, edit=True)
         screen.text = _("New report: {category}").format(category=_(form.title)) + "\n\n" + screen.text
         return Outcome([screen])
@@ -380,6 +385,7 @@ class Intake:
             error = _("This question still needs an answer.")
             return Outcome([self.screens.screen(draft, error=error)])
         report = await file_report(self.session, form, self.user, draft, self.now, self.year)
+        await facets.link(self.session, draft, report)
         first_msg = draft.state.get("first_msg")
         await self.drafts.delete(self.user.id)
         wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default
@@ -387,7 +393,7 @@ class Intake:
             ref=isolate(report.reference)
         )
         return Outcome(
-            [Screen(text)],
+            [Screen(text, facets.another(report))],
             alert=_("Report sent."),
             report=report,
             wipe_from=int(first_msg) if wipe and first_msg else None,

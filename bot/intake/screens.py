@@ -13,8 +13,9 @@ from bot import labels
 from bot.forms import engine
 from bot.forms.actions import Button, Press, ReportAction
 from bot.forms.engine import Form, FormField
+from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import Asking
-from bot.forms.types.choice import grid
+from bot.forms.types.choice import MultiChoiceType, grid
 from bot.i18n import _, pgettext
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
@@ -70,7 +71,9 @@ class Screens:
 
     def category_menu(self, draft: Draft) -> Screen:
         rows = [
-            [Button(_(form.title), Press(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
+            [Button(_(form.title), Press(ReportAction.CATEGORY, form.code))]
+            for form in self.forms.values()
+            if form.listed
         ]
         rows.append([self.button(_("Cancel"), ReportAction.DISCARD, draft)])
         return Screen(_("What do you want to report? Choose a category."), rows)
@@ -134,6 +137,14 @@ class Screens:
         rows.append(nav)
         return Screen("\n".join(lines), rows)
 
+    def amended(self, draft: Draft, form: Form, f: FormField) -> Screen:
+        """An answered multi-choice question, its options ticked and open to another tap."""
+        kind = f.kind
+        assert isinstance(kind, MultiChoiceType)
+        q = self.asking(draft, form, f, {})
+        rows = kind.ticks(q, list(draft.answers.get(f.name, [])))
+        return Screen(_(f.label) + "\n" + _("Tap another option to add it."), rows, edit=True)
+
     def confirm(self, draft: Draft, f: FormField, text: str) -> Screen:
         rows = [
             [
@@ -151,6 +162,8 @@ class Screens:
             "",
             *engine.form_summary(form, draft.answers),
         ]
+        if any(f.kind.name in MEDIA_TYPES for f in engine.relevant_fields(form, draft.answers)):
+            lines += ["", _("To add photos or voice notes, send them now. Then press Submit.")]
         edits = [
             self.button("✏️ " + engine.field_title(f), ReportAction.EDIT, draft, f.name)
             for f in engine.relevant_fields(form, draft.answers)

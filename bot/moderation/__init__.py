@@ -1,11 +1,13 @@
 """Moderation rules: the review queue and every decision on a report. No Telegram here.
 
 `review` holds the queue and the one versioned, audited shape every change takes; `decisions` the
-moderator's verdicts and edits; `questions` the exchange with the reporter; `prompts` the pending
-replies; `alerts` the moderators' "reports are waiting" notices. Callers use this package's names.
+moderator's verdicts and edits; `completion` a quick report's category; `location` the release of the
+exact point; `questions` the exchange with the reporter; `prompts` the pending replies; `alerts` the
+moderators' "reports are waiting" notices. Callers use this package's names.
 """
 
 from bot.moderation.alerts import ALERT_INTERVAL, REVIEWER_ROLES, announce_new_reports
+from bot.moderation.completion import set_category
 from bot.moderation.decisions import (
     REASON_PREFIX,
     REJECT_REASONS,
@@ -82,6 +84,7 @@ __all__ = [
     "rejection_reason",
     "release_location",
     "remember_prompt",
+    "set_category",
     "take_prompt",
     "toggle_sensitive",
 ]

@@ -22,6 +22,7 @@ from bot.card_notes import CardNotes, card_notes
 from bot.forms.engine import FormField, get_form
 from bot.i18n import _, use_locale
 from bot.localize import format_number, to_ascii_digits
+from bot.quick import editable
 from bot.reporter_access import unreachable
 from domain.vocabulary import AuditAction, OutboxKind
 from storage import outbox
@@ -77,8 +78,7 @@ def normalize_reference(text: str) -> str | None:
 
 
 def editable_fields(report: Report) -> list[FormField]:
-    form = get_form(report.category)
-    return [f for f in form.fields if f.kind.editable and f.name in report.answers]
+    return editable(get_form(report.category), report.answers)
 
 
 def answered_fields(report: Report) -> list[FormField]:

@@ -17,6 +17,7 @@ from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
+from handlers.moderation.complete import refuse_incomplete
 from handlers.moderation.views import (
     _already_handled,
     _button,
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 async def _approve_step(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
+        return
+    if await refuse_incomplete(update, report):
         return
     rows = [[_button(_(labels.CERTAINTY[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
     rows.append([_button(_("Back"), A.CARD, report)])
@@ -61,6 +64,8 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
 async def _approve(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     if len(press.args) != 2 or press.args[0] >= len(CERTAINTIES) or press.args[1] not in (0, 1):
         await _stale(update, context, press, report)
+        return
+    if await refuse_incomplete(update, report):
         return
     assert context.account is not None and report.id is not None
     certainty, urgent = CERTAINTIES[press.args[0]], press.args[1] == 1

@@ -18,6 +18,7 @@ from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import requires
+from handlers.moderation import complete
 from handlers.moderation.decisions import (
     _approve,
     _approve_step,
@@ -96,4 +97,6 @@ _STEPS = {
     A.SENSITIVE: _sensitive_step,
     A.TOGGLE_SENSITIVE: _toggle_sensitive,
     A.RELEASE_LOCATION: _release_location,
+    A.CATEGORY: complete.category_step,
+    A.SET_CATEGORY: complete.set_category_press,
 }

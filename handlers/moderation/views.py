@@ -8,16 +8,20 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 
 from bot import labels, moderation
 from bot.card_notes import CardNotes
-from bot.forms.engine import category_label, field_title, get_form, summary_lines
+from bot.forms.engine import all_forms, category_label, field_title, get_form, summary_lines
+from bot.forms.types.media import files_of
 from bot.i18n import _, ngettext, pgettext
+from bot.incidents import possible_facets
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
 from bot.pseudonyms import pseudonym
+from bot.quick import QUICK, incomplete
 from bot.runtime.context import KhabarContext
 from domain.vocabulary import PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
+from handlers.moderation.media import send_media
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,7 @@ def status_label(status: str) -> str:
     return labels.label(labels.MODERATOR_STATUS, status)
 
 
-def card_text(context: KhabarContext, card: moderation.Card) -> str:
+def card_text(context: KhabarContext, card: moderation.Card, facets: list[Report] | None = None) -> str:
     report = card.report
     tz = context.services.settings.tz
     lines = [
@@ -58,6 +62,11 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             status=status_label(report.status), date=format_date(report.created_at.astimezone(tz).date())
         ),
     ]
+    if report.incident_id:
+        lines.append(_("Part of incident {id}.").format(id=isolate(report.incident_id)))
+    missing = incomplete(report)
+    if missing is not None and report.status in ReportStatus.DECIDABLE:
+        lines.append("⚠️ " + missing)
     if report.corroborations:
         lines.append(
             ngettext(
@@ -82,6 +91,14 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             "",
             _("Possible duplicates (same district and category within {hours} hours): {refs}").format(
                 refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
+            ),
+        ]
+    if facets:
+        refs = join_items(f"{isolate(r.reference)} ({category_label(r.category)})" for r in facets)
+        lines += [
+            "",
+            _("Possibly other aspects of the same incident (same district and day): {refs}").format(
+                refs=refs
             ),
         ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
@@ -115,6 +132,8 @@ def card_keyboard(report: Report, notes: CardNotes | None = None) -> InlineKeybo
         if report.status == ReportStatus.PENDING:
             second.insert(0, _button(_("Ask the reporter"), A.NEEDS_INFO, report))
         rows.append(second)
+    if report.category == QUICK and report.status in ReportStatus.EDITABLE:
+        rows.insert(0, [_button(_("Set the category"), A.CATEGORY, report)])
     if report.status in ReportStatus.EDITABLE:
         rows.append(
             [
@@ -128,14 +147,22 @@ def card_keyboard(report: Report, notes: CardNotes | None = None) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-async def _show_card(update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False) -> None:
+async def _show_card(
+    update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False, media: bool = False
+) -> None:
+    """The report's card; `media`: a report newly shown, with its photos and voice notes above."""
     async with context.services.db.session() as session:
         report = await moderation.get_report(session, report_id)
         if report is None:
             await edit_or_send(update, context, _("That report no longer exists."))
             return
         card = await moderation.card(session, report)
-    text, markup = card_text(context, card), card_keyboard(report, card.notes)
+        facets = await possible_facets(session, report)
+    text, markup = card_text(context, card, facets), card_keyboard(report, card.notes)
+    form = all_forms().get(report.category)
+    # The photos and voice notes come first, the card under them (so a new message, not an edit).
+    if media and form is not None and await send_media(update, context, files_of(form, report.answers)):
+        fresh = True
     await (send if fresh else edit_or_send)(update, context, text, markup)
 
 
@@ -154,7 +181,7 @@ async def _show_next(update: Update, context: KhabarContext, after_id: int | Non
         )
         await (send if fresh else edit_or_send)(update, context, text)
         return
-    await _show_card(update, context, report.id, fresh=fresh)
+    await _show_card(update, context, report.id, fresh=fresh, media=True)
 
 
 async def _refuse(update: Update, context: KhabarContext, text: str) -> None:

@@ -181,6 +181,8 @@ class FieldType(Generic[OptionsT]):
     edit_prompt: ClassVar[str] = N_("{field} is now: {value}. Type the new answer.")
     numeric_export: ClassVar[bool] = False  # typed as a number in JSON and GeoJSON exports
     buttons_only: str = N_("Please choose one of the buttons below.")  # a typed answer here
+    # Its question stays live once answered: a press there changes the answer (multi-choice ticks).
+    amendable: ClassVar[bool] = False
 
     # --- loading
 
@@ -217,6 +219,11 @@ class FieldType(Generic[OptionsT]):
 
     def buttons(self, q: Asking) -> list[list[Button]]:
         return []
+
+    def offered(self, state: Mapping[str, Any]) -> bool:
+        """The draft holds something for this question to accept (a point shared at an earlier
+        question), so the walk asks it even where it would leave it to the summary."""
+        return False
 
     def held(self, q: Asking) -> str | None:
         """What the draft holds for this question beyond a stored answer (photos received so far),

@@ -28,7 +28,7 @@ from bot.localize import format_number
 from bot.places import Gazetteer
 
 if TYPE_CHECKING:
-    from bot.forms.model import FormField
+    from bot.forms.model import Form, FormField
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,17 @@ class MediaType(FieldType[MediaOptions]):
         return [(f.hxl, f.name, "" if value is None else str(len(value)))]
 
 
+def files_of(form: Form, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The Telegram file ids of a report by media kind ("photo", "voice"), for the moderator's card;
+    never exported (exports carry counts)."""
+    found: dict[str, list[str]] = {}
+    for f in form.fields:
+        value = answers.get(f.name)
+        if isinstance(f.kind, MediaType) and isinstance(value, list):
+            found.setdefault(f.kind.media, []).extend(str(v) for v in value)
+    return found
+
+
 PHOTO = MediaType(
     "photo",
     MediaTexts(
@@ -124,3 +135,21 @@ PHOTO = MediaType(
         repeated=N_("This photo was already received."),
     ),
 )
+
+VOICE = MediaType(
+    "voice",
+    MediaTexts(
+        received=lambda n: ngettext(
+            "{n} voice note received. Send another, or press Done.",
+            "{n} voice notes received. Send another, or press Done.",
+            n,
+        ).format(n=format_number(n)),
+        counted=lambda n: ngettext("{n} voice note", "{n} voice notes", n).format(n=format_number(n)),
+        expected=N_("Please send a voice note, or press Done."),
+        misplaced=N_("A voice note can't answer this question."),
+        missing=N_("Please send a voice note first."),
+        repeated=N_("This voice note was already received."),
+    ),
+    default_max=3,
+)
+VOICE_ANSWER = "🎤"  # a free-text answer given as a voice note: the note itself is in the voice field

@@ -47,6 +47,9 @@ class LocationType(FieldType[Options]):
         return Store(point(lat, lon), edit=False)
 
     # A point shared only to find the district is offered here, never kept unasked (finding 6).
+    def offered(self, state: Mapping[str, Any]) -> bool:
+        return isinstance(state.get(SHARED), dict)
+
     def buttons(self, q: Asking) -> list[list[Button]]:
         if isinstance(q.state.get(SHARED), dict) and q.field.name not in q.answers:
             return [[q.button(_("Use the location I shared"), ReportAction.ACCEPT)]]
@@ -116,6 +119,12 @@ class AdminAreaType(FieldType[AreaOptions]):
         if opts.level == "district":
             level = "district"
         province = q.answers.get(opts.parent) if opts.parent else None
+        exact = q.places.exact(text, level=level)
+        if exact is not None and (
+            province is None or q.places.province_of(exact.pcode) == q.places.get(province)
+        ):
+            # An exact, unique name is taken as typed; Edit on the summary corrects it.
+            return self._pick(q, exact.pcode)
         found = q.places.match(text, level=level, province=province)
         if not found:
             return Explain(_("I couldn't find that place. Choose from the list, or try another spelling."))
@@ -239,7 +248,10 @@ class AdminAreaType(FieldType[AreaOptions]):
     def export(self, f: FormField, value: Any, gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
         code = "" if value in (None, OTHER) else str(value)
         name = gazetteer.name(code, languages.SOURCE) if code else ("Other" if value == OTHER else "")
-        return [(f.hxl, f.name, code), (f.hxl.replace("+code", "") + "+name", f"{f.name}_name", name)]
+        # The report's own place is `#adm1+code` with `#adm1+name`; another place (a destination)
+        # is `+pcode` with `+label`, so that no tag pattern of one selects the other's columns.
+        name_tag = f.hxl.replace("+code", "+name") if "+code" in f.hxl else f.hxl.replace("+pcode", "+label")
+        return [(f.hxl, f.name, code), (name_tag, f"{f.name}_name", name)]
 
     def facts(self, f: FormField, value: Any) -> dict[str, Any]:
         if self.level(f) == "province":

@@ -59,14 +59,18 @@ lint: all
 
 test: lint test-sqlite test-pg
 
+# Two pytest-xdist workers, each on a database of its own (tests/parallel.py); `-n 0` to debug in one
+# process. worksteal: the worker left with the long-running tests hands the rest to the other.
+PYTEST_PARALLEL ?= -n 2 --dist worksteal
+
 test-sqlite: all
 	@echo "== tests on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-pg: all
 	@if $(BIN)/python -m tests.pg_ready "$(TEST_DATABASE_URL)"; then \
 		echo "== tests on PostgreSQL =="; \
-		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest; \
+		TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_PARALLEL); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is required in CI but $(TEST_DATABASE_URL) is not reachable"; exit 1; \
 	else \

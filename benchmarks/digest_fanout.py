@@ -40,8 +40,7 @@ from telegram import Bot
 from bot.config import load_settings
 from bot.emulator import EmulatorServer
 from bot.runtime.application import SANDBOX_TOKEN
-from bot.runtime.send_now import sender_request
-from bot.runtime.sender import Sender
+from bot.runtime.sender import Sender, sender_request
 from bot.scheduler import due_digests
 from bot.subscriptions import categories
 from domain.vocabulary import Certainty

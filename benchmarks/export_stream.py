@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession
 from sqlalchemy import insert, select
+from sqlmodel import col
 
 from bot.config import load_settings
 from bot.runtime.application import SANDBOX_TOKEN, build_application
@@ -41,7 +42,7 @@ TOKEN = "benchmark-token-0123456789"
 
 async def fill(db: Database, count: int) -> None:
     async with db.session() as session:
-        result = await session.execute(select(District.pcode, District.province_pcode))
+        result = await session.execute(select(col(District.pcode), col(District.province_pcode)))
         districts = [(str(row[0]), str(row[1])) for row in result.all()]
     rng = random.Random(8)
     start = date(2026, 1, 1)

@@ -26,7 +26,8 @@ import time
 from collections.abc import Awaitable
 from pathlib import Path
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,7 +51,7 @@ async def timed(waits: list[float], step: Awaitable[object]) -> None:
 
 async def file_report(user: SimUser, waits: list[float]) -> None:
     await timed(waits, user.send("/report"))
-    await timed(waits, press(user, pack(ReportAction.CATEGORY, CATEGORY)))
+    await timed(waits, press(user, ReportPress(ReportAction.CATEGORY, CATEGORY).pack()))
     await timed(waits, choose(user, ReportAction.DAY, "occurred_on", "1"))
     await timed(waits, choose(user, ReportAction.SKIP, "time_of_day"))
     await timed(waits, user.send("Jani Khail"))

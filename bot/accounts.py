@@ -1,4 +1,4 @@
-"""The caller's own account: loading it for each update, replays, and the settings people change
+"""The caller's own account: loading it for each update (refusing replays), and the settings people change
 themselves (language, wiping the chat after a report, discarding a draft)."""
 
 from __future__ import annotations
@@ -10,13 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.roles import Role
 from storage import drafts
 from storage.models import User as User
-from storage.updates import SeenUpdateRepository
 from storage.users import UserRepository
-
-
-async def is_replay(session: AsyncSession, update_id: int) -> bool:
-    """True when this update was fully handled before (Telegram or an attacker sent it again)."""
-    return await SeenUpdateRepository(session).seen(update_id)
 
 
 async def draft_touched_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
@@ -26,10 +20,18 @@ async def draft_touched_since(session: AsyncSession, user_id: int, since: dateti
     return draft is not None and draft.updated_at > since
 
 
-async def load_caller(session: AsyncSession, telegram_id: int, first_name: str, *, admin: bool) -> User:
-    """The caller's account, created on first contact; configured admins are (re-)promoted."""
+async def load_caller(
+    session: AsyncSession, telegram_id: int, first_name: str, *, admin: bool, update_id: int
+) -> User | None:
+    """The caller's account, created on first contact (configured admins are (re-)promoted); None
+    when this update was fully handled before (Telegram or an attacker sent it again). One query
+    answers both for a known caller."""
     users = UserRepository(session)
-    account = await users.get_or_create(telegram_id, first_name)
+    account, replayed = await users.get_unless_seen(telegram_id, update_id)
+    if replayed:
+        return None
+    if account is None:
+        account = await users.get_or_create(telegram_id, first_name)
     if admin and account.role != Role.ADMIN:
         account.role = Role.ADMIN
         await users.save(account)

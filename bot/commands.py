@@ -24,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What this bot can do for you"), Role.STRANGER),
     Command("language", N_("Change the language"), Role.STRANGER),
     Command("report", N_("File a new incident report"), Role.REPORTER),
+    Command("quick", N_("Send a quick report: one message, completed by a moderator"), Role.REPORTER),
     Command("myreports", N_("Your recent reports and their status"), Role.REPORTER),
     Command("cancel", N_("Stop the current report or action"), Role.REPORTER),
     Command("back", N_("Go back to the previous question"), Role.REPORTER, in_menu=False),

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     export_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # /readyz and /metrics: on their own port (same host) when set, away from the export API that
+    # partners reach; and/or only with `Authorization: Bearer <OPS_TOKEN>` when that is set.
+    ops_port: int | None = Field(default=None, ge=0, le=65535)
+    ops_token: SecretStr | None = None
     log_format: Literal["plain", "json"] = "plain"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     send_rate: float = Field(default=25.0, gt=0, le=30)
@@ -135,7 +139,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             for part in parts:
-                if not part.isdigit():
+                if not (part.isascii() and part.isdigit()):
                     raise ValueError(f"{part!r} is not a numeric Telegram user id")
             return tuple(int(p) for p in parts)
         return value
@@ -185,6 +189,7 @@ _SECRET_FIELDS = {
     "export_tokens",
     "database_url",
     "pseudonym_key",
+    "ops_token",
 }
 
 

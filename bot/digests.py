@@ -18,13 +18,25 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bot import labels
-from bot.forms.engine import FORMS, FORMS_DIR, UNKNOWN, FormField, category_label, field_title, format_answer
+from bot.forms.engine import (
+    FORMS_DIR,
+    UNKNOWN,
+    FormField,
+    all_forms,
+    category_label,
+    field_title,
+    format_answer,
+)
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
+from bot.redaction import WITHHELD, shown_province, withheld_facts
 from bot.subscriptions import categories, matcher
 from domain.vocabulary import Certainty
 from storage.models import Report, Subscription
+from storage.subscriptions import DigestReport
+
+Shown = Report | DigestReport  # a report as digests show it: an ORM row, or the digest's plain columns
 
 MAX_MESSAGE = 4096
 DESCRIPTION_CHARS = 280
@@ -49,7 +61,7 @@ class RenderCache:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def block(self, report: Report) -> str:
+    def block(self, report: Shown) -> str:
         assert report.id is not None
         key = (get_locale(), report.id)
         if key not in self.blocks:
@@ -69,14 +81,14 @@ def _count(value: int | None) -> str:
 def digest_fields(category: str) -> tuple[FormField, ...]:
     """The answers a digest entry shows for `category`: the `digest` list of its form file, in
     that order (KeyError for a name that is not a field of the form)."""
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     if form is None:
         return ()
     data = tomllib.loads((FORMS_DIR / f"{category}.toml").read_text(encoding="utf-8"))
     return tuple(form.field(str(name)) for name in data.get("digest", ()))
 
 
-def _fact(report: Report, f: FormField) -> str | None:
+def _fact(report: Shown, f: FormField) -> str | None:
     """One fact as "Label: value": a count is a number or unknown (asked, not known), never blank;
     another answer is left out when the reporter skipped it."""
     if f.name in report.sensitive_fields:
@@ -93,17 +105,30 @@ def _fact(report: Report, f: FormField) -> str | None:
     return _("{label}: {value}").format(label=field_title(f), value=value)
 
 
-def place_text(report: Report) -> str:
-    hidden = set(report.sensitive_fields)
+def report_key(report: Shown) -> ReportKey:
+    """(category, province, certainty) as readers may use them: a withheld province is `WITHHELD`."""
+    province = shown_province(report.category, report.sensitive_fields, report.province_pcode)
+    return report.category, province, report.certainty
+
+
+def place_text(report: Shown) -> str:
+    hidden = withheld_facts(report.category, report.sensitive_fields)
     gaz = places()
-    if "province" in hidden or report.province_pcode is None:
-        return _withheld() if "province" in hidden else _("unknown place")
-    if "district" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
+    if "province_pcode" in hidden or report.province_pcode is None:
+        return _withheld() if "province_pcode" in hidden else _("unknown place")
+    if "district_pcode" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
         return gaz.name(report.province_pcode)
     return gaz.label(report.district_pcode)
 
 
-def short_description(report: Report) -> str | None:
+def province_label(pcode: str) -> str:
+    """A province key of the totals: its name, "withheld" or "unknown place"."""
+    if pcode == WITHHELD:
+        return _withheld()
+    return places().name(pcode) if pcode else _("unknown place")
+
+
+def short_description(report: Shown) -> str | None:
     if "description" in report.sensitive_fields:
         return _withheld()
     text = str(report.answers.get("description") or "").strip()
@@ -113,8 +138,8 @@ def short_description(report: Report) -> str | None:
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
-def report_block(report: Report) -> str:
-    hidden = set(report.sensitive_fields)
+def report_block(report: Shown) -> str:
+    hidden = withheld_facts(report.category, report.sensitive_fields)
     when = (
         _withheld()
         if "occurred_on" in hidden
@@ -185,7 +210,7 @@ def render_digest(
     sub: Subscription,
     start: datetime,
     end: datetime,
-    reports: Sequence[Report],
+    reports: Sequence[Shown],
     previous: Sequence[ReportKey],
     cache: RenderCache | None = None,
     *,
@@ -203,8 +228,9 @@ def render_digest(
     cache = cache or RenderCache()
     match = matcher(sub)
     if keys is None:
-        keys = [(r.category, r.province_pcode, r.certainty) for r in reports]
-    mine = [r for r, k in zip(reports, keys, strict=True) if match(*k)]
+        keys = [report_key(r) for r in reports]
+    mine_keys = [(r, k) for r, k in zip(reports, keys, strict=True) if match(*k)]
+    mine = [r for r, _k in mine_keys]
     if not mine and not (sub.send_empty or force):
         return []
     header = cache.header(start, end, sub.timezone)
@@ -213,19 +239,31 @@ def render_digest(
 
     before = [k for k in previous if match(*k)]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
-    by_prov = Counter(r.province_pcode or "" for r in mine)
+    # Facets of one incident (reports sharing an incident id) count once per place, listed together.
+    incidents: dict[str, list[tuple[Shown, ReportKey]]] = {}
+    for r, k in mine_keys:
+        incidents.setdefault(r.incident_id or r.reference, []).append((r, k))
+    by_prov = Counter(facets[0][1][1] or "" for facets in incidents.values())
     prev_prov = Counter(k[1] or "" for k in before)
-    gaz = places()
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
     cat_order = known + [(c, category_label(c)) for c in unknown]
-    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], gaz.name(p) if p else ""))
+    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], province_label(p)))
     summary = [
         header,
         "",
         ngettext(
             "{count} approved report ({change})", "{count} approved reports ({change})", len(mine)
         ).format(count=format_number(len(mine)), change=_change(len(mine), len(before))),
+        *(
+            [
+                ngettext("{count} incident", "{count} incidents", len(incidents)).format(
+                    count=format_number(len(incidents))
+                )
+            ]
+            if len(incidents) < len(mine)
+            else []
+        ),
         "",
         *_totals(_("By category:"), by_cat, prev_cat, cat_order),
         "",
@@ -233,12 +271,17 @@ def render_digest(
             _("By province:"),
             by_prov,
             prev_prov,
-            [(p, gaz.name(p) if p else _("unknown place")) for p in prov_keys],
+            [(p, province_label(p)) for p in prov_keys],
         ),
         "",
         filters_text(sub),
     ]
-    return split_parts("\n".join(summary), [cache.block(r) for r in mine], header)
+    blocks = [
+        ("↳ " if n else "") + cache.block(r)
+        for facets in incidents.values()
+        for n, (r, _k) in enumerate(facets)
+    ]
+    return split_parts("\n".join(summary), blocks, header)
 
 
 def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
@@ -258,6 +301,6 @@ def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
     return parts
 
 
-def render_alert(report: Report) -> str:
+def render_alert(report: Shown) -> str:
     """An urgent report, as soon as it is approved. Call inside `use_locale(subscriber's language)`."""
     return _("Urgent report approved") + "\n\n" + report_block(report)

@@ -16,17 +16,22 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.forms.engine import CATEGORY_CODES, FORMS, export_columns
+from bot.forms.engine import all_forms, category_codes, export_columns
+from bot.redaction import withheld_facts
 from domain.vocabulary import Certainty, ReportStatus
+from storage import admin_events
 from storage.db import Database
 from storage.exports import ExportRow, ReportFilter, report_page
 
 PAGE_SIZE = 500
+COARSE_DECIMALS = 2  # an unreleased GPS point with no known district: about 1.1 km
 PERIODS = {"7": 7, "30": 30, "all": None}  # the chat's choices: days back, or everything
 
 
@@ -54,6 +59,9 @@ class ExportError(ValueError):
     """A bad filter or format; the message (English, for API clients and operators) says which."""
 
 
+KABUL = ZoneInfo("Asia/Kabul")  # the reporting calendar: occurred_on is asked as a Kabul date
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -78,10 +86,16 @@ CORE_COLUMNS = (
     Column("description", "#description"),
     Column("location_source", "#geo+source"),
     Column("approved_on", "#date+approved"),
+    Column("urgent", "#indicator+urgent"),
+    Column("incident", "#event+id"),  # the first report's reference, shared by an incident's facets
 )
 _CORE_TAGS = {c.tag for c in CORE_COLUMNS}
+
+
 # Tags of the form columns holding counts, typed as numbers in JSON and GeoJSON.
-_NUMBER_TAGS = {f.hxl for form in FORMS.values() for f in form.fields if f.kind.numeric_export}
+@cache
+def _number_tags() -> set[str]:
+    return {f.hxl for form in all_forms().values() for f in form.fields if f.kind.numeric_export}
 
 
 def _form_columns() -> tuple[Column, ...]:
@@ -91,7 +105,7 @@ def _form_columns() -> tuple[Column, ...]:
     is HXL's point: a column's meaning is its tag. Such a column is named after its tag when the
     fields' own names differ."""
     headers: dict[str, list[str]] = {}
-    for code in CATEGORY_CODES:
+    for code in category_codes():
         for tag, header, _value in export_columns(code, {}):
             if tag not in _CORE_TAGS:
                 headers.setdefault(tag, [])
@@ -108,7 +122,10 @@ def _form_columns() -> tuple[Column, ...]:
     return tuple(columns)
 
 
-COLUMNS: tuple[Column, ...] = CORE_COLUMNS + _form_columns()
+@cache
+def columns() -> tuple[Column, ...]:
+    """Every export column: the core set, then the forms' (read once, after the forms are loaded)."""
+    return CORE_COLUMNS + _form_columns()
 
 
 # --- filters ----------------------------------------------------------------------------------------
@@ -165,7 +182,7 @@ def parse_filters(params: Mapping[str, str | None]) -> ReportFilter:
         since=since,
         until=until,
         provinces=_values("province", province.upper() if province else None),
-        categories=_values("category", params.get("category"), CATEGORY_CODES),
+        categories=_values("category", params.get("category"), category_codes()),
         certainties=_values("certainty", params.get("certainty"), Certainty),
     )
 
@@ -187,22 +204,21 @@ def filename(fmt: ExportFormat, now: datetime) -> str:
 
 
 def _number(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 def record(row: ExportRow) -> dict[str, Any]:
     """One report as {header: value}, values typed for JSON (numbers as numbers, missing as None)."""
     hidden = set(row.sensitive_fields)
-    form = FORMS.get(row.category)
+    form = all_forms().get(row.category)
     answers = {k: v for k, v in row.answers.items() if k not in hidden}
     by_tag: dict[str, Any] = {}
     if form is not None:
         for tag, _header, value in export_columns(row.category, answers):
             if value != "" and tag not in by_tag:
-                by_tag[tag] = _number(value) if tag in _NUMBER_TAGS else value
-    # The report's own columns are the moderated facts; a field marked sensitive hides its fact too.
-    hidden_fields = [f for f in form.fields if f.name in hidden] if form else []
-    hidden_facts = {name for f in hidden_fields for name in f.kind.fact_names(f)}
+                by_tag[tag] = _number(value) if tag in _number_tags() else value
+    # The report's own columns are the moderated facts; a field marked sensitive hides its facts too.
+    hidden_facts = withheld_facts(row.category, hidden)
     province = None if "province_pcode" in hidden_facts else row.province_pcode
     district = None if "district_pcode" in hidden_facts or province is None else row.district_pcode
     lat, lon, source = _point(row, gps="lat" not in hidden_facts, district=district, province=province)
@@ -223,9 +239,12 @@ def record(row: ExportRow) -> dict[str, Any]:
         "certainty": row.certainty,
         "description": by_tag.get("#description"),
         "location_source": source,
-        "approved_on": row.approved_at.date().isoformat() if row.approved_at else None,
+        # The day of approval in Kabul, as every date in a report (approval at 22:00 UTC is the next day).
+        "approved_on": row.approved_at.astimezone(KABUL).date().isoformat() if row.approved_at else None,
+        "urgent": "yes" if row.urgent else "no",
+        "incident": row.incident_id or row.reference,
     }
-    for column in COLUMNS[len(CORE_COLUMNS) :]:
+    for column in columns()[len(CORE_COLUMNS) :]:
         values[column.header] = by_tag.get(column.tag)
     return values
 
@@ -239,12 +258,18 @@ def _count(value: int | None, name: str, hidden: set[str], answer: Any) -> int |
 def _point(
     row: ExportRow, *, gps: bool, district: str | None, province: str | None
 ) -> tuple[float | None, float | None, str | None]:
-    if gps and row.lat is not None and row.lon is not None:
+    """The report's point as exports may carry it (finding 6): the exact GPS point only once a
+    moderator released it; else the district's point, the province's, or the GPS point rounded to
+    `COARSE_DECIMALS` (about a kilometre) when neither place is known."""
+    shared = gps and row.lat is not None and row.lon is not None
+    if shared and row.location_released:
         return row.lat, row.lon, "gps"
     if district and row.district_lat is not None and row.district_lon is not None:
         return row.district_lat, row.district_lon, "district_centroid"
     if province and row.province_lat is not None and row.province_lon is not None:
         return row.province_lat, row.province_lon, "province_centroid"
+    if shared and row.lat is not None and row.lon is not None:
+        return round(row.lat, COARSE_DECIMALS), round(row.lon, COARSE_DECIMALS), "gps_coarse"
     return None, None, None
 
 
@@ -268,15 +293,26 @@ async def approved_rows(
             page = await report_page(
                 session, filters, status=ReportStatus.APPROVED, after_id=after, limit=page_size
             )
-        if page:
-            yield page
+        shown = [row for row in page if _filtered_on_shown(row, filters)]
+        if shown:
+            yield shown
         if len(page) < page_size:
             return
         after = page[-1].id
 
 
+def _filtered_on_shown(row: ExportRow, filters: ReportFilter) -> bool:
+    """Whether the facts `filters` selected `row` by are ones the export shows: the database matched
+    on the stored values, and a withheld province or date must not be found by filtering on it."""
+    hidden = withheld_facts(row.category, row.sensitive_fields)
+    if filters.provinces and "province_pcode" in hidden:
+        return False
+    return not ((filters.since or filters.until) and "occurred_on" in hidden)
+
+
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_START)
 
 
 def cell(value: Any) -> Any:
@@ -284,7 +320,8 @@ def cell(value: Any) -> Any:
     (review finding 3). Numbers stay numbers, so a negative count is still a number."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    # A set lookup of the first character: this runs for every cell of a million-row export.
+    if isinstance(value, str) and value[:1] in _FORMULA_FIRST:
         return "'" + value
     return value
 
@@ -294,6 +331,23 @@ def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([[cell(v) for v in row] for row in rows])
     return buffer.getvalue()
+
+
+async def audit_export(
+    db: Database, *, via: str, actor_id: int | None, fmt: ExportFormat, filters: ReportFilter, count: int
+) -> None:
+    """An `admin_events` row per export (review finding 18): who (`via`: the API token's name, "chat"
+    with the admin's id, or "cli"), the format, the filters and how many reports left Khabar."""
+    used = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(filters).items() if v}
+    async with db.session() as session:
+        await admin_events.record(
+            session,
+            actor_id=actor_id,
+            action="export",
+            target=f"export:{via}",
+            after={"format": fmt.value, "filters": used, "rows": count},
+            at=datetime.now(UTC),
+        )
 
 
 class ExportStream:
@@ -307,9 +361,9 @@ class ExportStream:
 
     async def __aiter__(self) -> AsyncIterator[str]:
         fmt = self.format
-        headers = [c.header for c in COLUMNS]
+        headers = [c.header for c in columns()]
         if fmt in (ExportFormat.CSV, ExportFormat.HXL):
-            head = [headers, [c.tag for c in COLUMNS]] if fmt is ExportFormat.HXL else [headers]
+            head = [headers, [c.tag for c in columns()]] if fmt is ExportFormat.HXL else [headers]
             yield _csv_text(head)
         elif fmt is ExportFormat.GEOJSON:
             yield '{"type": "FeatureCollection", "features": ['

@@ -115,6 +115,10 @@ async def redeem(session: AsyncSession, *, user_id: int, code: str, now: datetim
     revoked = (
         account.revoked_at is not None and invite is not None and invite.created_at <= account.revoked_at
     )
+    if invite is not None and invite.id is not None and account.invite_id == invite.id and not revoked:
+        # Sent again (the reply to the first was lost in a restart): already applied, not a wrong
+        # code, even though that use may have been the invite's last.
+        return Redemption(Redeemed.ALREADY, current)
     if invite is None or invite.id is None or not _usable(invite, now) or revoked:
         await invites.record_attempt(user_id, now)
         return Redemption(Redeemed.INVALID, current)

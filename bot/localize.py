@@ -66,6 +66,12 @@ def isolate(fragment: str) -> str:
     return f"{FSI}{fragment}{PDI}" if is_rtl() else fragment
 
 
+def isolate_always(fragment: str) -> str:
+    """Wrap text people typed (a first name) in an isolate in every language: its direction is
+    its own, and it cannot reorder the line it is shown in."""
+    return f"{FSI}{fragment}{PDI}"
+
+
 def isolate_ltr_runs(text: str, *, html: bool = False) -> str:
     """Isolate every Latin run (commands, references, P-codes, URLs, Latin phrases) inside
     right-to-left text, leaving runs already isolated, HTML tags and entities alone. LTR text is
@@ -230,7 +236,7 @@ def parse_date(text: str) -> date | None:
     if match:
         return _hijri(int(match.group(3)), _MONTH_WORDS[match.group(2)], int(match.group(1)))
     parts = re.split(r"[-/.\u066B\s]+", cleaned)
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     a, b, c = (int(p) for p in parts)
     if len(parts[0]) == 4:

@@ -1,7 +1,7 @@
 """Places: names in the user's language, pickers, typed-name matching and the nearest district.
 
 The gazetteer is small (34 provinces, 401 districts, 154 aliases), so it is read once into memory
-at start-up (`Services.start` in the application's post_init calls `load_places(db)`; handlers use
+at start-up (`Services.start` in the application's post_init calls `load_places(session)`; handlers use
 `services.places`) and every lookup after that is a dictionary or list scan, not a query per
 keystroke. `places()` returns the loaded copy, or one built from the packaged files when no database
 was loaded (scripts, exports); both come from the same files.
@@ -19,9 +19,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import _, get_locale, use_locale
 from domain import languages
-from storage.db import Database
 from storage.models import BorderCrossing, District, PlaceAlias, Province
 from storage.places import PlaceRepository, packaged_places
 
@@ -212,6 +213,24 @@ class Gazetteer:
                     ordered.append(pcode)
         return [place for p in ordered[:limit] if (place := self.get(p)) is not None]
 
+    def exact(self, text: str, *, level: str | None = None) -> Place | None:
+        """The one place whose name or alias is exactly `text` (as normalised); None when none or
+        several are: then the reporter chooses."""
+        key = normalize(text)
+        found = {
+            p
+            for k, _, p in self._keys
+            if k == key and (level is None or (p in self.districts) == (level == "district"))
+        }
+        return self.get(found.pop()) if len(found) == 1 else None
+
+    def crossing_names(self, code: str) -> tuple[str, ...]:
+        """A border crossing's names in every language the gazetteer has."""
+        crossing = self.crossings.get(code)
+        if crossing is None:
+            return ()
+        return tuple(n for n in (crossing.name_en, crossing.name_prs, crossing.name_ps) if n)
+
     def nearest_district(self, lat: float, lon: float) -> Place | None:
         """The district whose representative point is nearest (haversine); None outside the country."""
         best: tuple[float, Place] | None = None
@@ -239,15 +258,14 @@ def _names(
 _cache: Gazetteer | None = None
 
 
-async def load_places(db: Database) -> Gazetteer:
+async def load_places(session: AsyncSession) -> Gazetteer:
     """Read the places tables once per process (cheap after the first call)."""
     global _cache
     if _cache is None:
-        async with db.session() as session:
-            repo = PlaceRepository(session)
-            loaded = Gazetteer.build(
-                await repo.provinces(), await repo.districts(), await repo.aliases(), await repo.crossings()
-            )
+        repo = PlaceRepository(session)
+        loaded = Gazetteer.build(
+            await repo.provinces(), await repo.districts(), await repo.aliases(), await repo.crossings()
+        )
         # An empty table (a database not yet upgraded) must not hide the packaged names.
         if loaded.provinces:
             _cache = loaded

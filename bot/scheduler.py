@@ -16,15 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.digests import RenderCache, ReportKey, render_alert, render_digest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.digests import RenderCache, ReportKey, render_alert, render_digest, report_key
 from bot.i18n import use_locale
 from bot.places import load_places
+from bot.redaction import shown_province
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
 from domain.vocabulary import OutboxKind, SubscriptionStatus
 from storage.db import Database
-from storage.models import Report, Subscription
+from storage.models import Subscription
 from storage.outbox import enqueue, enqueue_many
-from storage.subscriptions import DigestReportRepository, SubscriptionRepository
+from storage.subscriptions import DigestReport, DigestReportRepository, SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class _Period:
     """Approved reports of one period and the keys of those of the period before, indexed by
     province so a subscriber of two provinces does not scan the whole country's reports."""
 
-    reports: list[Report]
+    reports: list[DigestReport]
     previous: list[ReportKey]
     by_province: dict[str | None, list[int]] = field(default_factory=dict)
     previous_by_province: dict[str | None, list[ReportKey]] = field(default_factory=dict)
@@ -61,15 +64,16 @@ class _Period:
     keys: list[ReportKey] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.keys = [(r.category, r.province_pcode, r.certainty) for r in self.reports]
-        for n, report in enumerate(self.reports):
-            self.by_province.setdefault(report.province_pcode, []).append(n)
+        # Keyed by the province readers may see: a withheld one reaches all-province subscriptions only.
+        self.keys = [report_key(r) for r in self.reports]
+        for n, key in enumerate(self.keys):
+            self.by_province.setdefault(key[1], []).append(n)
         for key in self.previous:
             self.previous_by_province.setdefault(key[1], []).append(key)
 
     def for_provinces(
         self, provinces: Sequence[str]
-    ) -> tuple[list[Report], list[ReportKey], list[ReportKey]]:
+    ) -> tuple[list[DigestReport], list[ReportKey], list[ReportKey]]:
         """Reports, their keys and the previous period's keys, narrowed to `provinces` (all if empty)."""
         if not provinces:
             return self.reports, self.keys, self.previous
@@ -84,12 +88,14 @@ class _PeriodData:
     def __init__(self) -> None:
         self.loaded: dict[tuple[datetime, datetime], _Period] = {}
 
-    async def get(self, db: Database, start: datetime, end: datetime) -> _Period:
+    async def get(self, session: AsyncSession, start: datetime, end: datetime) -> _Period:
         if (start, end) not in self.loaded:
-            async with db.session() as session:
-                repo = DigestReportRepository(session)
-                reports = await repo.approved_between(start, end)
-                previous = await repo.approved_keys_between(start - (end - start), start)
+            repo = DigestReportRepository(session)
+            reports = await repo.approved_between(start, end)
+            previous = [
+                (c, shown_province(c, hidden, p), k)
+                for c, p, k, hidden in await repo.approved_keys_between(start - (end - start), start)
+            ]
             self.loaded[(start, end)] = _Period(reports, previous)
         return self.loaded[(start, end)]
 
@@ -125,20 +131,24 @@ def _messages(sub: Subscription, end: datetime, parts: list[str], prefix: str = 
 
 async def due_digests(db: Database, now: datetime) -> TickResult:
     """Queue every digest due at `now` and advance each subscription's watermark with it."""
-    await load_places(db)
     result = TickResult()
     async with db.session() as session:
-        candidates = await SubscriptionRepository(session).active_with_language(SUBSCRIBER_ROLES)
-    due = [(sub, lang, period) for sub, lang in candidates if (period := due_period(sub, now))]
+        await load_places(session)
     periods, cache = _PeriodData(), RenderCache()
-    for offset in range(0, len(due), BATCH):
-        batch = due[offset : offset + BATCH]
-        groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
-        for sub, _lang, period in batch:
-            assert sub.id is not None
-            groups[period].append(sub.id)
+    after = 0
+    while True:
+        # A page of subscriptions per transaction: ten thousand are never all in memory at once.
         async with db.session() as session:
             repo = SubscriptionRepository(session)
+            page = await repo.active_with_language(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
+            if not page:
+                break
+            after = page[-1][0].id or after
+            batch = [(sub, lang, period) for sub, lang in page if (period := due_period(sub, now))]
+            groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+            for sub, _lang, period in batch:
+                assert sub.id is not None
+                groups[period].append(sub.id)
             # Advance first: a period another instance already closed is left out (queued once).
             moved: set[int] = set()
             for (start, end), ids in groups.items():
@@ -146,7 +156,7 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
             messages: list[dict[str, Any]] = []
             for sub, lang, (start, end) in batch:
                 if sub.id in moved:
-                    parts = _render(sub, lang, start, end, await periods.get(db, start, end), cache)
+                    parts = _render(sub, lang, start, end, await periods.get(session, start, end), cache)
                     messages += _messages(sub, end, parts)
             result.messages += await enqueue_many(session, messages)
             result.digests += len(moved)
@@ -167,12 +177,12 @@ async def scan_alerts(db: Database, now: datetime) -> int:
         reports = await DigestReportRepository(session).urgent_approved_since(mark - ALERT_OVERLAP)
         if not reports:
             return 0
-        await load_places(db)
+        await load_places(session)
         targets = await subs.active_with_language(SUBSCRIBER_ROLES, alerts_only=True)
         queued = 0
         for report in reports:
             for sub, lang in targets:
-                if not matches(sub, report.category, report.province_pcode, report.certainty):
+                if not matches(sub, *report_key(report)):
                     continue
                 with use_locale(lang):
                     text = render_alert(report)
@@ -194,29 +204,30 @@ async def scan_alerts(db: Database, now: datetime) -> int:
 
 
 async def send_now(
-    db: Database, now: datetime, *, subscription_ids: Sequence[int] | None = None, user_id: int | None = None
+    session: AsyncSession,
+    now: datetime,
+    *,
+    subscription_ids: Sequence[int] | None = None,
+    user_id: int | None = None,
 ) -> TickResult:
     """Queue an on-demand digest (the period so far: last scheduled end to `now`) for the given
     subscriptions, or for all of `user_id`'s, or for every active one. The schedule is untouched: the
     next scheduled digest still comes and still covers its full period."""
-    await load_places(db)
-    async with db.session() as session:
-        repo = SubscriptionRepository(session)
-        if user_id is not None:
-            subscription_ids = [
-                s.id for s in await repo.for_user(user_id, {SubscriptionStatus.ACTIVE}) if s.id is not None
-            ]
-        rows = await repo.active_with_language(SUBSCRIBER_ROLES, ids=subscription_ids)
+    repo = SubscriptionRepository(session)
+    if user_id is not None:
+        subscription_ids = [
+            s.id for s in await repo.for_user(user_id, {SubscriptionStatus.ACTIVE}) if s.id is not None
+        ]
+    rows = await repo.active_with_language(SUBSCRIBER_ROLES, ids=subscription_ids)
     result, periods, cache = TickResult(), _PeriodData(), RenderCache()
     messages: list[dict[str, Any]] = []
     for sub, lang in rows:
         start = sub.last_period_end or now - timedelta(days=1)
         # Forced: whoever asked for a digest now wants an answer even when nothing is new.
-        parts = _render(sub, lang, start, now, await periods.get(db, start, now), cache, force=True)
+        parts = _render(sub, lang, start, now, await periods.get(session, start, now), cache, force=True)
         messages += _messages(sub, now, parts, prefix="now:")
         result.digests += 1
-    async with db.session() as session:
-        result.messages = await enqueue_many(session, messages)
+    result.messages = await enqueue_many(session, messages)
     return result
 
 

@@ -193,8 +193,12 @@ async def cancel_wizard(session: AsyncSession, user_id: int) -> bool:
     return await SubscriptionRepository(session).delete_draft(user_id)
 
 
-def _toggle(values: list[str], value: str) -> list[str]:
-    return [v for v in values if v != value] if value in values else [*values, value]
+def _tick(values: list[str], value: str) -> list[str]:
+    """A press ticks `code` or unticks `-code`, as its button showed: pressed twice (a double tap,
+    a press sent again after a restart swallowed the reply) it does that once, never flips back."""
+    code = value.removeprefix("-")
+    rest = [v for v in values if v != code]
+    return rest if value.startswith("-") else [*rest, code]
 
 
 def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces: set[str]) -> bool:
@@ -205,22 +209,22 @@ def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces:
         if value == "d":
             data["weekday"] = None
         draft.step = "weekday" if value == "w" else "hour"
-    elif step == "weekday" and action == "wd" and value.isdigit() and int(value) < 7:
+    elif step == "weekday" and action == "wd" and value.isascii() and value.isdigit() and int(value) < 7:
         data["weekday"] = int(value)
         draft.step = "hour"
-    elif step == "hour" and action == "h" and value.isdigit() and int(value) < 24:
+    elif step == "hour" and action == "h" and value.isascii() and value.isdigit() and int(value) < 24:
         data["hour"] = int(value)
         draft.step = "provinces"
-    elif step == "provinces" and action == "p" and value in valid_provinces:
-        data["provinces"] = _toggle(list(data.get("provinces") or []), value)
-    elif step == "provinces" and action == "pp" and value.isdigit():
+    elif step == "provinces" and action == "p" and value.removeprefix("-") in valid_provinces:
+        data["provinces"] = _tick(list(data.get("provinces") or []), value)
+    elif step == "provinces" and action == "pp" and value.isascii() and value.isdigit():
         data["page"] = int(value)
     elif step == "provinces" and action in ("pa", "pd"):
         if action == "pa":
             data["provinces"] = []
         draft.step = "categories"
-    elif step == "categories" and action == "c" and value in dict(categories()):
-        data["categories"] = _toggle(list(data.get("categories") or []), value)
+    elif step == "categories" and action == "c" and value.removeprefix("-") in dict(categories()):
+        data["categories"] = _tick(list(data.get("categories") or []), value)
     elif step == "categories" and action in ("ca", "cd"):
         if action == "ca":
             data["categories"] = []
@@ -285,6 +289,13 @@ async def choose(
 
 async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
     return await SubscriptionRepository(session).for_user(user_id)
+
+
+async def digest_now_targets(session: AsyncSession) -> list[Subscription]:
+    """Every subscription `/digest_now <number>` can send now (an admin's list): the active ones of
+    active coordinators and above, as the digest job sends them."""
+    rows = await SubscriptionRepository(session).active_with_language(SUBSCRIBER_ROLES)
+    return [sub for sub, _language in rows]
 
 
 async def change_status(

@@ -8,10 +8,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, use_locale
 from bot.roles import Role
-from domain.vocabulary import UserStatus
-from storage import admin_events
+from domain import languages
+from domain.vocabulary import OutboxKind, UserStatus
+from storage import admin_events, outbox
 from storage.drafts import discard_drafts
 from storage.models import User
 from storage.users import UserRepository
@@ -82,6 +83,7 @@ async def set_role(
     role: Role,
     config_admins: tuple[int, ...],
     now: datetime,
+    default_language: str = languages.SOURCE,
 ) -> UserChange:
     users = UserRepository(session)
     user = await users.get(user_id)
@@ -98,7 +100,21 @@ async def set_role(
         user.revoked_at = now  # old invite links no longer let them back in
         await users.save(user)
         await discard_drafts(session, user_id)  # nothing of theirs waits for a re-invite
+    else:
+        await _tell_role(session, user, role, user.language or default_language, now)
     return UserChange(Change.DONE, user)
+
+
+async def _tell_role(session: AsyncSession, user: User, role: Role, language: str, now: datetime) -> None:
+    """A person promoted or demoted is told, in their language, from the outbox (part of the
+    change). Someone whose access was revoked is not written to at all, as for notices."""
+    with use_locale(language):
+        text = _("An administrator made you a {role}. Send /help to see what you can do.").format(
+            role=role_label(role)
+        )
+    await outbox.enqueue(
+        session, key=f"role:{user.id}:{now.isoformat()}", chat_id=user.id, kind=OutboxKind.NOTICE, text=text
+    )
 
 
 async def grant(session: AsyncSession, *, user_id: int, role: Role, now: datetime) -> User:
@@ -118,6 +134,7 @@ async def set_blocked(
     blocked: bool,
     config_admins: tuple[int, ...],
     now: datetime,
+    default_language: str = languages.SOURCE,
 ) -> UserChange:
     users = UserRepository(session)
     user = await users.get(user_id)

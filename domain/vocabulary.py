@@ -74,6 +74,7 @@ class AuditAction(StrEnum):
     CORROBORATED = "corroborated"  # the target of a merge
     EDITED = "edited"
     SENSITIVE = "sensitive"
+    LOCATION_RELEASED = "location_released"  # exports may carry the exact point (finding 6)
 
 
 class PromptKind(StrEnum):
@@ -92,6 +93,11 @@ class OutboxKind(StrEnum):
     DIGEST = "digest"
     ALERT = "alert"
     NOTICE = "notice"
+
+    @property
+    def protected(self) -> bool:
+        """Report content for coordinators: sent so Telegram will not forward or save it."""
+        return self in (OutboxKind.DIGEST, OutboxKind.ALERT)
 
 
 class OutboxStatus(StrEnum):
@@ -116,6 +122,7 @@ class DeliveryOutcome(StrEnum):
     BLOCKED = "blocked"
     BAD_REQUEST = "bad_request"
     NETWORK = "network"
+    WITHHELD = "withheld"  # not sent: the recipient was blocked or lost their role after it was queued
 
 
 class SubscriptionStatus(StrEnum):

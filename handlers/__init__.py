@@ -9,6 +9,8 @@ def register_all(app: KhabarApp) -> None:
     from handlers import (
         access,
         admin,
+        digest_now,
+        edited,
         errors,
         export,
         fallback,
@@ -16,6 +18,7 @@ def register_all(app: KhabarApp) -> None:
         moderation,
         notices,
         privacy,
+        quick,
         report,
         search,
         start,
@@ -24,6 +27,7 @@ def register_all(app: KhabarApp) -> None:
     )
 
     access.register(app)
+    edited.register(app)
     # /start with a payload first: PTB takes the first /start handler whose filter matches (as in its
     # deeplinking example), and the plain /start takes the rest.
     moderation.register_deep_link(app)
@@ -38,9 +42,11 @@ def register_all(app: KhabarApp) -> None:
     search.register(app)
     export.register(app)
     subscriptions.register(app)
+    digest_now.register(app)
     wipe.register(app)
     privacy.register(app)
     # Last before the fallback: its MessageHandler takes free text, photos and locations.
     report.register(app)
+    quick.register(app)
     fallback.register(app)
     errors.register(app)

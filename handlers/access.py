@@ -59,12 +59,16 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         raise ApplicationHandlerStop
     services = context.services
     async with services.db.session() as session:
-        if await accounts.is_replay(session, update.update_id):
+        account = await accounts.load_caller(
+            session,
+            tg_user.id,
+            tg_user.first_name or "",
+            admin=tg_user.id in services.settings.admin_ids,
+            update_id=update.update_id,
+        )
+        if account is None:
             log.info("replayed update %s ignored", update.update_id)
             raise ApplicationHandlerStop
-        account = await accounts.load_caller(
-            session, tg_user.id, tg_user.first_name or "", admin=tg_user.id in services.settings.admin_ids
-        )
         if update.message is not None:
             await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
         await _seen_on_another_replica(session, context, account.id)

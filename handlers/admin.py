@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import users
 from bot.i18n import _
-from bot.localize import format_number, isolate, parse_int
+from bot.localize import format_number, isolate, isolate_always, parse_int
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
@@ -69,6 +69,7 @@ async def role_command(update: Update, context: KhabarContext) -> None:
             role=role,
             config_admins=settings.admin_ids,
             now=datetime.now(UTC),
+            default_language=settings.default_language,
         )
     if change.outcome is Change.UNCHANGED:
         await send(
@@ -135,7 +136,9 @@ def _users_page(page: users.UserPage, only: str | None) -> tuple[str, InlineKeyb
     lines = [_("Users (Telegram id, name, role):")]
     for person in page.people:
         line = _("{id} {name}: {role}").format(
-            id=isolate(str(person.id)), name=person.first_name or "—", role=role_label(person.role)
+            id=isolate(str(person.id)),
+            name=isolate_always(person.first_name) if person.first_name else "—",
+            role=role_label(person.role),
         )
         if person.status == UserStatus.BLOCKED:
             line += " " + _("(blocked)")
@@ -187,7 +190,6 @@ async def users_page_button(update: Update, context: KhabarContext) -> None:
     only = None if press.only == "all" else press.only
     async with context.services.db.session() as session:
         page = await users.list_users(session, only=only, offset=press.offset)
-    await answer(update)
     await edit_or_send(update, context, *_users_page(page, only))
 
 

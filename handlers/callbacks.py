@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 from bot.exports import PERIODS, ExportFormat
+from bot.forms.actions import Press, ReportAction
 from bot.subscriptions import ManageAction, WizardAction
 from bot.users import FILTERS
 from domain import languages
@@ -102,6 +103,40 @@ def _decode(kind: Any, raw: str) -> object | None:
 
 
 # --- the kinds ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportPress(Press, CallbackData):
+    """`rep:<action>[:<token prefix>[:<field>[:<arg>]]]`, empty trailing parts left off; a category
+    button carries the category code as its token. The meaning is `bot.forms.actions.Press`, which
+    the intake screens and field types build; only this class knows the wire format. Unlike the
+    other kinds, an unknown action still parses (action None) so the walker can say the button is
+    outdated, and parts past the argument are ignored, as they always were."""
+
+    prefix: ClassVar[str] = "rep"
+
+    @classmethod
+    def of(cls, press: Press) -> ReportPress:
+        return cls(press.action, press.token, press.field, press.arg)
+
+    def pack(self) -> str:
+        assert self.action is not None
+        parts = [self.action.value, self.token, self.field, self.arg]
+        while parts[-1] == "":
+            parts.pop()
+        assert "" not in parts and not any(":" in p for p in parts), parts
+        data = ":".join([self.prefix, *parts])
+        assert len(data.encode()) <= MAX_CALLBACK, data
+        return data
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        parts = (data or "").split(":")
+        if len(parts) < 2 or parts[0] != cls.prefix:
+            return None
+        action = ReportAction(parts[1]) if parts[1] in ReportAction._value2member_map_ else None
+        token, field, arg = [*parts[2:5], "", "", ""][:3]
+        return cls(action, token, field, arg)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,9 +230,12 @@ class ModerationAction(StrEnum):
     EDIT_CHOICE = "ec"  # a new choice (args: field index, option index)
     SENSITIVE = "se"  # offer the answers to withhold
     TOGGLE_SENSITIVE = "st"  # withhold or release one (arg: its index)
+    RELEASE_LOCATION = "rl"  # let exports carry the exact GPS point
     CARD = "cd"  # back to the card
     SKIP = "sk"  # skip this report for now
     NEXT = "nx"  # the next card
+    CATEGORY = "ca"  # offer the categories for a quick report
+    SET_CATEGORY = "sc"  # a quick report's category (arg: its index among the listed categories)
 
 
 @dataclasses.dataclass(frozen=True)

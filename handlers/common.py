@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT, MAX_ALERT = 4096, 200  # Telegram's limits for a message and a button alert
 Callback = Callable[[Update, KhabarContext], Coroutine[Any, Any, Any]]
+# A handler that may get a button press returns the alert to show on the button, or None.
+PressCallback = Callable[[Update, KhabarContext], Coroutine[Any, Any, str | None]]
 T = TypeVar("T")
 # A reply someone is waiting for is worth a short wait when Telegram says "too many requests" (a
 # burst to one chat); a longer flood wait is not: it would hold up that chat's next updates.
@@ -118,9 +121,15 @@ async def edit_or_send(
     return await send(update, context, text, markup, html=html)
 
 
+# Whether the press being handled was answered already (set per handler call by `answers_press`),
+# so that a handler which answers early (a toast, or before a long job) is not answered twice.
+_answered: ContextVar[bool] = ContextVar("press_answered", default=False)
+
+
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press (stops the spinner); harmless when the query is already answered."""
     if update.callback_query is not None:
+        _answered.set(True)
         with contextlib.suppress(BadRequest):
             await update.callback_query.answer(_fit_alert(text), show_alert=alert)
 
@@ -135,12 +144,35 @@ def _fit_alert(text: str | None) -> str | None:
     return None if text is None else _fit(text, False, MAX_ALERT)
 
 
-def requires(role: Role) -> Callable[[Callback], Callback]:
-    """Refuse a command or button press from anyone below `role`, whatever the button showed."""
+def answers_press(func: PressCallback) -> Callback:
+    """Answer the button press once the handler is done: stop the spinner, showing the text the
+    handler returns as an alert; nothing more when the handler answered it itself. Updates that are
+    not presses pass through."""
 
-    def decorate(func: Callback) -> Callback:
+    @wraps(func)
+    async def wrapper(update: Update, context: KhabarContext) -> None:
+        if update.callback_query is None:
+            await func(update, context)
+            return
+        token = _answered.set(False)
+        try:
+            text = await func(update, context)
+            if not _answered.get():
+                await answer(update, text, alert=text is not None)
+        finally:
+            _answered.reset(token)
+
+    return wrapper
+
+
+def requires(role: Role) -> Callable[[PressCallback], Callback]:
+    """Refuse a command or button press from anyone below `role`, whatever the button showed. A
+    press is answered as `answers_press` does."""
+
+    def decorate(func: PressCallback) -> Callback:
+        @answers_press
         @wraps(func)
-        async def wrapper(update: Update, context: KhabarContext) -> Any:
+        async def wrapper(update: Update, context: KhabarContext) -> str | None:
             if not context.role.at_least(role):
                 log.warning(
                     "refused %s for user %s (role %s, needs %s)",
@@ -151,9 +183,8 @@ def requires(role: Role) -> Callable[[Callback], Callback]:
                 )
                 text = _("You don't have permission to do that.")
                 if update.callback_query:
-                    await answer(update, text, alert=True)
-                else:
-                    await send(update, context, text)
+                    return text
+                await send(update, context, text)
                 return None
             return await func(update, context)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.exports import ExportError, ExportFormat, ExportStream, filename, period_filter
+from bot.exports import ExportError, ExportFormat, ExportStream, audit_export, filename, period_filter
 from bot.i18n import N_, _, ngettext
 from bot.localize import format_number, local_digits
 from bot.pseudonyms import pseudonym
@@ -68,11 +68,10 @@ async def export_button(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None
     if period := ExportPeriod.parse(query.data):
-        await answer(update)
         await edit_or_send(update, context, _("Which format?"), _format_keyboard(period.period))
         return
     if pick := ExportPick.parse(query.data):
-        await answer(update)
+        await answer(update)  # now: the export may take longer than Telegram waits
         await _send_export(update, context, pick.period, pick.format)
         return
     # A forged or outdated button: say so and offer a fresh start.
@@ -103,6 +102,15 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
             )
             return
     log.info("export in chat by user %s: %s, %d reports", pseudonym(chat.id), fmt.value, stream.count)
+    assert context.account is not None
+    await audit_export(
+        context.services.db,
+        via="chat",
+        actor_id=context.account.id,
+        fmt=fmt,
+        filters=filters,
+        count=stream.count,
+    )
     caption = ngettext("{count} approved report", "{count} approved reports", stream.count).format(
         count=format_number(stream.count)
     )
@@ -110,7 +118,7 @@ async def _send_export(update: Update, context: KhabarContext, period: str, fmt:
         context,
         chat,
         lambda: context.bot.send_document(
-            chat.id, content.getvalue(), filename=filename(fmt, now), caption=caption
+            chat.id, content.getvalue(), filename=filename(fmt, now), caption=caption, protect_content=True
         ),
     )
     await edit_or_send(update, context, _("Export ready."))

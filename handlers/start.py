@@ -18,7 +18,7 @@ from bot.runtime.context import KhabarApp, KhabarContext
 from domain import languages
 from handlers.access import NO_ACCESS
 from handlers.callbacks import LanguagePick
-from handlers.common import answer, edit_or_send, send
+from handlers.common import answer, answers_press, edit_or_send, send
 from handlers.menus import sync_chat_menu
 
 
@@ -82,6 +82,7 @@ async def language_command(update: Update, context: KhabarContext) -> None:
     )
 
 
+@answers_press
 async def choose_language(update: Update, context: KhabarContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
@@ -92,7 +93,6 @@ async def choose_language(update: Update, context: KhabarContext) -> None:
     code = press.code
     account = await _store_language(context, context.account.id, code)
     set_locale(code)
-    await answer(update)
     # TRANSLATORS: says that the language is now this catalog's own language (Dari, Pashto), not English.
     await edit_or_send(update, context, _("Language set to English."))
     await sync_chat_menu(context.bot, account.id, context.role, code)

@@ -1,4 +1,5 @@
-"""/subscribe, /subscriptions and /digest_now (their jobs start in bot.runtime.jobs).
+"""/subscribe and /subscriptions (the digest jobs start in bot.runtime.jobs; /digest_now is
+handlers.digest_now).
 
 The wizard is buttons only; its state is a database draft (`bot.subscriptions`), so a restart in the
 middle loses nothing and a stale or forged button is refused by the service, not trusted here.
@@ -14,11 +15,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import labels
 from bot import subscriptions as service
 from bot.digests import filters_text
-from bot.i18n import _, ngettext, pgettext
-from bot.localize import format_number, format_zone, local_digits, parse_int
-from bot.roles import Role
+from bot.i18n import _, pgettext
+from bot.localize import format_number, format_zone, isolate, local_digits
+from bot.roles import Role, role_of
 from bot.runtime.context import KhabarApp, KhabarContext
-from bot.scheduler import send_now
 from bot.subscriptions import ManageAction, Subscription, SubscriptionDraft, WizardAction, utcnow
 from domain.vocabulary import Certainty, SubscriptionStatus
 from handlers.callbacks import SubscriptionManage, SubscriptionStep
@@ -72,6 +72,14 @@ def describe(sub: Subscription) -> str:
 # --- the wizard ------------------------------------------------------------------------------------
 
 
+def _tick(code: str, chosen: set[str]) -> str:
+    return f"-{code}" if code in chosen else code
+
+
+def _ticked(code: str, chosen: set[str]) -> str:
+    return "✓ " if code in chosen else ""
+
+
 def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[Button]]]:
     data, step = draft.data, draft.step
     if step == "frequency":
@@ -100,7 +108,8 @@ def _step_view(draft: SubscriptionDraft, timezone: str) -> tuple[str, list[list[
         chosen = set(data.get("categories") or [])
         text = _("Which categories? Tap to select one or more, then press Done.")
         rows = [
-            [_step(("✓ " if code in chosen else "") + _(title), WizardAction.CATEGORY, code)]
+            # A ticked button unticks ("-code"), an unticked one ticks: never a flip.
+            [_step(_ticked(code, chosen) + _(title), WizardAction.CATEGORY, _tick(code, chosen))]
             for code, title in service.categories()
         ]
         rows.append(
@@ -145,7 +154,7 @@ def _provinces_view(data: dict[str, object]) -> tuple[str, list[list[Button]]]:
     )
     rows = _rows(
         [
-            _step(("✓ " if p.pcode in chosen else "") + p.name(), WizardAction.PROVINCE, p.pcode)
+            _step(_ticked(p.pcode, chosen) + p.name(), WizardAction.PROVINCE, _tick(p.pcode, chosen))
             for p in shown
         ],
         2,
@@ -202,7 +211,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if action is WizardAction.CANCEL:
         async with db.session() as session:
             await service.cancel_wizard(session, context.account.id)
-        await answer(update)
         await edit_or_send(
             update, context, _("Cancelled. Nothing was saved. Send /subscribe to start again.")
         )
@@ -221,7 +229,6 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
     if choice.stale:
         await _stale(update)
         return
-    await answer(update)
     if choice.draft is not None:
         await _show_step(update, context, choice.draft, new=False)
         return
@@ -266,6 +273,18 @@ async def list_subscriptions(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
     async with context.services.db.session() as session:
         subs = await service.list_for(session, context.account.id)
+        everyone = (
+            await service.digest_now_targets(session) if role_of(context.account.role) is Role.ADMIN else []
+        )
+    if everyone:
+        lines = [_("Active subscriptions, by the number /digest_now takes:")]
+        lines += [
+            _("{number}: {schedule}").format(
+                number=isolate("#" + format_number(sub.id or 0)), schedule=describe(sub)
+            )
+            for sub in everyone
+        ]
+        await send(update, context, "\n".join(lines))
     if not subs:
         await send(update, context, _("You have no subscriptions. Send /subscribe to create one."))
         return
@@ -289,7 +308,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if draft is None:
             await _stale(update)
             return
-        await answer(update)
         await _show_step(update, context, draft, new=True)
         return
     if action is ManageAction.DELETE:
@@ -298,7 +316,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         confirm = InlineKeyboardMarkup(
             [
                 [
@@ -323,7 +340,6 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
         if not owned:
             await _stale(update)
             return
-        await answer(update)
         await edit_or_send(update, context, _card(owned[0]), _manage_buttons(owned[0]))
         return
     async with db.session() as session:
@@ -331,58 +347,14 @@ async def manage_press(update: Update, context: KhabarContext) -> None:
     if sub is None:
         await _stale(update)
         return
-    await answer(update)
     if sub.status == SubscriptionStatus.DELETED:
         await edit_or_send(update, context, _("Subscription deleted."))
     else:
         await edit_or_send(update, context, _card(sub), _manage_buttons(sub))
 
 
-# --- digest now ------------------------------------------------------------------------------------
-
-
-@requires(Role.ADMIN)
-async def digest_now(update: Update, context: KhabarContext) -> None:
-    assert context.account is not None
-    db = context.services.db
-    args = context.args or []
-    if args:
-        sub_id = parse_int(args[0])
-        if sub_id is None or len(args) > 1:
-            await send(
-                update, context, _("Send /digest_now, or /digest_now followed by a subscription number.")
-            )
-            return
-        result = await send_now(db, utcnow(), subscription_ids=[sub_id])
-        if not result.digests:
-            await send(update, context, _("There is no active subscription with that number."))
-            return
-    else:
-        result = await send_now(db, utcnow(), user_id=context.account.id)
-        if not result.digests:
-            await send(
-                update,
-                context,
-                _(
-                    "You have no active subscriptions. Send /subscribe, "
-                    "or /digest_now followed by a subscription number."
-                ),
-            )
-            return
-    await send(
-        update,
-        context,
-        ngettext(
-            "Digest queued: {count} message, sent within moments.",
-            "Digest queued: {count} messages, sent within moments.",
-            result.messages,
-        ).format(count=format_number(result.messages)),
-    )
-
-
 def register(app: KhabarApp) -> None:
     app.add_handler(CommandHandler("subscribe", subscribe))
     app.add_handler(CommandHandler("subscriptions", list_subscriptions))
-    app.add_handler(CommandHandler("digest_now", digest_now))
     app.add_handler(CallbackQueryHandler(manage_press, pattern=SubscriptionManage.pattern()))
     app.add_handler(CallbackQueryHandler(wizard_press, pattern=SubscriptionStep.pattern()))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import ChatMessage
+from storage.db import insert_or_skip
+from storage.models import ChatMessage, utcnow
 
 
 class ChatLogRepository:
@@ -17,11 +17,11 @@ class ChatLogRepository:
         self.session = session
 
     async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
-        try:
-            async with self.session.begin_nested():
-                self.session.add(ChatMessage(chat_id=chat_id, message_id=message_id, from_bot=from_bot))
-        except IntegrityError:
-            pass
+        table = ChatMessage.__table__  # type: ignore[attr-defined]
+        stmt = insert_or_skip(self.session, table, "chat_id", "message_id").values(
+            chat_id=chat_id, message_id=message_id, from_bot=from_bot, report_flow=False, at=utcnow()
+        )
+        await self.session.execute(stmt)
 
     async def since(self, chat_id: int, after: datetime) -> list[int]:
         stmt = (

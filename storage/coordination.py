@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 # Two-key advisory locks: (namespace, key). Migrations use the one-key form, a separate space.
 LEADER_LOCK = (0x6B68, 1)

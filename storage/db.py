@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,9 +39,20 @@ def _private_file(path: Path) -> None:
     (0600/0700; review finding 9): the process umask would leave them world-readable."""
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
-    # SQLite gives the WAL and SHM files the database file's mode, so the file is enough.
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # SQLite gives the WAL and SHM files the database file's mode, so the file is enough. An existing
+    # file is never opened here: closing any descriptor of a database file drops every POSIX lock
+    # this process holds on it, under the feet of an engine already using it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     os.chmod(path, 0o600)
+
+
+def insert_or_skip(session: AsyncSession, table: Any, *keys: str) -> PgInsert | SqliteInsert:
+    """INSERT that skips a row whose `keys` already exist (ON CONFLICT DO NOTHING), on either
+    database: one statement, where a savepoint and a caught IntegrityError took three."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 class Database:
@@ -50,6 +66,10 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 _private_file(Path(parsed.database))
+            # Every connection comes back committed or rolled back (sessions end in one or the
+            # other, and a Connection rolls back its own open transaction on close), so the pool's
+            # extra ROLLBACK on return was only a trip to aiosqlite's thread per transaction.
+            kwargs["pool_reset_on_return"] = None
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.models import Draft, SubscriptionDraft, utcnow
@@ -52,14 +52,20 @@ class DraftRepository:
         step: str | None,
         now: datetime | None = None,
     ) -> None:
-        # New dict objects and flag_modified: JSON columns are not change-tracked in place.
-        draft.answers, draft.state, draft.step = dict(answers), dict(state), step
-        flag_modified(draft, "answers")
-        flag_modified(draft, "state")
-        draft.version += 1
-        draft.updated_at = now or utcnow()
-        self.session.add(draft)
-        await self.session.flush()
+        # One Core UPDATE, then the row object told these are its stored values: the ORM's flush
+        # did the same write with a unit of work around it, on every answer of every reporter.
+        values = {
+            "category": draft.category,
+            "answers": dict(answers),
+            "state": dict(state),
+            "step": step,
+            "version": draft.version + 1,
+            "updated_at": now or utcnow(),
+        }
+        table = Draft.__table__  # type: ignore[attr-defined]  # plain Core: no ORM session sync
+        await self.session.execute(update(table).where(table.c.user_id == draft.user_id).values(**values))
+        for key, value in values.items():
+            set_committed_value(draft, key, value)
 
     async def delete(self, user_id: int) -> None:
         await self.session.execute(delete(Draft).where(col(Draft.user_id) == user_id))

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from domain.vocabulary import ReportStatus
-from storage.models import District, Province, Report
+from domain.vocabulary import AuditAction, ReportStatus
+from storage.models import District, Province, Report, ReportEvent
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class ExportRow:
     certainty: str | None
     sensitive_fields: list[str]
     approved_at: datetime | None
+    urgent: bool = False
+    incident_id: str | None = None  # the first report's reference, shared by an incident's facets
+    location_released: bool = False  # a moderator released the exact point to exports
 
 
 _COLUMNS: tuple[Any, ...] = (
@@ -74,6 +77,15 @@ _COLUMNS: tuple[Any, ...] = (
     col(Report.certainty),
     col(Report.sensitive_fields),
     col(Report.approved_at),
+    col(Report.urgent),
+    col(Report.incident_id),
+    # The release is its audit row: no event, no exact point.
+    exists()
+    .where(
+        col(ReportEvent.report_id) == col(Report.id),
+        col(ReportEvent.action) == AuditAction.LOCATION_RELEASED,
+    )
+    .label("location_released"),
 )
 
 

@@ -6,13 +6,10 @@ Times are stored in UTC (`UTCDateTime` gives them back aware on both databases).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, UniqueConstraint
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain import languages
@@ -27,53 +24,9 @@ from domain.vocabulary import (
     SubscriptionStatus,
     UserStatus,
 )
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Vocabulary(TypeDecorator[E], Generic[E]):
-    """A closed set (domain.vocabulary) stored as its plain string and read back as the enum member.
-
-    The column stays VARCHAR (no database enum type, no migration); writing a string outside the set
-    fails at once instead of storing a typo.
-    """
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum: type[E], length: int = 16) -> None:
-        super().__init__(length)
-        self.enum = enum
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else self.enum(value).value
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+from storage.columns import UTCDateTime as UTCDateTime
+from storage.columns import Vocabulary as Vocabulary
+from storage.columns import utcnow as utcnow
 
 
 def _json() -> Any:
@@ -175,6 +128,9 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_district_category", "district_pcode", "category", "occurred_on"),
+        Index("ix_reports_reporter_created", "reporter_id", "created_at", "id"),
+        Index("ix_reports_status_id", "status", "id"),
+        Index("ix_reports_status_approved", "status", "approved_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -182,8 +138,7 @@ class Report(SQLModel, table=True):
     draft_token: str = Field(max_length=32, unique=True)
     category: str = Field(max_length=32, index=True)
     reporter_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="users.id")
-    # Set (and reporter_id cleared) once the report is closed and its retention period is over, or
-    # when the reporter is erased: a keyed HMAC that still groups one person's reports, no more.
+    # Once closed past retention, or on erasure (reporter_id cleared): an HMAC grouping their reports.
     reporter_pseudonym: str | None = Field(default=None, max_length=32)
     answers: dict[str, Any] = _json()
     language: str = Field(default=languages.SOURCE, max_length=8)
@@ -197,6 +152,7 @@ class Report(SQLModel, table=True):
     status: ReportStatus = Field(default=ReportStatus.PENDING, sa_type=Vocabulary(ReportStatus))
     certainty: Certainty | None = Field(default=None, sa_type=Vocabulary(Certainty))
     urgent: bool = False
+    incident_id: str | None = Field(default=None, max_length=16, index=True)  # shared by facets
     sensitive_fields: list[str] = _json_list()
     merged_into_id: int | None = Field(default=None, foreign_key="reports.id")
     corroborations: int = 0

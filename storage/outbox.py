@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus
+from storage.db import insert_or_skip
 from storage.models import Delivery, Outbox, utcnow
 
 
@@ -36,9 +35,7 @@ async def enqueue(
         parse_mode=parse_mode,
     )  # the model fills the defaults (status, timestamps)
     data = row.model_dump(exclude={"id"})
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Outbox).values(**data).on_conflict_do_nothing(index_elements=["key"])
+    stmt = insert_or_skip(session, Outbox, "key").values(**data)
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
 
@@ -59,13 +56,11 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
         }
         for message in messages
     ]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     if not rows:
         return 0
     table = Outbox.__table__  # type: ignore[attr-defined]
     # One statement executed for many rows (SQLAlchemy batches them into multi-row INSERTs).
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    stmt = insert_or_skip(session, table, "key").returning(table.c.id)
     return len((await session.execute(stmt, rows)).all())
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 
-from domain.vocabulary import OutboxStatus, ReportStatus, SubscriptionStatus, UserStatus
+from domain.vocabulary import Certainty, OutboxStatus, ReportStatus, SubscriptionStatus, UserStatus
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
@@ -43,9 +45,16 @@ class SubscriptionRepository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def active_with_language(
-        self, roles: Sequence[str], *, alerts_only: bool = False, ids: Sequence[int] | None = None
+        self,
+        roles: Sequence[str],
+        *,
+        alerts_only: bool = False,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
     ) -> list[tuple[Subscription, str | None]]:
-        """Active subscriptions of active users holding one of `roles`, with each owner's language."""
+        """Active subscriptions of active users holding one of `roles`, with each owner's language,
+        in id order; `after_id` and `limit` read them a page at a time."""
         stmt = (
             select(Subscription, col(User.language))
             .join(User, col(User.id) == col(Subscription.user_id))
@@ -60,6 +69,10 @@ class SubscriptionRepository:
             stmt = stmt.where(col(Subscription.alerts).is_(True))
         if ids is not None:
             stmt = stmt.where(col(Subscription.id).in_(ids))
+        if after_id:
+            stmt = stmt.where(col(Subscription.id) > after_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
 
     async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:
@@ -92,6 +105,9 @@ class SubscriptionRepository:
             .where(col(Subscription.id).in_(ids), col(Subscription.last_period_end) == old_end)
             .values(last_period_end=new_end)
             .returning(col(Subscription.id))
+            # The caller holds the period it is closing; matching the rows of its session's identity
+            # map against the WHERE clause (the default) cost more than the UPDATE.
+            .execution_options(synchronize_session=False)
         )
         return [row[0] for row in result.all() if row[0] is not None]
 
@@ -144,15 +160,38 @@ class SubscriptionRepository:
         await self.session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    """What a digest, an alert or /search shows of an approved report: plain columns, no ORM row
+    (a day's thousand reports loaded as ORM objects cost more than rendering them)."""
+
+    id: int
+    reference: str
+    category: str
+    answers: dict[str, Any]
+    sensitive_fields: list[str]
+    occurred_on: date | None
+    province_pcode: str | None
+    district_pcode: str | None
+    killed: int | None
+    injured: int | None
+    certainty: Certainty | None
+    corroborations: int
+    incident_id: str | None  # facets of one incident count once
+
+
+_DIGEST_COLUMNS = tuple(col(getattr(Report, name)) for name in DigestReport.__dataclass_fields__)
+
+
 class DigestReportRepository:
     """Approved reports by approval time: what digests and alerts are made of."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def approved_between(self, start: datetime, end: datetime) -> list[Report]:
+    async def approved_between(self, start: datetime, end: datetime) -> list[DigestReport]:
         stmt = (
-            select(Report)
+            select(*_DIGEST_COLUMNS)
             .where(
                 col(Report.status) == ReportStatus.APPROVED,
                 col(Report.approved_at) >= start,
@@ -160,18 +199,24 @@ class DigestReportRepository:
             )
             .order_by(col(Report.approved_at), col(Report.id))
         )
-        return list((await self.session.execute(stmt)).scalars())
+        return [DigestReport(*row) for row in await self.session.execute(stmt)]
 
     async def approved_keys_between(
         self, start: datetime, end: datetime
-    ) -> list[tuple[str, str | None, str | None]]:
-        """(category, province, certainty) of each report approved in [start, end): for totals only."""
-        stmt = select(col(Report.category), col(Report.province_pcode), col(Report.certainty)).where(
+    ) -> list[tuple[str, str | None, str | None, list[str]]]:
+        """(category, province, certainty, sensitive fields) of each report approved in [start, end):
+        for totals only (the sensitive fields say whether the province may be counted)."""
+        stmt = select(
+            col(Report.category),
+            col(Report.province_pcode),
+            col(Report.certainty),
+            col(Report.sensitive_fields),
+        ).where(
             col(Report.status) == ReportStatus.APPROVED,
             col(Report.approved_at) >= start,
             col(Report.approved_at) < end,
         )
-        return [(c, p, k) for c, p, k in (await self.session.execute(stmt)).all()]
+        return [(c, p, k, list(s or ())) for c, p, k, s in (await self.session.execute(stmt)).all()]
 
     async def urgent_approved_since(self, since: datetime) -> list[Report]:
         stmt = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import SeenUpdate
+from storage.db import insert_or_skip
+from storage.models import SeenUpdate, utcnow
 
 
 class SeenUpdateRepository:
@@ -20,11 +20,9 @@ class SeenUpdateRepository:
         return await self.session.get(SeenUpdate, update_id) is not None
 
     async def mark(self, update_id: int) -> None:
-        try:
-            async with self.session.begin_nested():
-                self.session.add(SeenUpdate(update_id=update_id))
-        except IntegrityError:
-            pass
+        table = SeenUpdate.__table__  # type: ignore[attr-defined]
+        stmt = insert_or_skip(self.session, table, "update_id").values(update_id=update_id, at=utcnow())
+        await self.session.execute(stmt)
 
     async def prune(self, before: datetime) -> None:
         await self.session.execute(delete(SeenUpdate).where(col(SeenUpdate.at) < before))

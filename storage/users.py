@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.models import User, utcnow
+from storage.models import SeenUpdate, User, utcnow
 
 
 class UserRepository:
@@ -18,6 +18,14 @@ class UserRepository:
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def get_unless_seen(self, user_id: int, update_id: int) -> tuple[User | None, bool]:
+        """The user and whether `update_id` was handled before, in one statement when the user exists."""
+        seen = exists().where(col(SeenUpdate.update_id) == update_id)
+        row = (await self.session.execute(select(User, seen).where(col(User.id) == user_id))).first()
+        if row is not None:
+            return row[0], bool(row[1])
+        return None, bool((await self.session.execute(select(seen))).scalar())
 
     async def get_or_create(self, user_id: int, first_name: str = "") -> User:
         user = await self.get(user_id)

@@ -1,34 +1,29 @@
-"""Shared by the subscription, digest and sender tests: a bot whose digest tick and outbox sender are
-off (the tests run them with their own clock), and quick ways to make subscribers and reports."""
+"""Shared by the subscription, digest and sender tests: quick ways to make subscribers and reports
+and to read the outbox back. Their bots (conftest's `relaxed_bot`, `limited_bot`) have the digest
+tick and the outbox sender off: the tests run them with their own clock."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.emulator import Limits
+from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.models import Delivery, Outbox, Report, Subscription, User
-from tests.harness import RELAXED, BotHarness
+from tests.harness import BotHarness
 
 KABUL = "Asia/Kabul"
 _refs = itertools.count(1)
 
 
 async def make_bot(db: Database, limits: Limits | None = None) -> BotHarness:
+    """A bot of its own outside the fixtures (as `limited_bot`); close it yourself."""
     return await BotHarness.create(db, limits=limits, admin_ids="", background_jobs=False)
-
-
-@pytest.fixture(name="bot")
-async def quiet_bot(db: Database) -> AsyncIterator[BotHarness]:
-    harness = await make_bot(db, RELAXED)
-    yield harness
-    await harness.close()
 
 
 async def add_subscribers(
@@ -86,8 +81,8 @@ async def add_report(
         district_pcode=district,
         killed=killed,
         injured=injured,
-        status=status,
-        certainty=certainty,
+        status=ReportStatus(status),
+        certainty=Certainty(certainty),
         urgent=urgent,
         sensitive_fields=list(sensitive),
         approved_at=approved_at if status == "approved" else None,
@@ -116,8 +111,8 @@ async def get_sub(db: Database, sub_id: int) -> Subscription:
     return sub
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def hours(n: float) -> timedelta:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.vocabulary import AuditAction, Certainty, ReportStatus
 from storage.db import Database
-from storage.models import Report
+from storage.models import Report, ReportEvent
 from storage.users import UserRepository
 
 REPORTER_ID = 987654321987
@@ -56,7 +57,9 @@ async def add_report(
     sensitive: Sequence[str] = (),
     reporter_id: int = REPORTER_ID,
     approved_at: datetime = datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+    released: bool = False,
 ) -> Report:
+    """An approved report; `released`: a moderator released its exact GPS point to exports."""
     n = next(_numbers)
     answers = health_answers() if answers is None else answers
     if gps is not None:
@@ -77,11 +80,16 @@ async def add_report(
             lon=gps[1] if gps else None,
             killed=killed,
             injured=injured,
-            status=status,
-            certainty=certainty,
+            status=ReportStatus(status),
+            certainty=None if certainty is None else Certainty(certainty),
             sensitive_fields=list(sensitive),
             approved_at=approved_at if status == "approved" else None,
         )
         session.add(report)
         await session.flush()
+        if released:
+            assert report.id is not None
+            session.add(
+                ReportEvent(report_id=report.id, action=AuditAction.LOCATION_RELEASED, at=approved_at)
+            )
     return report

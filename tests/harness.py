@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings, load_settings
-from bot.emulator import EmulatorServer, EmuMessage, Limits
+from bot.emulator import EmulatorServer, EmulatorState, EmuMessage, Limits
 from bot.runtime.application import SANDBOX_TOKEN, build_application
 from bot.runtime.context import KhabarApp
 from storage.db import Database
 from storage.users import UserRepository
 
 WAIT = 10.0
+_pictures = itertools.count(1)
+
+
+def new_picture() -> bytes:
+    """Bytes of a picture not sent before in this run."""
+    return b"\xff\xd8\xff\xe0fake-jpeg-%d\xff\xd9" % next(_pictures)
 
 
 @dataclass
@@ -25,17 +32,20 @@ class SimUser:
     language_code: str | None
 
     @property
-    def state(self) -> Any:
+    def state(self) -> EmulatorState:
         return self.bot.emulator.state
 
     async def send(self, text: str) -> EmuMessage | None:
         await self.bot.process(self.state.send_text(self.id, text))
         return self.last_reply
 
-    async def send_photo(
-        self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9", caption: str | None = None
-    ) -> EmuMessage | None:
-        await self.bot.process(self.state.send_photo(self.id, data, caption))
+    async def send_photo(self, data: bytes | None = None, caption: str | None = None) -> EmuMessage | None:
+        """A photo; without `data`, a new picture each time (the same bytes are the same file)."""
+        await self.bot.process(self.state.send_photo(self.id, data or new_picture(), caption))
+        return self.last_reply
+
+    async def send_voice(self, data: bytes = b"OggS fake voice note") -> EmuMessage | None:
+        await self.bot.process(self.state.send_voice(self.id, data))
         return self.last_reply
 
     async def send_location(self, latitude: float, longitude: float) -> EmuMessage | None:
@@ -98,15 +108,31 @@ class BotHarness:
     emulator: EmulatorServer
     settings: Settings
     app: KhabarApp | None = None
+    # False when the emulator is shared (the test session's): closing the bot leaves it running.
+    owns_emulator: bool = True
     _done: set[int] = field(default_factory=set)
     _event: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    async def create(cls, db: Database, limits: Limits | None = None, **overrides: Any) -> BotHarness:
-        emulator = EmulatorServer(limits)
-        url = await emulator.start()
-        settings = load_settings(_env_file=None, database_url=db.url, telegram_base_url=url, **overrides)
-        harness = cls(db=db, emulator=emulator, settings=settings)
+    async def create(
+        cls,
+        db: Database,
+        limits: Limits | None = None,
+        *,
+        emulator: EmulatorServer | None = None,
+        **overrides: Any,
+    ) -> BotHarness:
+        """A started bot on `emulator` (reset to `limits`), or on a new emulator of its own."""
+        owns = emulator is None
+        if emulator is None:
+            emulator = EmulatorServer(limits)
+            await emulator.start()
+        else:
+            emulator.reset(limits)
+        settings = load_settings(
+            _env_file=None, database_url=db.url, telegram_base_url=emulator.url, **overrides
+        )
+        harness = cls(db=db, emulator=emulator, settings=settings, owns_emulator=owns)
         await harness.start()
         return harness
 
@@ -115,6 +141,14 @@ class BotHarness:
         if isinstance(update_id, int):
             self._done.add(update_id)
             self._event.set()
+
+    def watch(self, app: KhabarApp) -> None:
+        """Follow `app`'s handling of updates (an application started outside the harness)."""
+        self.app = app
+        app.processed_listeners.append(self._processed)  # type: ignore[attr-defined]
+
+    def was_processed(self, update_id: int) -> bool:
+        return update_id in self._done
 
     async def start(self) -> None:
         app = build_application(self.settings, self.db, token=SANDBOX_TOKEN)
@@ -136,6 +170,8 @@ class BotHarness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        if app.post_shutdown:  # as run_polling does: the services leave the replicas (PostgreSQL)
+            await app.post_shutdown(app)
         self.app = None
 
     async def restart(self) -> None:
@@ -145,7 +181,8 @@ class BotHarness:
 
     async def close(self) -> None:
         await self.stop()
-        await self.emulator.stop()
+        if self.owns_emulator:
+            await self.emulator.stop()
 
     async def process(self, update_id: int) -> None:
         deadline = asyncio.get_running_loop().time() + WAIT

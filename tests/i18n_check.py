@@ -130,9 +130,7 @@ class CheckedUser(SimUser):
         self.check()
         return reply
 
-    async def send_photo(
-        self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9", caption: str | None = None
-    ) -> EmuMessage | None:
+    async def send_photo(self, data: bytes | None = None, caption: str | None = None) -> EmuMessage | None:
         reply = await super().send_photo(data, caption)
         self.check()
         return reply

@@ -1,45 +1,31 @@
-"""Shared by the roles, invites and moderation tests: a bot whose emulator does not rate-limit
-(these tests send many commands in one chat quickly; limits are the sender's tests' business), and
-helpers to make pending reports and reply to ForceReply prompts."""
+"""Shared by the moderation, search and translation tests: helpers to make pending reports, read
+them back with their audit trail and notices, and reply to ForceReply prompts."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
 from bot.forms.engine import report_facts
+from domain.vocabulary import AuditAction
 from handlers.moderation.views import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
 from storage.reports import ReportRepository
 from storage.review import ReviewRepository
-from tests.harness import RELAXED, BotHarness, SimUser
-
-
-@pytest.fixture(name="bot")
-async def relaxed_bot(db: Database) -> AsyncIterator[BotHarness]:
-    # The outbox sender stays off: notices are asserted as outbox rows, and a notice delivered
-    # mid-test would race with assertions on a chat's last message.
-    harness = await BotHarness.create(db, limits=RELAXED, admin_ids="", background_jobs=False)
-    yield harness
-    await harness.close()
+from tests.harness import SimUser
 
 
 async def reply(user: SimUser, text: str) -> None:
     """Reply to the newest prompt (✍️ message), as a Telegram client does under ForceReply."""
-    state = user.state
     prompt = next(
         m for m in reversed(user.replies) if (m.text or "").lstrip(BIDI_MARKS).startswith(PROMPT_MARK)
     )
-    message = state._user_message(user.id, text=text)
-    message["reply_to_message"] = state.message_json(prompt)
-    await user.bot.process(state.push_update({"message": message}))
+    await user.bot.process(user.state.send_reply(user.id, text, prompt))
 
 
 async def make_report(
@@ -81,7 +67,7 @@ async def make_report(
             created_at=now,
             updated_at=now,
         )
-        event = ReportEvent(report_id=0, actor_id=reporter_id, action="submitted", at=now)
+        event = ReportEvent(report_id=0, actor_id=reporter_id, action=AuditAction.SUBMITTED, at=now)
         return await reports.add(report, event)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.emulator import Limits
-from bot.forms.actions import PREFIX, ReportAction, pack
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from storage.models import Draft, Report
 from tests.harness import BotHarness, SimUser
 
@@ -36,7 +37,7 @@ def data_of(user: SimUser, prefix: str) -> str:
 
 def action_prefix(action: ReportAction) -> str:
     """The start of the data of every report button with this action ("rep:ok:" for Submit)."""
-    return pack(action, "")
+    return ReportPress(action).pack() + ":"
 
 
 async def press(user: SimUser, prefix: str) -> None:
@@ -49,15 +50,22 @@ async def press(user: SimUser, prefix: str) -> None:
 
 
 async def choose(user: SimUser, action: ReportAction, field: str, arg: str = "") -> None:
-    """Press the `rep:<action>:<token>:<field>[:<arg>]` button of the current question."""
+    """Press the `rep:<action>:<token>:<field>[:<arg>]` button of the current question. Skipping a
+    detail the walk no longer asks (time of day, place name, location, photos: offered on the
+    summary) is doing nothing, as the reporter does."""
+    if action is ReportAction.SKIP:
+        draft = await draft_of(user.bot, user.id)
+        if draft is not None and draft.step != field:
+            return
     for message in reversed(user.replies):
         for row in message.buttons:
             for button in row:
-                parts = str(button.get("callback_data", "")).split(":")
+                pressed = ReportPress.parse(button.get("callback_data"))
                 if (
-                    parts[:2] == [PREFIX, action]
-                    and parts[3:4] == [field]
-                    and (not arg or parts[4:5] == [arg])
+                    pressed is not None
+                    and pressed.action is action
+                    and pressed.field == field
+                    and (not arg or pressed.arg == arg)
                 ):
                     await user.press_data(button["callback_data"], message.message_id)
                     return
@@ -76,14 +84,23 @@ async def pick(user: SimUser, category: str, field: str, code: str) -> None:
 
 
 async def toggle(user: SimUser, category: str, field: str, *codes: str) -> None:
-    for code in codes:
+    """Choose several options: one tap answers the question and goes on; taps on the question left
+    on screen add the others. Asked again from the summary, options are ticked, then Done."""
+    draft = await draft_of(user.bot, user.id)
+    if draft is not None and field in draft.answers:
+        for code in codes:
+            await choose(user, ReportAction.TOGGLE, field, option_index(category, field, code))
+        await choose(user, ReportAction.DONE, field)
+        return
+    first, *more = codes
+    await choose(user, ReportAction.OPTION, field, option_index(category, field, first))
+    for code in more:
         await choose(user, ReportAction.TOGGLE, field, option_index(category, field, code))
-    await choose(user, ReportAction.DONE, field)
 
 
 async def start_report(user: SimUser, category: str) -> None:
     await user.send("/report")
-    await press(user, pack(ReportAction.CATEGORY, category))
+    await press(user, ReportPress(ReportAction.CATEGORY, category).pack())
 
 
 async def opening(
@@ -102,15 +119,21 @@ async def opening(
 async def place(user: SimUser, province: str, district: str) -> None:
     """Answer province and district by typing the district's English name and picking it."""
     await user.send(district)
-    await choose(user, ReportAction.PLACE, "province", province_district_code(user, district, province))
+    draft = await draft_of(user.bot, user.id)
+    if draft is not None and draft.step == "province":  # not an exact, unique name: pick it
+        await choose(user, ReportAction.PLACE, "province", province_district_code(user, district, province))
 
 
 def province_district_code(user: SimUser, name: str, province: str) -> str:
     for row in user.last_reply.buttons if user.last_reply else []:
         for button in row:
-            parts = str(button.get("callback_data", "")).split(":")
-            if parts[:2] == [PREFIX, ReportAction.PLACE] and parts[-1].startswith(province):
-                return parts[-1]
+            pressed = ReportPress.parse(button.get("callback_data"))
+            if (
+                pressed is not None
+                and pressed.action is ReportAction.PLACE
+                and pressed.arg.startswith(province)
+            ):
+                return pressed.arg
     raise AssertionError(f"no candidate in {province}: {user.buttons}")
 
 
@@ -125,12 +148,28 @@ async def reports_of(bot: BotHarness, user_id: int) -> list[Report]:
         return list((await session.execute(stmt)).scalars())
 
 
-async def finish(user: SimUser, category: str, description: str = "Shelling hit the clinic at dawn.") -> None:
-    """Description, source, no photos, then Submit."""
+DESCRIPTION = "Shelling hit the clinic at dawn."
+
+
+async def describe(user: SimUser, category: str, description: str = DESCRIPTION) -> None:
+    """The closing questions: description and source; the summary follows."""
     await user.send(description)
     await pick(user, category, "source_type", "witness")
-    await choose(user, ReportAction.SKIP, "photos")
+
+
+async def detail(user: SimUser, field: str) -> None:
+    """On the summary, Edit a detail the walk does not ask (time of day, place name, ...)."""
+    await choose(user, ReportAction.EDIT, field)
+
+
+async def submit(user: SimUser) -> None:
     await press(user, action_prefix(ReportAction.SUBMIT))
+
+
+async def finish(user: SimUser, category: str, description: str = DESCRIPTION) -> None:
+    """Description, source, no photos, then Submit."""
+    await describe(user, category, description)
+    await submit(user)
 
 
 def answers_subset(report: Report, expected: dict[str, Any]) -> None:

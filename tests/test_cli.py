@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import EmulatorServer
 from bot.runtime.application import SANDBOX_TOKEN
+from domain.vocabulary import OutboxKind
 from storage import outbox
 from storage.db import Database
 from storage.models import BorderCrossing, District, Outbox, PlaceAlias, Province, User
@@ -176,7 +177,7 @@ async def test_sandbox_never_touches_the_configured_database(
     to its own scratch database, so the digest is not drained into the emulator and no test roles
     are written (security review finding 8)."""
     async with db.session() as session:
-        await outbox.enqueue(session, key="real-digest", chat_id=7001, kind="digest", text="real")
+        await outbox.enqueue(session, key="real-digest", chat_id=7001, kind=OutboxKind.DIGEST, text="real")
         await UserRepository(session).set_role(7001, "coordinator")
         await session.commit()
     async with db.session() as session:

@@ -4,6 +4,7 @@ under `digest`, tell an unknown count from 0, and leave out what the form never 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ from storage.models import Report
 from tests.test_translations import LANGUAGES
 
 
-def _report(category: str, answers: dict[str, object], **fields: object) -> Report:
-    values: dict[str, object] = {
+def _report(category: str, answers: dict[str, object], **fields: Any) -> Report:
+    values: dict[str, Any] = {
         "id": 1,
         "reference": "R-2026-000001",
         "draft_token": "t1",

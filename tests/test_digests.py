@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from bot.digests import MAX_MESSAGE, render_digest
 from bot.i18n import use_locale
 from bot.scheduler import due_digests
 from storage.models import Report, Subscription
 from storage.users import UserRepository
-from tests.delivery_support import add_report, add_subscribers, hours, outbox_rows, quiet_bot, utc
+from tests.delivery_support import add_report, add_subscribers, hours, outbox_rows, utc
 from tests.harness import BotHarness
-
-__all__ = ["quiet_bot"]
 
 START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
 
 
 def _report(n: int, **fields: object) -> Report:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "id": n,
         "reference": f"R-2026-{n:06d}",
         "draft_token": f"t{n}",
@@ -38,7 +37,7 @@ def _report(n: int, **fields: object) -> Report:
     return Report(**values)
 
 
-def _sub(**fields: object) -> Subscription:
+def _sub(**fields: Any) -> Subscription:
     return Subscription(user_id=1, timezone="Asia/Kabul", **fields)
 
 
@@ -120,14 +119,14 @@ def test_dari_digest_uses_hijri_dates_and_persian_digits() -> None:
     assert "\u2068R-2026-000001\u2069" in text  # the reference isolated inside RTL text
 
 
-async def test_digest_never_names_the_reporter(bot: BotHarness) -> None:
-    async with bot.db.session() as session:
+async def test_digest_never_names_the_reporter(relaxed_bot: BotHarness) -> None:
+    async with relaxed_bot.db.session() as session:
         reporter = await UserRepository(session).set_role(777_000_111, "reporter")
         reporter.first_name = "Zarghuna"
-    [sub] = await add_subscribers(bot, 1, last_period_end=START, language="ps")
-    await add_report(bot.db, approved_at=START + hours(2), reporter_id=777_000_111)
-    await due_digests(bot.db, END + timedelta(minutes=1))
-    [row] = await outbox_rows(bot.db)
+    [sub] = await add_subscribers(relaxed_bot, 1, last_period_end=START, language="ps")
+    await add_report(relaxed_bot.db, approved_at=START + hours(2), reporter_id=777_000_111)
+    await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
+    [row] = await outbox_rows(relaxed_bot.db)
     assert row.subscription_id == sub.id
     assert "Zarghuna" not in row.text and "777000111" not in row.text and "۷۷۷۰۰۰۱۱۱" not in row.text
     assert "R-2026-" in row.text

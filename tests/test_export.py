@@ -48,7 +48,7 @@ def hxl_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 async def test_hxl_export_parses_with_libhxl(db: Database) -> None:
-    gps = await add_report(db, gps=(34.52, 69.18))
+    gps = await add_report(db, gps=(34.52, 69.18), released=True)
     bomb = await add_report(
         db,
         category="explosive_hazard",
@@ -90,10 +90,11 @@ async def test_hxl_export_parses_with_libhxl(db: Database) -> None:
     assert first["#affected+injured"] == "unknown"  # distinct from 0
     assert first["#status+certainty"] == "confirmed"
     assert first["#description"] == "The clinic was set on fire at night."
-    assert first["#event+type"] == "arson,threat"  # choices as codes
+    assert first["#event+attack+type"] == "arson,threat"  # choices as codes
     assert first["#meta+photos"] == "1"
     second = by_id[bomb.reference]
-    assert second["#event+type"] == "ied"  # same tag, same column, across categories
+    assert second["#event+hazard+type"] == "ied"  # each kind of event type its own tag and column
+    assert second["#affected+killed"] == "0"  # same tag, same column, across categories
     assert (second["#affected+killed"], second["#affected+injured"]) == ("0", "3")
     assert second["#geo+source"] == "district_centroid"
     assert second["#impact+resources"] == ""
@@ -109,7 +110,7 @@ async def test_csv_is_hxl_without_hashtag_row(db: Database) -> None:
 
 
 async def test_geojson_feature_collection(db: Database) -> None:
-    with_gps = await add_report(db, gps=(34.6, 69.2))
+    with_gps = await add_report(db, gps=(34.6, 69.2), released=True)
     centroid = await add_report(db)
     province_only = await add_report(db, district=None, answers=health_answers(district="other"))
 
@@ -154,7 +155,7 @@ async def test_exports_never_carry_reporter_or_sensitive_fields(db: Database) ->
     [record] = json.loads(await export_text(db, ExportFormat.JSON))
     assert record["description"] is None and record["facility_name"] is None
     assert record["location_source"] == "district_centroid"
-    assert record["event_type"] == "arson,threat"  # what is not sensitive is still there
+    assert record["attack_types"] == "arson,threat"  # what is not sensitive is still there
 
 
 async def test_filters_select_reports(db: Database) -> None:

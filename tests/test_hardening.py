@@ -18,7 +18,7 @@ from bot.runtime.application import SANDBOX_TOKEN
 from storage.db import Database
 from tests.botproc import clean_env, khabar, scratch_db_url
 from tests.harness import BotHarness
-from tests.moderation_support import relaxed_bot  # noqa: F401  (the `bot` fixture)
+from tests.moderation_support import make_report, notices, reply
 from tests.test_invites import make_invite, role_of
 
 
@@ -43,32 +43,32 @@ async def test_sqlite_file_and_folder_are_private(tmp_path: Path) -> None:
 
 
 async def test_strangers_get_one_refusal_and_logs_hold_no_telegram_ids(
-    bot: BotHarness, caplog: pytest.LogCaptureFixture
+    relaxed_bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    stranger = await bot.user(987654321, "Curious")
+    stranger = await relaxed_bot.user(987654321, "Curious")
     for n in range(5):
         await stranger.send(f"hello {n}")
     assert len(stranger.replies) == 1
-    reporter = await bot.user(987654322, "Field", role="reporter")
+    reporter = await relaxed_bot.user(987654322, "Field", role="reporter")
     await reporter.send("/wipe")
     await reporter.send("/pending")
     assert "987654321" not in caplog.text and "987654322" not in caplog.text
 
 
-async def test_a_revoked_user_cannot_rejoin_with_the_old_link(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_a_revoked_user_cannot_rejoin_with_the_old_link(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "reporter 5")  # a multi-use link
-    person = await bot.user(70, "Field")
+    person = await relaxed_bot.user(70, "Field")
     await person.send(f"/start {code}")
-    assert await role_of(bot.db, 70) == "reporter"
+    assert await role_of(relaxed_bot.db, 70) == "reporter"
     await admin.send("/role 70 none")
     await person.send(f"/start {code}")
     assert "not valid" in person.last_text
-    assert await role_of(bot.db, 70) == "stranger"
+    assert await role_of(relaxed_bot.db, 70) == "stranger"
     fresh = await make_invite(admin, "reporter")  # an admin's new decision is honoured
     await person.send(f"/start {fresh}")
-    assert await role_of(bot.db, 70) == "reporter"
+    assert await role_of(relaxed_bot.db, 70) == "reporter"
 
 
 async def test_digest_send_now_with_a_rejected_token_does_not_print_it(tmp_path: Path, db: Database) -> None:
@@ -107,16 +107,16 @@ async def add_subscribers_to(db: Database) -> None:
 @pytest.mark.parametrize(
     ("how", "why"), [("/block 80", "access is suspended"), ("/role 80 none", "no longer have")]
 )
-async def test_no_notice_to_a_blocked_or_revoked_reporter(bot: BotHarness, how: str, why: str) -> None:
+async def test_no_notice_to_a_blocked_or_revoked_reporter(
+    relaxed_bot: BotHarness, how: str, why: str
+) -> None:
     """Review finding 5: blocking is what an admin does when a phone is lost or seized."""
-    from tests.moderation_support import make_report, notices, reply
-
-    admin = await bot.user(1, "Admin", role="admin")
-    await bot.user(80, "Field", role="reporter")
-    await make_report(bot.db, 80)
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
+    await relaxed_bot.user(80, "Field", role="reporter")
+    await make_report(relaxed_bot.db, 80)
     await admin.send(how)
     await admin.send("/pending")
     await admin.press("Ask the reporter")
     await reply(admin, "Where exactly were you standing?")
     assert "reporter was not told" in admin.last_text and why in admin.last_text
-    assert await notices(bot.db, 80) == []
+    assert await notices(relaxed_bot.db, 80) == []

@@ -14,7 +14,6 @@ from storage.db import Database
 from storage.models import AdminEvent, Invite
 from storage.users import UserRepository
 from tests.harness import BotHarness, SimUser
-from tests.moderation_support import relaxed_bot  # noqa: F401  (the `bot` fixture, unthrottled)
 
 NO_ACCESS = "registered humanitarian field teams"
 
@@ -38,40 +37,44 @@ async def make_invite(admin: SimUser, args: str) -> str:
     return code_from(admin.last_text)
 
 
-async def test_invite_single_use_joins_once_and_is_stored_hashed(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_invite_single_use_joins_once_and_is_stored_hashed(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "reporter")
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         rows = list((await session.execute(select(Invite))).scalars())
     assert len(rows) == 1 and rows[0].code_hash == invites.hash_code(code) and code not in rows[0].code_hash
 
-    newcomer = await bot.user(200, "Newcomer", "en")
+    newcomer = await relaxed_bot.user(200, "Newcomer", "en")
     await newcomer.send("/report")
     assert NO_ACCESS in newcomer.last_text
     await newcomer.send(f"/start {code}")
     assert any("Welcome! You now have access as a reporter." in (m.text or "") for m in newcomer.replies)
-    assert await role_of(bot.db, 200) == "reporter"
+    assert await role_of(relaxed_bot.db, 200) == "reporter"
 
-    second = await bot.user(201, "Second", "en")
+    second = await relaxed_bot.user(201, "Second", "en")
     await second.send(f"/start {code}")
     assert "not valid" in second.last_text
-    assert await role_of(bot.db, 201) == "stranger"
-    async with bot.db.session() as session:
+    assert await role_of(relaxed_bot.db, 201) == "stranger"
+    async with relaxed_bot.db.session() as session:
         actions = [e.action for e in (await session.execute(select(AdminEvent))).scalars()]
     assert actions == ["invite_created", "invite_redeemed"]
 
 
-async def test_multi_use_invite_counts_uses(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_multi_use_invite_counts_uses(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "coordinator 2 3")
     for uid in (301, 302, 303):
-        await bot.user(uid, "U", "en")
-    first, second, third = (SimUser(bot, uid, "U", "en") for uid in (301, 302, 303))
+        await relaxed_bot.user(uid, "U", "en")
+    first, second, third = (SimUser(relaxed_bot, uid, "U", "en") for uid in (301, 302, 303))
     await first.send(f"/start {code}")
     await second.send(f"/start {code}")
     await third.send(f"/start {code}")
-    assert [await role_of(bot.db, u) for u in (301, 302, 303)] == ["coordinator", "coordinator", "stranger"]
-    async with bot.db.session() as session:
+    assert [await role_of(relaxed_bot.db, u) for u in (301, 302, 303)] == [
+        "coordinator",
+        "coordinator",
+        "stranger",
+    ]
+    async with relaxed_bot.db.session() as session:
         invite = (await session.execute(select(Invite))).scalars().one()
     assert (invite.uses, invite.max_uses) == (2, 2)
 
@@ -90,8 +93,8 @@ async def test_invite_expires(db: Database) -> None:
     assert in_time.outcome is invites.Redeemed.JOINED
 
 
-async def test_revoke_button_stops_the_invite(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_revoke_button_stops_the_invite(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "reporter 10 7")
     await admin.send("/invites")
     assert "Open invites" in admin.last_text and any(b.startswith("Revoke") for b in admin.buttons)
@@ -102,26 +105,26 @@ async def test_revoke_button_stops_the_invite(bot: BotHarness) -> None:
     await admin.press_data(InviteRevoke(1).pack())
     assert admin.last_alert == "That invite was already revoked."
 
-    newcomer = await bot.user(500, "N", "en")
+    newcomer = await relaxed_bot.user(500, "N", "en")
     await newcomer.send(f"/start {code}")
-    assert "not valid" in newcomer.last_text and await role_of(bot.db, 500) == "stranger"
+    assert "not valid" in newcomer.last_text and await role_of(relaxed_bot.db, 500) == "stranger"
 
 
-async def test_non_admin_cannot_make_or_revoke_invites(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_non_admin_cannot_make_or_revoke_invites(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     await make_invite(admin, "reporter")
-    moderator = await bot.user(2, "Mod", role="moderator")
+    moderator = await relaxed_bot.user(2, "Mod", role="moderator")
     await moderator.send("/invite reporter")
     assert moderator.last_text == "You don't have permission to do that."
     await moderator.press_data(InviteRevoke(1).pack())
     assert moderator.last_alert == "You don't have permission to do that."
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         invite = (await session.execute(select(Invite))).scalars().one()
     assert invite.revoked_at is None
 
 
-async def test_bad_invite_arguments_get_usage(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_bad_invite_arguments_get_usage(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     await admin.send("/invite admin")
     assert "reporters or coordinators" in admin.last_text and "Usage" in admin.last_text
     await admin.send("/invite reporter 0")
@@ -132,26 +135,26 @@ async def test_bad_invite_arguments_get_usage(bot: BotHarness) -> None:
     assert admin.last_text.startswith("Usage")
 
 
-async def test_brute_force_cool_down(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_brute_force_cool_down(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "reporter")
-    guesser = await bot.user(600, "G", "en")
+    guesser = await relaxed_bot.user(600, "G", "en")
     for n in range(5):
         await guesser.send(f"/start wrong-code-{n}")
         assert "not valid" in guesser.last_text
     await guesser.send(f"/start {code}")
     assert "Too many wrong invite codes" in guesser.last_text
-    assert await role_of(bot.db, 600) == "stranger"
+    assert await role_of(relaxed_bot.db, 600) == "stranger"
     # An hour later the right code works (service level: the clock is a parameter).
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         later = await invites.redeem(
             session, user_id=600, code=code, now=datetime.now(UTC) + timedelta(hours=1, minutes=1)
         )
     assert later.outcome is invites.Redeemed.JOINED
 
 
-async def test_stranger_start_and_other_updates_reveal_nothing(bot: BotHarness) -> None:
-    stranger = await bot.user(700, "S", "en")
+async def test_stranger_start_and_other_updates_reveal_nothing(relaxed_bot: BotHarness) -> None:
+    stranger = await relaxed_bot.user(700, "S", "en")
     await stranger.send("/start")
     await stranger.press("English")
     assert "To get access, ask your coordinator for an invite link" in stranger.last_text
@@ -162,14 +165,14 @@ async def test_stranger_start_and_other_updates_reveal_nothing(bot: BotHarness) 
     assert stranger.last_alert is not None and NO_ACCESS in stranger.last_alert
 
 
-async def test_already_member_keeps_role_and_invite_use(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_already_member_keeps_role_and_invite_use(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     code = await make_invite(admin, "reporter")
-    coordinator = await bot.user(800, "C", role="coordinator")
+    coordinator = await relaxed_bot.user(800, "C", role="coordinator")
     await coordinator.send(f"/start {code}")
     assert any("already have access as a coordinator" in (m.text or "") for m in coordinator.replies)
-    assert await role_of(bot.db, 800) == "coordinator"
-    async with bot.db.session() as session:
+    assert await role_of(relaxed_bot.db, 800) == "coordinator"
+    async with relaxed_bot.db.session() as session:
         assert (await session.execute(select(Invite))).scalars().one().uses == 0
 
 

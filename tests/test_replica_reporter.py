@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.emulator import EmulatorServer, EmuMessage
-from bot.forms.actions import PREFIX, ReportAction
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from storage.db import Database
 from storage.models import Report
 from tests.replica_support import ReplicaSet
@@ -28,18 +29,18 @@ def _buttons(msg: EmuMessage) -> dict[str, str]:
     found: dict[str, str] = {}
     for row in msg.buttons:
         for button in row:
-            parts = str(button.get("callback_data", "")).split(":")
-            if parts[0] == PREFIX and len(parts) > 1:
-                found.setdefault(parts[1], str(button["callback_data"]))
+            pressed = ReportPress.parse(button.get("callback_data"))
+            if pressed is not None and pressed.action is not None:
+                found.setdefault(pressed.action, str(button["callback_data"]))
     return found
 
 
 def _day_zero(msg: EmuMessage) -> str:
     for row in msg.buttons:
         for button in row:
-            data = str(button.get("callback_data", ""))
-            if data.startswith(f"{PREFIX}:{ReportAction.DAY}:") and data.endswith(":0"):
-                return data
+            pressed = ReportPress.parse(button.get("callback_data"))
+            if pressed is not None and pressed.action == ReportAction.DAY and pressed.arg == "0":
+                return str(button["callback_data"])
     return _buttons(msg)[ReportAction.DAY]
 
 
@@ -72,7 +73,7 @@ async def test_a_reporter_spread_over_three_replicas_files_in_order(
                 break
             pick = None
             if ReportAction.TOGGLE in buttons and shown.text not in ticked:
-                ticked.add(shown.text)
+                ticked.add(shown.text or "")
                 pick = buttons[ReportAction.TOGGLE]
             elif ReportAction.DAY in buttons:
                 pick = _day_zero(shown)
@@ -92,11 +93,13 @@ async def test_a_reporter_spread_over_three_replicas_files_in_order(
             if pick is not None:
                 shown = await step(lambda m=shown.message_id, d=pick: state.press(USER, m, d))
             else:
-                text = "Paghman" if "district" in shown.text.lower() else DESCRIPTION
+                text = "Paghman" if "district" in (shown.text or "").lower() else DESCRIPTION
                 shown = await step(lambda t=text: state.send_text(USER, t))
         else:
             raise AssertionError("no summary after 60 steps")
-        await replica.until(lambda: "R-" in state.bot_messages(USER)[-1].text, "the report's reference")
+        await replica.until(
+            lambda: "R-" in (state.bot_messages(USER)[-1].text or ""), "the report's reference"
+        )
         async with db.session() as session:
             reports = list((await session.execute(select(Report))).scalars())
         assert len(reports) == 1

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.forms.actions import ReportAction
 from handlers.callbacks import WipeSetting
@@ -22,6 +23,7 @@ from tests.report_helpers import (
     finish,
     opening,
     pick,
+    place,
     press,
     reporter,
     reports_of,
@@ -44,25 +46,24 @@ async def test_restart_between_two_answers_resumes_without_loss(bot: BotHarness)
     user = await reporter(bot, 301, language="fa_AF")
     await start_report(user, "other_security")
     await choose(user, ReportAction.DAY, "occurred_on", "1")
-    await pick(user, "other_security", "time_of_day", "evening")
+    await place(user, "AF01", "Paghman")
     before = await draft_of(bot, user.id)
-    assert before is not None and before.step == "province"
+    assert before is not None and before.step == "incident_type"
 
     await bot.restart()
 
-    await user.send("Paghman")  # first message after the restart: asks continue / discard
+    await user.send("Armed clash")  # first message after the restart: asks continue / discard
     after = await draft_of(bot, user.id)
-    assert after is not None and after.step == "province" and after.answers == before.answers
+    assert after is not None and after.step == "incident_type" and after.answers == before.answers
     assert data_of(user, action_prefix(ReportAction.RESUME)) and data_of(
         user, action_prefix(ReportAction.DISCARD)
     )
     await press(user, action_prefix(ReportAction.RESUME))  # continue: the same question again
-    await user.send("Paghman")
-    await choose(user, ReportAction.PLACE, "province", "AF0102")
+    await user.send("Armed clash")  # an option typed by its name
     resumed = await draft_of(bot, user.id)
-    assert resumed is not None and resumed.step == "place_name"
+    assert resumed is not None and resumed.step == "aid_workers_affected"
     assert resumed.answers["occurred_on"] == before.answers["occurred_on"]
-    assert resumed.answers["time_of_day"] == "evening"
+    assert resumed.answers["incident_type"] == "armed_clash"
     assert (resumed.answers["province"], resumed.answers["district"]) == ("AF01", "AF0102")
 
 
@@ -70,10 +71,11 @@ async def test_a_button_after_restart_applies_directly(bot: BotHarness) -> None:
     user = await reporter(bot, 302)
     await start_report(user, "other_security")
     await choose(user, ReportAction.DAY, "occurred_on", "0")
+    await place(user, "AF01", "Paghman")
     await bot.restart()
-    await pick(user, "other_security", "time_of_day", "night")
+    await pick(user, "other_security", "incident_type", "abduction")
     draft = await draft_of(bot, user.id)
-    assert draft is not None and draft.answers["time_of_day"] == "night"
+    assert draft is not None and draft.answers["incident_type"] == "abduction"
 
 
 async def test_report_command_with_a_draft_offers_continue_or_discard(bot: BotHarness) -> None:
@@ -159,7 +161,7 @@ async def test_wipe_deletes_both_sides_and_the_draft(bot: BotHarness) -> None:
     assert confirmation.from_bot and not confirmation.deleted
     assert await draft_of(bot, user.id) is None
     async with bot.db.session() as session:
-        logged = list((await session.execute(select(ChatMessage.message_id))).scalars())
+        logged = list((await session.execute(select(col(ChatMessage.message_id)))).scalars())
     assert logged == [confirmation.message_id]
 
 

@@ -11,6 +11,8 @@ from tests.report_helpers import (
     action_prefix,
     answers_subset,
     choose,
+    describe,
+    detail,
     draft_of,
     finish,
     opening,
@@ -19,6 +21,7 @@ from tests.report_helpers import (
     reporter,
     reports_of,
     start_report,
+    submit,
     toggle,
 )
 
@@ -33,19 +36,25 @@ async def test_health_attack_full_flow_english(bot: BotHarness) -> None:
     user = await reporter(bot)
     await start_report(user, "health_attack")
     await choose(user, ReportAction.DAY, "occurred_on", "1")  # yesterday
-    await pick(user, "health_attack", "time_of_day", "morning")
     await place(user, "AF12", "Jani Khel")
-    await user.send("Near the bazaar")
-    await user.send_location(33.0, 69.0)
     await toggle(user, "health_attack", "attack_types", "heavy_weapons", "arson")
     await toggle(user, "health_attack", "resources_affected", "facility", "personnel")
-    await pick(user, "health_attack", "facility_type", "bhc")
-    await user.send("Clinic One")
     await pick(user, "health_attack", "services_interrupted", "yes")
     await pick(user, "health_attack", "perpetrator", "unknown")
     await user.send("2")
     await choose(user, ReportAction.UNKNOWN, "injured")
-    await finish(user, "health_attack")
+    await describe(user, "health_attack")
+    # The details the walk leaves to the summary.
+    await detail(user, "time_of_day")
+    await pick(user, "health_attack", "time_of_day", "morning")
+    await detail(user, "place_name")
+    await user.send("Near the bazaar")
+    await user.send_location(33.0, 69.0)  # at the summary: added as the location
+    await detail(user, "facility_type")
+    await pick(user, "health_attack", "facility_type", "bhc")
+    await detail(user, "facility_name")
+    await user.send("Clinic One")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.reference.startswith(f"R-{datetime.now(UTC).year}-")
     assert report.category == "health_attack" and report.status == "pending"
@@ -84,11 +93,12 @@ async def test_medical_supplies_loss_in_dari_with_persian_digits_and_hijri_date(
     await choose(user, ReportAction.SKIP, "location")
     await pick(user, "medical_supplies_loss", "supply_type", "vaccines")
     await toggle(user, "medical_supplies_loss", "antigens", "opv", "measles")
-    await user.send("۱۲٬۵۰۰")
-    await pick(user, "medical_supplies_loss", "unit", "doses")
+    await user.send("۱۲٬۵۰۰")  # the unit is doses unless changed on the summary
     await pick(user, "medical_supplies_loss", "cause", "cold_chain_failure")
+    await describe(user, "medical_supplies_loss", "یخچال های واکسین خراب شد.")
+    await detail(user, "facility_name")
     await user.send("انبار دوا")
-    await finish(user, "medical_supplies_loss", "یخچال های واکسین خراب شد.")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.language == "fa_AF"
     assert report.occurred_on is not None and report.occurred_on.isoformat() == kabul_today(3)
@@ -109,20 +119,33 @@ async def test_border_crossing_in_pashto_listed_crossing_places_itself(bot: BotH
     user = await reporter(bot, 103, language="ps")
     await start_report(user, "border_crossing")
     await choose(user, ReportAction.DAY, "occurred_on", "0")
-    await pick(user, "border_crossing", "time_of_day", "night")
     await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
-    await pick(user, "border_crossing", "status", "closed")
+    await toggle(user, "border_crossing", "status", "closed", "seized")
+    await toggle(user, "border_crossing", "crossers", "returnees")
     await user.send("٣٠٠")  # Arabic-Indic digits
+    await pick(user, "border_crossing", "crossing_flow", "event")
     await pick(user, "border_crossing", "direction", "into_afghanistan")
     await pick(user, "border_crossing", "goods_blocked", "goods_and_aid")
     await user.send("0")
     await user.send("۰")
-    await finish(user, "border_crossing", "د تورخم لاره بنده شوه")
+    await describe(user, "border_crossing", "د تورخم لاره بنده شوه")
+    await detail(user, "time_of_day")
+    await pick(user, "border_crossing", "time_of_day", "night")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.language == "ps"
     assert (report.province_pcode, report.district_pcode) == ("AF06", "AF0617")
     assert report.killed == 0 and report.injured == 0
-    answers_subset(report, {"crossing": "BCP-PAK-TKH", "people_crossing": 300, "status": "closed"})
+    answers_subset(
+        report,
+        {
+            "crossing": "BCP-PAK-TKH",
+            "people_crossing": 300,
+            "status": ["closed", "seized"],
+            "crossers": ["returnees"],
+            "crossing_flow": "event",
+        },
+    )
     assert "province" not in report.answers
 
 
@@ -132,12 +155,13 @@ async def test_border_crossing_other_asks_the_place_in_pashto_spelling(bot: BotH
     await choose(user, ReportAction.DAY, "occurred_on", "2")
     await choose(user, ReportAction.SKIP, "time_of_day")
     await pick(user, "border_crossing", "crossing", "other")
-    await user.send("ننګرهار")  # Pashto spelling (ګ), Dari has ننگرهار
-    await choose(user, ReportAction.PLACE, "province", "AF06")
+    await user.send("ننګرهار")  # Pashto spelling (ګ), Dari has ننگرهار: exact and unique, so taken
+    assert (await draft_of(bot, user.id)).answers["province"] == "AF06"  # type: ignore[union-attr]
     await choose(user, ReportAction.PLACE, "district", "other")
     await user.send("Nawa Pass")  # required once the district is not listed
     await choose(user, ReportAction.SKIP, "location")
-    await pick(user, "border_crossing", "status", "restricted")
+    await toggle(user, "border_crossing", "status", "restricted")
+    await choose(user, ReportAction.SKIP, "crossers")
     await choose(user, ReportAction.UNKNOWN, "people_crossing")
     await pick(user, "border_crossing", "goods_blocked", "unknown")
     await choose(user, ReportAction.UNKNOWN, "killed")
@@ -153,10 +177,8 @@ async def test_explosive_hazard_flow_with_location_proposing_nearest_district(bo
     user = await reporter(bot, 105)
     await start_report(user, "explosive_hazard")
     await choose(user, ReportAction.DAY, "occurred_on", "0")
-    await pick(user, "explosive_hazard", "time_of_day", "afternoon")
     await user.send_location(34.5553, 69.2075)  # Kabul city, at the province question
     await choose(user, ReportAction.ACCEPT, "province")  # "Yes" to the proposed district
-    await choose(user, ReportAction.SKIP, "place_name")
     await choose(user, ReportAction.ACCEPT, "location")  # keep the location shared at the province question
     await pick(user, "explosive_hazard", "hazard_type", "ied")
     await pick(user, "explosive_hazard", "exploded", "no")
@@ -164,7 +186,10 @@ async def test_explosive_hazard_flow_with_location_proposing_nearest_district(bo
     await pick(user, "explosive_hazard", "road_blocked", "yes")
     await user.send("0")
     await user.send("0")
-    await finish(user, "explosive_hazard")
+    await describe(user, "explosive_hazard")
+    await detail(user, "time_of_day")
+    await pick(user, "explosive_hazard", "time_of_day", "afternoon")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert (report.province_pcode, report.district_pcode) == ("AF01", "AF0101")
     assert (report.lat, report.lon) == (34.5553, 69.2075)
@@ -179,16 +204,18 @@ async def test_control_change_flow(bot: BotHarness) -> None:
     await place(user, "AF30", "Nahr-i-Saraj")  # the gazetteer spells it Nahr-e-Saraj
     await choose(user, ReportAction.SKIP, "place_name")
     await choose(user, ReportAction.SKIP, "location")
-    await pick(user, "control_change", "site_type", "checkpoint")
-    await user.send("Group A")
+    await toggle(user, "control_change", "site_type", "checkpoint", "police_hq")
     await choose(user, ReportAction.SKIP, "new_control")
     await pick(user, "control_change", "fighting", "no")
     await user.send("0")
     await user.send("1")
-    await finish(user, "control_change")
+    await describe(user, "control_change")
+    await detail(user, "previous_control")
+    await user.send("Group A")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.district_pcode == "AF3004" and report.injured == 1
-    answers_subset(report, {"site_type": "checkpoint", "previous_control": "Group A"})
+    answers_subset(report, {"site_type": ["checkpoint", "police_hq"], "previous_control": "Group A"})
     assert "new_control" not in report.answers
 
 
@@ -221,11 +248,12 @@ async def test_displacement_flow(bot: BotHarness) -> None:
     await pick(user, "displacement", "count_unit", "households")
     await user.send("120")
     await pick(user, "displacement", "cause", "conflict")
-    await user.send("Nangarhar")
-    await choose(user, ReportAction.PLACE, "destination_province", "AF06")
-    await user.send("Jalalabad camps")
+    await user.send("Nangarhar")  # an exact, unique name: taken without a "did you mean"
     await toggle(user, "displacement", "needs", "shelter", "food")
-    await finish(user, "displacement")
+    await describe(user, "displacement")
+    await detail(user, "destination")
+    await user.send("Jalalabad camps")
+    await submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.province_pcode == "AF15" and report.district_pcode == "AF1501"
     answers_subset(report, {"displaced": 120, "destination_province": "AF06", "needs": ["shelter", "food"]})
@@ -240,9 +268,8 @@ async def test_other_security_flow_with_photos(bot: BotHarness) -> None:
     await user.send("0")
     await user.send("Two staff were taken at a checkpoint.")
     await pick(user, "other_security", "source_type", "official")
+    await user.send_photo()  # at the summary: added to the report
     await user.send_photo()
-    await user.send_photo()
-    await choose(user, ReportAction.DONE, "photos")
     await choose_submit(user)
     [report] = await reports_of(bot, user.id)
     assert report.district_pcode == "AF1309" and report.province_pcode == "AF13"

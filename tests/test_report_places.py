@@ -72,7 +72,7 @@ def test_names_follow_the_language() -> None:
 
 
 def test_every_category_loads_with_common_fields() -> None:
-    assert set(engine.CATEGORY_CODES) == {
+    assert set(engine.category_codes()) == {
         "health_attack",
         "medical_supplies_loss",
         "border_crossing",
@@ -130,7 +130,7 @@ def test_export_columns_are_stable_codes_with_hxl_tags() -> None:
     assert by_header["district"] == ("#adm2+code", "AF1309")
     assert by_header["district_name"] == ("#adm2+name", "Jani Khel")
     assert by_header["location_lat"] == ("#geo+lat", "33.50000")
-    assert by_header["attack_types"] == ("#event+type", "arson,threat")
+    assert by_header["attack_types"] == ("#event+attack+type", "arson,threat")
     assert by_header["killed"][1] == "12" and by_header["injured"][1] == "unknown"
     assert by_header["facility_name"][1] == ""  # not relevant here, still a column
     assert [h for _, h, _ in columns] == [h for _, h, _ in engine.export_columns("health_attack", {})]

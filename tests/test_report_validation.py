@@ -4,7 +4,10 @@ relevance and the summary's edit are unit tests (tests/unit/) on inline forms.""
 
 from __future__ import annotations
 
-from bot.forms.actions import ReportAction, pack
+from typing import Any
+
+from bot.forms.actions import ReportAction
+from handlers.callbacks import ReportPress
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
     action_prefix,
@@ -23,8 +26,8 @@ def asks(user: SimUser, field: str) -> bool:
     """The newest bot message asks `field` (one of its buttons belongs to that field)."""
     reply = user.last_reply
     assert reply is not None
-    datas = [str(b.get("callback_data", "")) for row in reply.buttons for b in row]
-    return any(d.split(":")[3:4] == [field] for d in datas)
+    presses = [ReportPress.parse(b.get("callback_data")) for row in reply.buttons for b in row]
+    return any(p is not None and p.field == field for p in presses)
 
 
 async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -> SimUser:
@@ -35,7 +38,7 @@ async def at_killed(bot: BotHarness, user_id: int = 201, language: str = "en") -
     return user
 
 
-async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, object]]:
+async def step_and_answers(bot: BotHarness, user: SimUser) -> tuple[str | None, dict[str, Any]]:
     draft = await draft_of(bot, user.id)
     assert draft is not None
     return draft.step, dict(draft.answers)
@@ -62,18 +65,20 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     old_date_button = data_of(user, action_prefix(ReportAction.DAY))
     await user.send("2026-01-05")  # typed: the date buttons stay on the earlier message
     before = await step_and_answers(bot, user)
-    assert before[0] == "time_of_day"
+    assert before[0] == "province"
     await user.press_data(old_date_button, first_question.message_id)
     assert await step_and_answers(bot, user) == before
-    assert asks(user, "time_of_day")  # the current question again
-    token = old_date_button.split(":")[2]
+    assert asks(user, "province")  # the current question again
+    pressed = ReportPress.parse(old_date_button)
+    assert pressed is not None
+    token = pressed.token
     for forged in (
-        pack(ReportAction.OPTION, "deadbeef", "time_of_day", "0"),  # another draft's token
-        pack(ReportAction.OPTION, token, "time_of_day", "99"),  # no such choice
-        pack(ReportAction.OPTION, token, "killed", "0"),  # not the current question
-        pack(ReportAction.PLACE, token, "time_of_day", "AF01"),  # wrong action for the field
+        ReportPress(ReportAction.OPTION, "deadbeef", "province", "0").pack(),  # another draft's token
+        ReportPress(ReportAction.OPTION, token, "province", "99").pack(),  # no such choice
+        ReportPress(ReportAction.OPTION, token, "killed", "0").pack(),  # not the current question
+        ReportPress(ReportAction.DAY, token, "province", "0").pack(),  # wrong action for the field
         "rep:zz",
-        pack(ReportAction.CATEGORY, "not_a_category"),
+        ReportPress(ReportAction.CATEGORY, "not_a_category").pack(),
     ):
         await user.press_data(forged)
         assert await step_and_answers(bot, user) == before, forged
@@ -81,7 +86,7 @@ async def test_stale_and_forged_buttons(bot: BotHarness) -> None:
     await press(user, action_prefix(ReportAction.DISCARD))
     assert await draft_of(bot, user.id) is None
     await user.press_data(
-        pack(ReportAction.OPTION, token, "time_of_day", "0")
+        ReportPress(ReportAction.OPTION, token, "province", "0").pack()
     )  # a button of the discarded draft
     assert await draft_of(bot, user.id) is None
     assert user.last_alert  # explained on the button
@@ -94,16 +99,15 @@ async def test_skip_back_and_keep(bot: BotHarness) -> None:
     step, answers = await step_and_answers(bot, user)
     assert step == "occurred_on" and answers == {}
     await choose(user, ReportAction.DAY, "occurred_on", "2")
-    await user.send("/skip")  # time of day is optional
-    step, answers = await step_and_answers(bot, user)
+    step, answers = await step_and_answers(bot, user)  # the time of day is a detail: not asked
     assert step == "province" and "time_of_day" not in answers
-    await user.send("/back")
-    assert (await step_and_answers(bot, user))[0] == "time_of_day"
+    await user.send("/skip")  # the province is required
+    assert (await step_and_answers(bot, user))[0] == "province"
     await user.send("/back")
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
     await choose(user, ReportAction.ACCEPT, "occurred_on")  # keep the current answer
     step, answers = await step_and_answers(bot, user)
-    assert step == "time_of_day" and answers["occurred_on"]
+    assert step == "province" and answers["occurred_on"]
     await press(user, action_prefix(ReportAction.BACK))  # the Back button works too
     assert (await step_and_answers(bot, user))[0] == "occurred_on"
 
@@ -112,7 +116,7 @@ async def test_non_reporters_cannot_report(bot: BotHarness) -> None:
     stranger = await bot.user(211, "Stranger", "en")
     await stranger.send("/report")
     assert await draft_of(bot, stranger.id) is None
-    await stranger.press_data(pack(ReportAction.CATEGORY, "health_attack"))
+    await stranger.press_data(ReportPress(ReportAction.CATEGORY, "health_attack").pack())
     assert await draft_of(bot, stranger.id) is None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.users import UserRepository
@@ -13,6 +15,7 @@ from tests.botproc import BotProcess, scratch_db_url
 USER = 990001
 
 
+@pytest.mark.long_running
 async def test_sigkill_then_restart_keeps_users_and_answers(
     emulator: EmulatorServer, db: Database, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from sqlalchemy import select
 
 from bot.commands import COMMANDS
@@ -12,8 +13,8 @@ from bot.roles import Role
 from handlers.callbacks import ModerationAction, ModerationPress, UsersPage
 from storage.models import AdminEvent
 from storage.users import UserRepository
+from tests.conftest import BotFactory
 from tests.harness import BotHarness
-from tests.moderation_support import relaxed_bot  # noqa: F401  (the `bot` fixture, unthrottled)
 
 DENIED = "You don't have permission to do that."
 NO_ACCESS = "This bot is for registered humanitarian field teams."
@@ -25,7 +26,8 @@ def refused(texts: list[str]) -> bool:
     return any(t == DENIED or t.startswith(NO_ACCESS) for t in texts)
 
 
-async def test_each_role_gets_exactly_its_commands(bot: BotHarness) -> None:
+@pytest.mark.long_running
+async def test_each_role_gets_exactly_its_commands(relaxed_bot: BotHarness) -> None:
     ids = itertools.count(1000)
     wrong: list[str] = []
     for role in ROLES:
@@ -33,7 +35,7 @@ async def test_each_role_gets_exactly_its_commands(bot: BotHarness) -> None:
             # A fresh user per command, so one command's state (a draft, a wipe) cannot affect another.
             uid = next(ids)
             registered = None if role is Role.STRANGER else role.value
-            user = await bot.user(uid, "Tester", "en", role=registered, language="en")
+            user = await relaxed_bot.user(uid, "Tester", "en", role=registered, language="en")
             before = len(user.replies)
             await user.send(f"/{command.name}")
             texts = [m.text or m.caption or "" for m in user.state.bot_messages(uid, include_deleted=True)]
@@ -48,12 +50,12 @@ async def test_each_role_gets_exactly_its_commands(bot: BotHarness) -> None:
     assert wrong == [], "\n".join(wrong)
 
 
-async def test_role_change_is_audited_and_refreshes_the_menu(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
-    person = await bot.user(50, "Person", role="reporter", language="fa_AF")
+async def test_role_change_is_audited_and_refreshes_the_menu(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
+    person = await relaxed_bot.user(50, "Person", role="reporter", language="fa_AF")
     await admin.send("/role 50 coordinator")
     assert admin.last_text == "User 50 is now a coordinator."
-    menu = {c["command"] for c in bot.emulator.state.commands["chat:50:"]}
+    menu = {c["command"] for c in relaxed_bot.emulator.state.commands["chat:50:"]}
     assert {"subscribe", "search"} <= menu and "pending" not in menu
     await person.send("/subscribe")
     assert person.last_text != DENIED
@@ -71,7 +73,7 @@ async def test_role_change_is_audited_and_refreshes_the_menu(bot: BotHarness) ->
     await person.send("/report")
     assert person.last_text.startswith(NO_ACCESS) or "این ربات" in person.last_text
 
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         events = list((await session.execute(select(AdminEvent).order_by(AdminEvent.id))).scalars())  # type: ignore[arg-type]
     assert [(e.action, e.actor_id, e.target, e.before, e.after) for e in events] == [
         ("role_changed", 1, "user:50", {"role": "reporter"}, {"role": "coordinator"}),
@@ -79,21 +81,18 @@ async def test_role_change_is_audited_and_refreshes_the_menu(bot: BotHarness) ->
     ]
 
 
-async def test_config_admin_cannot_be_demoted_in_the_bot(db) -> None:  # type: ignore[no-untyped-def]
-    harness = await BotHarness.create(db, admin_ids="1,5")
-    try:
-        admin = await harness.user(1, "Admin", "en")
-        other_admin = await harness.user(5, "Root", "en")
-        await other_admin.send("/help")  # the access layer promotes ADMIN_IDS on contact
-        await admin.send("/role 5 reporter")
-        assert "admin by configuration" in admin.last_text
-    finally:
-        await harness.close()
+async def test_config_admin_cannot_be_demoted_in_the_bot(bot_factory: BotFactory) -> None:
+    harness = await bot_factory(admin_ids="1,5")
+    admin = await harness.user(1, "Admin", "en")
+    other_admin = await harness.user(5, "Root", "en")
+    await other_admin.send("/help")  # the access layer promotes ADMIN_IDS on contact
+    await admin.send("/role 5 reporter")
+    assert "admin by configuration" in admin.last_text
 
 
-async def test_block_and_unblock(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
-    person = await bot.user(60, "Person", role="reporter")
+async def test_block_and_unblock(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
+    person = await relaxed_bot.user(60, "Person", role="reporter")
     await admin.send("/block 60")
     assert admin.last_text.startswith("User 60 is blocked.")
     for text in ("/report", "hello", "/start"):
@@ -102,39 +101,39 @@ async def test_block_and_unblock(bot: BotHarness) -> None:
     await person.press_data(ModerationPress(ModerationAction.APPROVE_AS, 1, 0, (0, 1)).pack())
     assert person.last_alert == "Your access to this bot has been suspended. Contact your coordinator."
     await admin.send("/users")
-    assert "60 Person: reporter (blocked)" in admin.last_text
+    assert "60 \u2068Person\u2069: reporter (blocked)" in admin.last_text
     await admin.send("/unblock 60")
     assert admin.last_text == "User 60 is unblocked."
     await person.send("/help")
     assert "/report" in person.last_text
     await admin.send("/block 1")
     assert "cannot change your own access" in admin.last_text
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         account = await UserRepository(session).get(60)
         actions = [e.action for e in (await session.execute(select(AdminEvent))).scalars()]
     assert account is not None and account.status == "active"
     assert actions == ["user_blocked", "user_unblocked"]
 
 
-async def test_users_lists_people_with_roles(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
-    await bot.user(70, "Zarghuna", role="coordinator")
-    await bot.user(71, "Stranger", "en")
-    stranger = await bot.user(71, "Stranger", "en")
+async def test_users_lists_people_with_roles(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
+    await relaxed_bot.user(70, "Zarghuna", role="coordinator")
+    await relaxed_bot.user(71, "Stranger", "en")
+    stranger = await relaxed_bot.user(71, "Stranger", "en")
     await stranger.send("/start")
     await admin.send("/users")
-    assert "70 Zarghuna: coordinator" in admin.last_text
+    assert "70 \u2068Zarghuna\u2069: coordinator" in admin.last_text
     assert "Stranger" not in admin.last_text
-    moderator = await bot.user(2, "Mod", role="moderator")
+    moderator = await relaxed_bot.user(2, "Mod", role="moderator")
     await moderator.send("/users")
     assert moderator.last_text == DENIED
 
 
-async def test_users_pages_and_filters(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", role="admin")
+async def test_users_pages_and_filters(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", role="admin")
     for uid in range(100, 130):
-        await bot.user(uid, f"Reporter{uid}", role="reporter")
-    await bot.user(200, "Coordinator", role="coordinator")
+        await relaxed_bot.user(uid, f"Reporter{uid}", role="reporter")
+    await relaxed_bot.user(200, "Coordinator", role="coordinator")
     await admin.send("/block 129")
 
     first = await admin.send("/users")
@@ -144,19 +143,20 @@ async def test_users_pages_and_filters(bot: BotHarness) -> None:
     assert first.button_labels == ["Next ›"]
     # The page is edited in place; the last page has no "Next".
     await admin.press("Next ›")
-    page = bot.emulator.state.find_message(1, first.message_id)
+    page = relaxed_bot.emulator.state.find_message(1, first.message_id)
     assert page is not None and page.edited and page.text is not None
-    assert "26–32 of 32" in page.text and "200 Coordinator: coordinator" in page.text
+    assert "26–32 of 32" in page.text and "200 \u2068Coordinator\u2069: coordinator" in page.text
     assert page.button_labels == ["‹ Previous"]
 
     await admin.send("/users coordinator")
-    assert "200 Coordinator" in admin.last_text and "Reporter" not in admin.last_text
+    assert "200 \u2068Coordinator" in admin.last_text and "Reporter" not in admin.last_text
     assert "1–1 of 1" in admin.last_text
     await admin.send("/users blocked")
-    assert "129 Reporter129: reporter (blocked)" in admin.last_text and "1–1 of 1" in admin.last_text
+    assert "129 \u2068Reporter129\u2069: reporter (blocked)" in admin.last_text
+    assert "1–1 of 1" in admin.last_text
     await admin.send("/users nobody")
     assert admin.last_text == "Usage: /users [reporter|coordinator|moderator|admin|blocked]"
-    await bot.user(300, "Stranger", "en")
+    await relaxed_bot.user(300, "Stranger", "en")
     await admin.send("/users moderator")
     assert admin.last_text == "No users found."
 
@@ -165,15 +165,15 @@ async def test_users_pages_and_filters(bot: BotHarness) -> None:
     assert admin.last_alert == "This button is no longer valid. Send /help to start again."
     await admin.press_data(UsersPage("all", 9999).pack())  # past the end: the last page
     assert "26–32 of 32" in admin.last_text
-    moderator = await bot.user(2, "Mod", role="moderator")
+    moderator = await relaxed_bot.user(2, "Mod", role="moderator")
     await moderator.press_data(UsersPage("all", 0).pack())
     assert moderator.last_alert == DENIED
 
 
-async def test_users_list_in_dari(bot: BotHarness) -> None:
-    admin = await bot.user(1, "Admin", "fa", role="admin", language="fa_AF")
+async def test_users_list_in_dari(relaxed_bot: BotHarness) -> None:
+    admin = await relaxed_bot.user(1, "Admin", "fa", role="admin", language="fa_AF")
     for uid in range(100, 127):
-        await bot.user(uid, "Gul", role="reporter")
+        await relaxed_bot.user(uid, "Gul", role="reporter")
     await admin.send("/users")
     assert "۱–۲۵ از ۲۸" in admin.last_text
     assert admin.buttons == ["بعدی ›"]

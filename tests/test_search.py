@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import moderation, search
 from tests.harness import BotHarness
-from tests.moderation_support import make_report, relaxed_bot  # noqa: F401  (the `bot` fixture)
+from tests.moderation_support import make_report
 
 REPORTER_ID = 10
 
@@ -20,21 +20,21 @@ async def approve(bot: BotHarness, report_id: int | None, at: datetime) -> None:
     assert result.done
 
 
-async def test_search_finds_approved_reports_by_words_and_place(bot: BotHarness) -> None:
-    await bot.user(REPORTER_ID, "Field", role="reporter")
+async def test_search_finds_approved_reports_by_words_and_place(relaxed_bot: BotHarness) -> None:
+    await relaxed_bot.user(REPORTER_ID, "Field", role="reporter")
     now = datetime.now(UTC)
-    clinic = await make_report(bot.db, REPORTER_ID, description="Clinic roof destroyed by shelling.")
-    market = await make_report(bot.db, REPORTER_ID, district="AF0102", description="Market closed.")
-    secret = await make_report(bot.db, REPORTER_ID, description="Names of the guards: Karim.")
-    await make_report(bot.db, REPORTER_ID, description="Clinic pending, not approved yet.")
+    clinic = await make_report(relaxed_bot.db, REPORTER_ID, description="Clinic roof destroyed by shelling.")
+    market = await make_report(relaxed_bot.db, REPORTER_ID, district="AF0102", description="Market closed.")
+    secret = await make_report(relaxed_bot.db, REPORTER_ID, description="Names of the guards: Karim.")
+    await make_report(relaxed_bot.db, REPORTER_ID, description="Clinic pending, not approved yet.")
     for report in (clinic, market, secret):
-        await approve(bot, report.id, now)
-    async with bot.db.session() as session:
+        await approve(relaxed_bot, report.id, now)
+    async with relaxed_bot.db.session() as session:
         await moderation.toggle_sensitive(
             session, report_id=secret.id or 0, version=1, actor_id=1, field_name="description", now=now
         )
 
-    coordinator = await bot.user(20, "Coord", role="coordinator")
+    coordinator = await relaxed_bot.user(20, "Coord", role="coordinator")
     await coordinator.send("/search clinic")
     assert clinic.reference in coordinator.last_text
     assert market.reference not in coordinator.last_text and "pending" not in coordinator.last_text
@@ -48,10 +48,10 @@ async def test_search_finds_approved_reports_by_words_and_place(bot: BotHarness)
     assert all(r.reference in coordinator.last_text for r in (clinic, market, secret))
     assert "Names of the guards" not in coordinator.last_text
 
-    reporter = await bot.user(11, "Other reporter", role="reporter")
+    reporter = await relaxed_bot.user(11, "Other reporter", role="reporter")
     await reporter.send("/search clinic")
     assert reporter.last_text == "You don't have permission to do that."
 
-    async with bot.db.session() as session:
+    async with relaxed_bot.db.session() as session:
         later = await search.search(session, "clinic", now + timedelta(days=search.SEARCH_DAYS + 1))
     assert later == []

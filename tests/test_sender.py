@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -18,18 +18,19 @@ from bot.emulator import Limits
 from bot.runtime.application import SANDBOX_TOKEN
 from bot.runtime.send_budget import SendBudget
 from bot.runtime.send_now import send_now_and_deliver
-from bot.runtime.sender import Sender
+from bot.runtime.sender import BATCH, Sender
 from bot.scheduler import due_digests
+from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import enqueue
+from tests.conftest import BotFactory
 from tests.delivery_support import (
     add_report,
     add_subscribers,
     deliveries,
     get_sub,
     hours,
-    make_bot,
     outbox_rows,
     utc,
 )
@@ -37,14 +38,6 @@ from tests.harness import BotHarness
 
 LAST = utc(2026, 3, 9, 2, 30)
 DUE = utc(2026, 3, 10, 3)
-
-
-@pytest.fixture(name="bot")
-async def limited_bot(db: Database) -> AsyncIterator[BotHarness]:
-    """The emulator with Telegram's real limits (30/s overall, 1/s per chat); tick and sender off."""
-    harness = await make_bot(db)
-    yield harness
-    await harness.close()
 
 
 def _sender(bot: BotHarness, **kwargs: object) -> Sender:
@@ -56,7 +49,7 @@ def _received(bot: BotHarness, chat_ids: list[int]) -> Counter[int]:
     return Counter({c: len(bot.emulator.state.bot_messages(c)) for c in chat_ids})
 
 
-async def _queue_digests(bot: BotHarness, count: int, **fields: object) -> list[int]:
+async def _queue_digests(bot: BotHarness, count: int, **fields: Any) -> list[int]:
     subs = await add_subscribers(bot, count, last_period_end=LAST, **fields)
     await add_report(bot.db, approved_at=LAST + hours(1))
     result = await due_digests(bot.db, DUE)
@@ -64,69 +57,78 @@ async def _queue_digests(bot: BotHarness, count: int, **fields: object) -> list[
     return [s.user_id for s in subs]
 
 
-async def test_thousand_subscribers_served_once_without_429(bot: BotHarness) -> None:
-    """1,000 digests at the configured rate (25/s, under the emulator's 30/s): about 40 s."""
-    chats = await _queue_digests(bot, 1000)
-    sender = _sender(bot)
-    assert await sender.drain() == 1000
-    assert bot.emulator.state.counters["429"] == 0
-    assert set(_received(bot, chats).values()) == {1}
-    rows = await outbox_rows(bot.db)
+@pytest.mark.long_running
+async def test_many_subscribers_served_once_without_429(limited_bot: BotHarness) -> None:
+    """More digests than one claim batch at the configured rate (25/s, under the emulator's 30/s):
+    ten seconds of sustained pacing with a refill of the sender's queue midway. Larger runs (10,000
+    subscribers) are benchmarks/digest_fanout.py's, which reports the rate and the 429 count."""
+    count = BATCH + 50
+    chats = await _queue_digests(limited_bot, count)
+    sender = _sender(limited_bot)
+    assert await sender.drain() == count
+    assert limited_bot.emulator.state.counters["429"] == 0
+    assert set(_received(limited_bot, chats).values()) == {1}
+    rows = await outbox_rows(limited_bot.db)
     assert {r.status for r in rows} == {"sent"}
-    log = await deliveries(bot.db)
-    assert len(log) == 1000 and {d.outcome for d in log} == {"sent"}
+    log = await deliveries(limited_bot.db)
+    assert len(log) == count and {d.outcome for d in log} == {"sent"}
     assert all(d.message_id for d in log)
     # A second tick and a second drain send nothing more.
-    assert (await due_digests(bot.db, DUE + timedelta(minutes=5))).messages == 0
-    assert await _sender(bot).drain() == 0
+    assert (await due_digests(limited_bot.db, DUE + timedelta(minutes=5))).messages == 0
+    assert await _sender(limited_bot).drain() == 0
 
 
-async def test_replies_and_digests_share_one_budget_without_429(bot: BotHarness) -> None:
+@pytest.mark.long_running
+async def test_replies_and_digests_share_one_budget_without_429(limited_bot: BotHarness) -> None:
     """People writing to the bot while a digest run is under way: the replies take slots of the
     same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429."""
-    assert bot.app is not None
-    services = bot.app.bot_data["services"]
+    assert limited_bot.app is not None
+    services = limited_bot.app.bot_data["services"]
     # Less than the emulator's 30 a second, leaving room for timing noise on a busy test machine;
     # without sharing, the sender's 20 a second and forty replies at once would still go far over.
     services.budget = SendBudget(per_second=24)
-    chats = await _queue_digests(bot, 150)
-    sender = Sender(bot.db, bot.app.bot, rate=20, budget=services.budget)  # type: ignore[arg-type]
+    chats = await _queue_digests(limited_bot, 150)
+    sender = Sender(limited_bot.db, limited_bot.app.bot, rate=20, budget=services.budget)
+    state = limited_bot.emulator.state
+    at_full_rate = asyncio.Event()  # a second into the run
+    state.listeners.append(lambda _msg: at_full_rate.set() if state.counters["sent"] >= 20 else None)
     delivery = asyncio.create_task(sender.drain())
-    await asyncio.sleep(1.0)  # the run is at full rate
-    people = [await bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]
+    await asyncio.wait_for(at_full_rate.wait(), 30)
+    people = [await limited_bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]
     await asyncio.gather(*(person.send("/help") for person in people))
     assert await delivery == 150
     assert all("/report" in person.last_text for person in people)
-    assert set(_received(bot, chats).values()) == {1}
-    assert bot.emulator.state.counters["429"] == 0
+    assert set(_received(limited_bot, chats).values()) == {1}
+    assert limited_bot.emulator.state.counters["429"] == 0
 
 
-async def test_sender_killed_midway_and_restarted_sends_the_rest_once(bot: BotHarness) -> None:
-    chats = await _queue_digests(bot, 90)
-    state = bot.emulator.state
+@pytest.mark.long_running
+async def test_sender_killed_midway_and_restarted_sends_the_rest_once(limited_bot: BotHarness) -> None:
+    chats = await _queue_digests(limited_bot, 90)
+    state = limited_bot.emulator.state
     a_third = asyncio.Event()
-    state.listeners.append(lambda _msg: state.counters["sent"] >= 30 and a_third.set())
-    task = asyncio.create_task(_sender(bot).run())
+    state.listeners.append(lambda _msg: a_third.set() if state.counters["sent"] >= 30 else None)
+    task = asyncio.create_task(_sender(limited_bot).run())
     await asyncio.wait_for(a_third.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    rows = await outbox_rows(bot.db)
+    rows = await outbox_rows(limited_bot.db)
     sent_before = state.counters["sent"]
     assert 30 <= sent_before < 90
     # Cancelling finished and recorded what was in flight: nothing is left claimed.
     assert Counter(r.status for r in rows) == {"sent": sent_before, "pending": 90 - sent_before}
 
-    assert await _sender(bot).drain() == 90 - sent_before
-    assert set(_received(bot, chats).values()) == {1}
+    assert await _sender(limited_bot).drain() == 90 - sent_before
+    assert set(_received(limited_bot, chats).values()) == {1}
     assert state.counters["429"] == 0
-    assert {r.status for r in await outbox_rows(bot.db)} == {"sent"}
+    assert {r.status for r in await outbox_rows(limited_bot.db)} == {"sent"}
 
 
-async def test_claim_left_by_a_crashed_sender_is_resent_after_the_lease(bot: BotHarness) -> None:
-    chats = await _queue_digests(bot, 2)
-    stale, fresh = await outbox_rows(bot.db)
-    async with bot.db.session() as session:
+async def test_claim_left_by_a_crashed_sender_is_resent_after_the_lease(limited_bot: BotHarness) -> None:
+    chats = await _queue_digests(limited_bot, 2)
+    stale, fresh = await outbox_rows(limited_bot.db)
+    async with limited_bot.db.session() as session:
         # A sender that died after claiming (long ago) and one that is sending right now.
         await session.execute(
             update(Outbox)
@@ -136,50 +138,50 @@ async def test_claim_left_by_a_crashed_sender_is_resent_after_the_lease(bot: Bot
         await session.execute(
             update(Outbox).where(Outbox.id == fresh.id).values(status="sending", claimed_at=utcnow())  # type: ignore[arg-type]
         )
-    assert await _sender(bot).drain() == 1
-    assert _received(bot, chats) == Counter({stale.chat_id: 1, fresh.chat_id: 0})
-    by_id = {r.id: r for r in await outbox_rows(bot.db)}
+    assert await _sender(limited_bot).drain() == 1
+    assert _received(limited_bot, chats) == Counter({stale.chat_id: 1, fresh.chat_id: 0})
+    by_id = {r.id: r for r in await outbox_rows(limited_bot.db)}
     assert by_id[stale.id].status == "sent" and by_id[fresh.id].status == "sending"
 
 
-async def test_blocked_subscriber_is_paused_and_not_retried(bot: BotHarness) -> None:
-    chats = await _queue_digests(bot, 3)
+async def test_blocked_subscriber_is_paused_and_not_retried(limited_bot: BotHarness) -> None:
+    chats = await _queue_digests(limited_bot, 3)
     blocked = chats[1]
-    bot.emulator.state.block(blocked)
-    async with bot.db.session() as session:  # a second message for the same chat, also given up
-        await enqueue(session, key="notice:test", chat_id=blocked, kind="notice", text="Hello")
-    assert await _sender(bot).drain() == 2
-    rows = {(r.chat_id, r.kind): r for r in await outbox_rows(bot.db)}
-    assert rows[(blocked, "digest")].status == "failed"
-    assert rows[(blocked, "notice")].status == "failed"
-    assert bot.emulator.state.counters["403"] == 1  # not retried
-    row = rows[(blocked, "digest")]
+    limited_bot.emulator.state.block(blocked)
+    async with limited_bot.db.session() as session:  # a second message for the same chat, also given up
+        await enqueue(session, key="notice:test", chat_id=blocked, kind=OutboxKind.NOTICE, text="Hello")
+    assert await _sender(limited_bot).drain() == 2
+    rows = {(r.chat_id, r.kind): r for r in await outbox_rows(limited_bot.db)}
+    assert rows[(blocked, OutboxKind.DIGEST)].status == "failed"
+    assert rows[(blocked, OutboxKind.NOTICE)].status == "failed"
+    assert limited_bot.emulator.state.counters["403"] == 1  # not retried
+    row = rows[(blocked, OutboxKind.DIGEST)]
     assert row.subscription_id is not None
-    assert (await get_sub(bot.db, row.subscription_id)).status == "paused"
-    outcomes = Counter(d.outcome for d in await deliveries(bot.db))
+    assert (await get_sub(limited_bot.db, row.subscription_id)).status == "paused"
+    outcomes = Counter(d.outcome for d in await deliveries(limited_bot.db))
     assert outcomes == {"sent": 2, "blocked": 1}
     # Paused: the next period passes them by, while the others' move on.
-    await due_digests(bot.db, DUE + timedelta(days=1))
-    assert (await get_sub(bot.db, row.subscription_id)).last_period_end == utc(2026, 3, 10, 2, 30)
+    await due_digests(limited_bot.db, DUE + timedelta(days=1))
+    assert (await get_sub(limited_bot.db, row.subscription_id)).last_period_end == utc(2026, 3, 10, 2, 30)
     others = [r.subscription_id for r in rows.values() if r.chat_id != blocked]
     for sub_id in others:
         assert sub_id is not None
-        assert (await get_sub(bot.db, sub_id)).last_period_end == utc(2026, 3, 11, 2, 30)
+        assert (await get_sub(limited_bot.db, sub_id)).last_period_end == utc(2026, 3, 11, 2, 30)
 
 
-async def test_bad_request_is_recorded_and_not_retried(bot: BotHarness) -> None:
-    async with bot.db.session() as session:
-        await enqueue(session, key="notice:nobody", chat_id=424242, kind="notice", text="Hello")
-    assert await _sender(bot).drain() == 0
-    [row] = await outbox_rows(bot.db)
+async def test_bad_request_is_recorded_and_not_retried(limited_bot: BotHarness) -> None:
+    async with limited_bot.db.session() as session:
+        await enqueue(session, key="notice:nobody", chat_id=424242, kind=OutboxKind.NOTICE, text="Hello")
+    assert await _sender(limited_bot).drain() == 0
+    [row] = await outbox_rows(limited_bot.db)
     assert row.status == "failed" and "chat not found" in (row.error or "").lower()
-    [attempt] = await deliveries(bot.db)
+    [attempt] = await deliveries(limited_bot.db)
     assert attempt.outcome == "bad_request"
 
 
 async def test_network_error_retried_with_backoff(db: Database) -> None:
     async with db.session() as session:
-        await enqueue(session, key="notice:offline", chat_id=1, kind="notice", text="Hello")
+        await enqueue(session, key="notice:offline", chat_id=1, kind=OutboxKind.NOTICE, text="Hello")
     # Nothing listens on port 9: every request fails at the network level.
     offline = Bot("123456789:SANDBOX-token-not-for-telegram-0000", base_url="http://127.0.0.1:9/bot")
     before = utcnow()
@@ -191,62 +193,64 @@ async def test_network_error_retried_with_backoff(db: Database) -> None:
     assert attempt.outcome == "network"
 
 
-async def test_429_waits_exactly_retry_after_then_continues(db: Database) -> None:
+@pytest.mark.long_running
+async def test_429_waits_exactly_retry_after_then_continues(bot_factory: BotFactory) -> None:
     # A chat that may receive one message every two seconds: the second part gets a 429.
-    bot = await make_bot(db, Limits(chat_burst=1, chat_per_second=0.5))
-    try:
-        [chat] = [s.user_id for s in await add_subscribers(bot, 1)]
-        async with db.session() as session:
-            for n in (1, 2, 3):
-                await enqueue(session, key=f"digest:x:{n}", chat_id=chat, kind="digest", text=f"Part {n}")
-        sender = _sender(bot)
-        assert await sender.drain() == 3
-        assert sender.retry_after_count >= 1
-        texts = [m.text for m in bot.emulator.state.bot_messages(chat)]
-        assert texts == ["Part 1", "Part 2", "Part 3"]  # in order, each once
-        log = await deliveries(db)
-        waits = [d for d in log if d.outcome == "retry_after"]
-        assert waits and all(d.detail == "retry after 1 s" for d in waits)
-        rows = {r.id: r for r in await outbox_rows(db)}
-        for wait in waits:
-            retried = next(d for d in log if d.outbox_id == wait.outbox_id and d.id > wait.id)
-            assert retried.at - wait.at >= timedelta(seconds=1)  # the wait was the one asked for
-            assert rows[wait.outbox_id].status == "sent"
-    finally:
-        await bot.close()
+    bot = await bot_factory(limits=Limits(chat_burst=1, chat_per_second=0.5), background_jobs=False)
+    db = bot.db
+    [chat] = [s.user_id for s in await add_subscribers(bot, 1)]
+    async with db.session() as session:
+        for n in (1, 2, 3):
+            await enqueue(
+                session, key=f"digest:x:{n}", chat_id=chat, kind=OutboxKind.DIGEST, text=f"Part {n}"
+            )
+    sender = _sender(bot)
+    assert await sender.drain() == 3
+    assert sender.retry_after_count >= 1
+    texts = [m.text for m in bot.emulator.state.bot_messages(chat)]
+    assert texts == ["Part 1", "Part 2", "Part 3"]  # in order, each once
+    log = await deliveries(db)
+    waits = [d for d in log if d.outcome == "retry_after"]
+    assert waits and all(d.detail == "retry after 1 s" for d in waits)
+    rows = {r.id: r for r in await outbox_rows(db)}
+    for wait in waits:
+        retried = next(d for d in log if d.outbox_id == wait.outbox_id and (d.id or 0) > (wait.id or 0))
+        assert retried.at - wait.at >= timedelta(seconds=1)  # the wait was the one asked for
+        assert rows[wait.outbox_id].status == "sent"
 
 
-async def test_application_runs_tick_and_sender_and_restart_sends_nothing_twice(db: Database) -> None:
+@pytest.mark.long_running
+async def test_application_runs_tick_and_sender_and_restart_sends_nothing_twice(
+    bot_factory: BotFactory,
+) -> None:
     """The real wiring: the JobQueue tick finds the due digest, the sender delivers it, and a
     restart of the application neither loses nor repeats it."""
-    bot = await BotHarness.create(db, admin_ids="")
-    try:
-        now = utcnow()
-        [sub] = await add_subscribers(bot, 1, last_period_end=now - timedelta(days=2), send_empty=True)
-        await add_report(db, approved_at=now - timedelta(days=1))
-        chat = sub.user_id
-        for _ in range(200):
-            if bot.emulator.state.bot_messages(chat):
-                break
-            await asyncio.sleep(0.1)
-        assert len(bot.emulator.state.bot_messages(chat)) == 1
-        await bot.restart()
-        await asyncio.sleep(3)  # a tick and some sender polls on the new application
-        assert len(bot.emulator.state.bot_messages(chat)) == 1
-        [row] = await outbox_rows(db)
-        assert row.status == "sent"
-    finally:
-        await bot.close()
+    bot = await bot_factory()
+    db = bot.db
+    now = utcnow()
+    [sub] = await add_subscribers(bot, 1, last_period_end=now - timedelta(days=2), send_empty=True)
+    await add_report(db, approved_at=now - timedelta(days=1))
+    chat = sub.user_id
+    for _ in range(200):
+        if bot.emulator.state.bot_messages(chat):
+            break
+        await asyncio.sleep(0.1)
+    assert len(bot.emulator.state.bot_messages(chat)) == 1
+    await bot.restart()
+    await asyncio.sleep(3)  # a tick and some sender polls on the new application
+    assert len(bot.emulator.state.bot_messages(chat)) == 1
+    [row] = await outbox_rows(db)
+    assert row.status == "sent"
 
 
-async def test_cli_send_now_queues_and_delivers(bot: BotHarness) -> None:
+async def test_cli_send_now_queues_and_delivers(limited_bot: BotHarness) -> None:
     """`khabar digest send-now --subscription N`: the period so far, delivered through the sender."""
-    subs = await add_subscribers(bot, 2, last_period_end=LAST)
-    await add_report(bot.db, approved_at=LAST + hours(1))
-    settings = bot.settings.model_copy(update={"bot_token": SecretStr(SANDBOX_TOKEN)})
+    subs = await add_subscribers(limited_bot, 2, last_period_end=LAST)
+    await add_report(limited_bot.db, approved_at=LAST + hours(1))
+    settings = limited_bot.settings.model_copy(update={"bot_token": SecretStr(SANDBOX_TOKEN)})
     assert await send_now_and_deliver(settings, subs[0].id) == (1, 1, 1)
-    [message] = bot.emulator.state.bot_messages(subs[0].user_id)
+    [message] = limited_bot.emulator.state.bot_messages(subs[0].user_id)
     assert "R-2026-" in (message.text or "")
-    assert bot.emulator.state.bot_messages(subs[1].user_id) == []
+    assert limited_bot.emulator.state.bot_messages(subs[1].user_id) == []
     # The schedule is untouched by an on-demand digest.
-    assert (await get_sub(bot.db, subs[0].id or 0)).last_period_end == LAST
+    assert (await get_sub(limited_bot.db, subs[0].id or 0)).last_period_end == LAST

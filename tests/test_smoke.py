@@ -1,4 +1,6 @@
-from storage.db import Database
+import pytest
+
+from tests.conftest import BotFactory
 from tests.harness import BotHarness
 
 
@@ -18,15 +20,13 @@ async def test_background_jobs_run_with_the_application(bot: BotHarness) -> None
     assert {job.name for job in bot.app.job_queue.jobs()} >= BACKGROUND
 
 
-async def test_background_jobs_can_be_left_to_another_instance(db: Database) -> None:
-    harness = await BotHarness.create(db, admin_ids="", background_jobs=False)
-    try:
-        assert harness.app is not None and harness.app.job_queue is not None
-        assert not {job.name for job in harness.app.job_queue.jobs()} & BACKGROUND
-    finally:
-        await harness.close()
+async def test_background_jobs_can_be_left_to_another_instance(bot_factory: BotFactory) -> None:
+    harness = await bot_factory(background_jobs=False)
+    assert harness.app is not None and harness.app.job_queue is not None
+    assert not {job.name for job in harness.app.job_queue.jobs()} & BACKGROUND
 
 
+@pytest.mark.long_running
 async def test_a_burst_in_one_chat_is_answered_in_full(bot: BotHarness) -> None:
     """Telegram holds back a fast run of replies to one chat (429); each reply waits its turn."""
     user = await bot.user(501, "Quick", "en", role="reporter")

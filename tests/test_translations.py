@@ -31,6 +31,7 @@ from bot.roles import Role
 from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
 from domain import languages
+from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.users import UserRepository
@@ -41,6 +42,7 @@ from tests.moderation_support import load_report, make_report, notices, reply
 from tests.report_helpers import (
     action_prefix,
     choose,
+    detail,
     draft_of,
     human_pace,
     pick,
@@ -83,7 +85,7 @@ _REFUSAL = (
 def source_messages() -> dict[str, str]:
     """msgid → where it was found, extracted in-process exactly as `make messages` extracts."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     found: dict[str, str] = {}
 
     def keep(dirpath: str) -> bool:
@@ -115,7 +117,7 @@ def msgid_of(message: Message) -> str:
 
 
 def strings_of(message: Message) -> list[str]:
-    return [message.string] if isinstance(message.string, str) else list(message.string)
+    return [message.string] if isinstance(message.string, str) else list(message.string)  # type: ignore[arg-type]
 
 
 def test_extraction_finds_code_and_form_messages() -> None:
@@ -425,14 +427,9 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     await user.send("/nonsense")
     await start_report(user, "health_attack")
     await choose(user, ReportAction.DAY, "occurred_on", "1")
-    await pick(user, "health_attack", "time_of_day", "morning")
     await place(user, "AF12", "جانی خیل")
-    await user.send(typed[0])
-    await user.send_location(33.0, 69.0)
     await toggle(user, "health_attack", "attack_types", "heavy_weapons", "arson")
     await toggle(user, "health_attack", "resources_affected", "facility", "personnel")
-    await pick(user, "health_attack", "facility_type", "bhc")
-    await user.send(typed[1])
     await pick(user, "health_attack", "services_interrupted", "yes")
     await pick(user, "health_attack", "perpetrator", "unknown")
     # Wrong input gets a localized answer and the question again.
@@ -449,7 +446,16 @@ async def test_main_flows_read_as_written_in_the_language(paced: BotHarness, lan
     ] in (user.last_text)
     await user.send(typed[2])
     await pick(user, "health_attack", "source_type", "witness")
-    await choose(user, ReportAction.SKIP, "photos")
+    # The details the walk leaves to the summary.
+    await detail(user, "time_of_day")
+    await pick(user, "health_attack", "time_of_day", "morning")
+    await detail(user, "place_name")
+    await user.send(typed[0])
+    await user.send_location(33.0, 69.0)
+    await detail(user, "facility_type")
+    await pick(user, "health_attack", "facility_type", "bhc")
+    await detail(user, "facility_name")
+    await user.send(typed[1])
     summary = user.last_text
     with use_locale(language):
         day = format_date(kabul_day(1))
@@ -473,7 +479,8 @@ async def test_numeric_answers_accept_every_digit_script(paced: BotHarness, type
     await choose(user, ReportAction.DAY, "occurred_on", "0")
     await choose(user, ReportAction.SKIP, "time_of_day")
     await pick(user, "border_crossing", "crossing", "BCP-PAK-TKH")
-    await pick(user, "border_crossing", "status", "closed")
+    await toggle(user, "border_crossing", "status", "closed")
+    await choose(user, ReportAction.SKIP, "crossers")
     await user.send(typed)
     draft = await draft_of(paced, user.id)
     assert draft is not None and draft.answers["people_crossing"] == 1500
@@ -497,8 +504,8 @@ async def test_queued_messages_are_sent_right_to_left_in_dari_and_untouched_in_e
             )
         english = "Urgent report approved\nR-2026-000124 · 24 Nov 2026 · Kabul"
         async with harness.db.session() as session:
-            await enqueue(session, key="i18n:1", chat_id=720, kind="alert", text=dari)
-            await enqueue(session, key="i18n:2", chat_id=721, kind="alert", text=english)
+            await enqueue(session, key="i18n:1", chat_id=720, kind=OutboxKind.ALERT, text=dari)
+            await enqueue(session, key="i18n:2", chat_id=721, kind=OutboxKind.ALERT, text=english)
         assert harness.app is not None
         assert await Sender(harness.db, harness.app.bot, rate=harness.settings.send_rate).drain() == 2
         [received] = harness.emulator.state.bot_messages(720)

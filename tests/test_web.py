@@ -23,9 +23,11 @@ from bot.emulator import EmulatorServer
 from bot.runtime.application import SANDBOX_TOKEN, build_application
 from bot.runtime.runner import running_bot
 from bot.runtime.web import WebServer
+from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.outbox import enqueue
 from tests.botproc import BotProcess
+from tests.conftest import BotFactory
 from tests.export_helpers import REPORTER_ID, add_report
 from tests.harness import BotHarness
 
@@ -76,19 +78,15 @@ async def served(bot: BotHarness, db: Database | None = None) -> AsyncIterator[s
 
 
 @pytest.fixture
-async def web_bot(db: Database) -> AsyncIterator[BotHarness]:
+async def web_bot(bot_factory: BotFactory) -> BotHarness:
     """A polling bot whose settings also configure the webhook route and export tokens."""
-    harness = await BotHarness.create(
-        db,
-        admin_ids="",
+    return await bot_factory(
         webhook_url="https://khabar.example.org/telegram/webhook",
         webhook_secret=SECRET,
         export_tokens=f"ocha:{EXPORT_TOKEN}, who:{OTHER_TOKEN}",
         # The outbox sender stays off so the outbox depth read by /metrics is what the test wrote.
         background_jobs=False,
     )
-    yield harness
-    await harness.close()
 
 
 # --- webhook mode -----------------------------------------------------------------------------------
@@ -110,8 +108,7 @@ async def test_webhook_mode_through_the_emulator(db: Database) -> None:
     harness = BotHarness(db=db, emulator=emulator, settings=settings)
     try:
         async with running_bot(settings, token=SANDBOX_TOKEN, db=db) as app:
-            harness.app = app
-            app.processed_listeners.append(harness._processed)  # type: ignore[attr-defined]
+            harness.watch(app)
             state = emulator.state
             assert state.webhook == {"url": settings.webhook_url, "secret_token": SECRET}
             assert app.updater is None or not app.updater.running  # no polling in webhook mode
@@ -131,7 +128,7 @@ async def test_webhook_mode_through_the_emulator(db: Database) -> None:
             replies = len(user.replies)
             update_id = state.send_text(301, "/help")
             await wait_until(lambda: state.counters["webhook_failures"] >= 2, "refused deliveries")
-            assert update_id not in harness._done
+            assert not harness.was_processed(update_id)
             assert len(user.replies) == replies
             # ... and, as Telegram keeps retrying, delivered once the secret is right again.
             state.webhook["secret_token"] = SECRET
@@ -232,7 +229,7 @@ async def test_webhook_refuses_bad_calls_and_processes_nothing(web_bot: BotHarne
 
         # A polled update afterwards is processed, so anything queued before it would have been too.
         await user.send("/help")
-        assert not {7001, 7002, 7003, 7004} & web_bot._done
+        assert not any(web_bot.was_processed(u) for u in (7001, 7002, 7003, 7004))
         assert len(user.replies) == 1
 
         async with http.post(url, headers=good, json=update_json(7005, 302, "/help")) as resp:
@@ -310,7 +307,7 @@ async def test_metrics_move(web_bot: BotHarness, db: Database) -> None:
         await add_report(db)
         await add_report(db, status="pending")
         async with db.session() as session:
-            await enqueue(session, key="test:metrics:1", chat_id=303, kind="notice", text="hello")
+            await enqueue(session, key="test:metrics:1", chat_id=303, kind=OutboxKind.NOTICE, text="hello")
 
         after = await scrape(http, base)
         assert after[messages] == before.get(messages, 0) + 1
@@ -362,7 +359,7 @@ async def test_export_api_validates_filters(web_bot: BotHarness) -> None:
 
 
 async def test_export_api_streams_each_format(web_bot: BotHarness) -> None:
-    kept = await add_report(web_bot.db, gps=(34.61, 69.21))
+    kept = await add_report(web_bot.db, gps=(34.61, 69.21), released=True)
     await add_report(web_bot.db, province="AF02", district=None)
     await add_report(web_bot.db, status="rejected")
     auth = {"Authorization": f"Bearer {EXPORT_TOKEN}"}

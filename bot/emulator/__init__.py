@@ -5,7 +5,7 @@ It speaks the real Bot API's JSON shapes and errors for the methods Khabar uses,
 getMe, getUpdates (long polling with offset and timeout), setWebhook / deleteWebhook /
 getWebhookInfo (updates are then POSTed to the webhook with ``X-Telegram-Bot-Api-Secret-Token``),
 sendMessage (parse_mode HTML checked, reply_markup), editMessageText, editMessageReplyMarkup,
-deleteMessage, deleteMessages, answerCallbackQuery, sendPhoto, sendDocument, sendLocation, getFile
+deleteMessage, deleteMessages, answerCallbackQuery, sendPhoto, sendDocument, sendVoice, sendLocation, getFile
 with downloads at ``{url}/file/bot<token>/<path>``, sendChatAction, setMyCommands / getMyCommands.
 
 Errors as Telegram gives them: 400 with a description (bad parameters, text over 4,096 characters,
@@ -23,6 +23,7 @@ Control API (JSON over HTTP, for the sandbox and outside tools; tests call the s
 ``POST /_emulator/users/{id}/text``    ``{"text"}`` the user sends text or a /command
 ``POST /_emulator/users/{id}/press``   ``{"message_id", "data"}`` the user presses a button
 ``POST /_emulator/users/{id}/photo``   body = image bytes, ``?caption=`` the user sends a photo
+``POST /_emulator/users/{id}/voice``   body = audio bytes: the user sends a voice note
 ``POST /_emulator/users/{id}/location`` ``{"latitude", "longitude"}`` the user shares a location
 ``POST /_emulator/users/{id}/block``   ``{"blocked": true|false}`` the user blocks the bot
 ``GET  /_emulator/chats/{id}/messages`` every message in the chat, with buttons and deleted flags

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +71,9 @@ class EmuMessage:
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
     location: dict[str, float] | None = None
+    voice: dict[str, Any] | None = None
     caption: str | None = None
+    media_group_id: str | None = None
     deleted: bool = False
     edited: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -94,10 +98,16 @@ class _Bucket:
 
 class EmulatorState:
     def __init__(self, limits: Limits | None = None) -> None:
+        self.reset(limits)
+
+    def reset(self, limits: Limits | None = None) -> None:
+        """Forget every user, message, update and counter, as a new emulator would start (tests
+        share one emulator and reset it between them)."""
         self.limits = limits or Limits()
         self.users: dict[int, EmuUser] = {}
         self.messages: dict[int, list[EmuMessage]] = {}
         self.files: dict[str, bytes] = {}
+        self.unique_ids: dict[str, str] = {}  # file_id -> file_unique_id
         self.updates: deque[dict[str, Any]] = deque()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, dict[str, Any]] = {}
@@ -120,8 +130,8 @@ class EmulatorState:
         self._new_update = asyncio.Event()
         self._global_sends: deque[float] = deque()
         self._chat_buckets: dict[int, _Bucket] = {}
-        self.clock = time.monotonic
-        self.listeners: list[Any] = []  # callables(EmuMessage) told of each bot message and edit
+        self.clock: Callable[[], float] = time.monotonic
+        self.listeners: list[Callable[[EmuMessage], object]] = []  # told of each bot message and edit
         self.closed = False
 
     def close(self) -> None:
@@ -178,13 +188,41 @@ class EmulatorState:
         self._user(user_id).blocked_bot = False
         return self.push_update({"message": message})
 
+    def send_reply(self, user_id: int, text: str, reply_to: EmuMessage) -> int:
+        """The user answers `reply_to` with `text`, as a client does under the bot's ForceReply."""
+        message = self._user_message(user_id, text=text)
+        message["reply_to_message"] = self.message_json(reply_to)
+        return self.push_update({"message": message})
+
     def send_photo(self, user_id: int, data: bytes, caption: str | None = None) -> int:
         sizes = self._store_photo(data)
         return self.push_update({"message": self._user_message(user_id, photo=sizes, caption=caption)})
 
+    def send_album(self, user_id: int, photos: list[bytes], caption: str | None = None) -> list[int]:
+        """Photos sent together: one message (and update) each, sharing a media_group_id, the
+        caption on the first, as Telegram delivers an album."""
+        group = f"A{user_id}-{len(self.updates)}"
+        return [
+            self.push_update(
+                {
+                    "message": self._user_message(
+                        user_id,
+                        photo=self._store_photo(data),
+                        caption=caption if n == 0 else None,
+                        media_group_id=group,
+                    )
+                }
+            )
+            for n, data in enumerate(photos)
+        ]
+
     def send_document(self, user_id: int, data: bytes, file_name: str) -> int:
         doc = self._store_file(data) | {"file_name": file_name}
         return self.push_update({"message": self._user_message(user_id, document=doc)})
+
+    def send_voice(self, user_id: int, data: bytes, duration: int = 3, caption: str | None = None) -> int:
+        voice = self._store_file(data) | {"duration": duration, "mime_type": "audio/ogg"}
+        return self.push_update({"message": self._user_message(user_id, voice=voice, caption=caption)})
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> int:
         location = {"latitude": latitude, "longitude": longitude}
@@ -227,7 +265,7 @@ class EmulatorState:
         data: dict[str, Any] = {"message_id": msg.message_id, "date": msg.date, "chat": chat}
         if msg.from_bot:
             data["from"] = self.bot_json()
-        for key in ("text", "photo", "document", "location", "caption"):
+        for key in ("text", "photo", "document", "location", "voice", "caption", "media_group_id"):
             value = getattr(msg, key)
             if value is not None:
                 data[key] = value
@@ -236,6 +274,8 @@ class EmulatorState:
             data["reply_markup"] = msg.reply_markup
         if msg.edited:
             data["edit_date"] = int(time.time())
+        if msg.extra.get("has_protected_content"):
+            data["has_protected_content"] = True
         return data
 
     @staticmethod
@@ -253,10 +293,14 @@ class EmulatorState:
     # --- files ----------------------------------------------------------------------------------
 
     def _store_file(self, data: bytes) -> dict[str, Any]:
+        # As on Telegram, each upload gets its own file_id, while file_unique_id names the file
+        # itself: the same bytes sent again (a resend after the bot went quiet) keep it.
         n = next(self._file_ids)
         file_id = f"FILE{n:06d}"
         self.files[file_id] = data
-        return {"file_id": file_id, "file_unique_id": f"U{n:06d}", "file_size": len(data)}
+        unique_id = "U" + hashlib.sha256(data).hexdigest()[:16]
+        self.unique_ids[file_id] = unique_id
+        return {"file_id": file_id, "file_unique_id": unique_id, "file_size": len(data)}
 
     def _store_photo(self, data: bytes) -> list[dict[str, Any]]:
         return [self._store_file(data) | {"width": 800, "height": 600}]

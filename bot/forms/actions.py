@@ -1,17 +1,13 @@
-"""The report buttons' action alphabet and the one place their callback data is packed and read.
-
-Data is `rep:<action>[:<token prefix>[:<field>[:<arg>]]]` (a category button carries the category
-code instead of a token). Wire values stay one or two characters: Telegram allows 64 bytes of
-callback data, and a field name plus a P-code must fit beside the token.
+"""The report buttons' action alphabet and what a button means (`Press`). The encoding is the
+handlers' business (`handlers.callbacks.ReportPress`); action values stay one or two characters
+because Telegram allows 64 bytes of callback data and a field name plus a P-code must fit beside
+the token.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-
-PREFIX = "rep"
-MAX_CALLBACK = 64
 
 
 class ReportAction(StrEnum):
@@ -32,32 +28,24 @@ class ReportAction(StrEnum):
     ACCEPT = "a"  # Yes to a confirmation, or Keep the current answer
     REFUSE = "n"  # No to a confirmation
     SKIP = "s"  # skip an optional question
+    FACET = "f"  # another aspect of the incident of a report just sent (its reference as the token)
+
+
+@dataclass(frozen=True)
+class Press:
+    """What a report button means. `token` is the draft token's prefix (a category button carries the
+    category code there, a facet button the reference of the report sent), `field` the question it
+    belongs to, `arg` its one argument (an option's index, days before today, a page, a P-code).
+    `action` is None for an action this version does not know (an outdated button): the walker
+    answers it as stale."""
+
+    action: ReportAction | None
+    token: str = ""
+    field: str = ""
+    arg: str = ""
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Press:
-    """A report button as read back: `action` is None for an action this version does not know."""
-
-    action: ReportAction | None
-    args: tuple[str, ...]
-
-
-def pack(action: ReportAction, *parts: str) -> str:
-    data = ":".join([PREFIX, action.value, *parts])
-    assert len(data.encode()) <= MAX_CALLBACK, data
-    return data
-
-
-def unpack(data: str) -> Press | None:
-    """None when the data is not a report button at all."""
-    parts = data.split(":")
-    if len(parts) < 2 or parts[0] != PREFIX:
-        return None
-    action = ReportAction(parts[1]) if parts[1] in ReportAction._value2member_map_ else None
-    return Press(action, tuple(parts[2:]))
+    press: Press

@@ -2,7 +2,8 @@
 
 No Telegram here. Public API used by other features:
 
-- `categories()`, `category_label(code)`, `get_form(code)`, `CATEGORY_CODES`: the report categories.
+- `categories()`, `category_label(code)`, `get_form(code)`, `category_codes()`: the report categories.
+- `load()`: read and check the forms, at start-up (`Services.start`); `all_forms()` after that.
 - `summary_lines(category, answers)`: the answers as "Label: value" lines in the current locale.
 - `export_columns(category, answers)`: `(hxl_tag, header, value)` triples, stable per category.
 - `report_facts(category, answers)`: the denormalised columns of a report (date, place, casualties).
@@ -102,6 +103,8 @@ def _field(raw: dict[str, Any], where: str, extra_relevant: tuple[Condition, ...
         required_if=_condition(raw["required_if"], where) if "required_if" in raw else None,
         relevant=relevant,
         choices=tuple(choices),
+        ask=bool(raw.get("ask", True)),
+        default=str(raw["default"]) if "default" in raw else None,
     )
 
 
@@ -143,7 +146,8 @@ def parse_form(text: str, groups: Mapping[str, Any] | None = None, *, where: str
     for key in ("title", "description"):
         if not isinstance(data.get(key), str):
             raise FormError(f"{where}: {key} is missing")
-    return Form(code, data["title"], data["description"], int(data.get("order", 99)), tuple(fields))
+    listed = bool(data.get("listed", True))
+    return Form(code, data["title"], data["description"], int(data.get("order", 99)), tuple(fields), listed)
 
 
 def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
@@ -152,23 +156,42 @@ def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
     return {f.code: f for f in sorted(forms, key=lambda f: (f.order, f.code))}
 
 
-FORMS: dict[str, Form] = load_forms()
-CATEGORY_CODES: tuple[str, ...] = tuple(FORMS)
+_loaded: dict[str, Form] | None = None
+
+
+def load(folder: Path = FORMS_DIR) -> dict[str, Form]:
+    """Read and check every form. The application calls this at start-up (`Services.start`), so a
+    broken form stops the bot before its first update; importing this module reads nothing."""
+    global _loaded
+    _loaded = load_forms(folder)
+    return _loaded
+
+
+def all_forms() -> dict[str, Form]:
+    """Every form by code (the categories and the quick report), in menu order: the set loaded at
+    start-up, or (scripts and tests that
+    start no services, like `places()` for the gazetteer) read from the packaged files now."""
+    return _loaded if _loaded is not None else load()
+
+
+def category_codes() -> tuple[str, ...]:
+    """The report categories (the quick report's form is not one: a moderator gives it one of these)."""
+    return tuple(form.code for form in categories())
 
 
 def get_form(code: str) -> Form:
     """The form of a category; KeyError for an unknown code (never trust a stored or sent code)."""
-    return FORMS[code]
+    return all_forms()[code]
 
 
 def categories() -> list[Form]:
-    """All categories in menu order; show `_(form.title)`."""
-    return list(FORMS.values())
+    """The categories a reporter or a subscriber chooses from, in menu order; show `_(form.title)`."""
+    return [form for form in all_forms().values() if form.listed]
 
 
 def category_label(code: str) -> str:
     """The category's title in the current locale (the code itself if unknown)."""
-    form = FORMS.get(code)
+    form = all_forms().get(code)
     return _(form.title) if form else code
 
 
@@ -183,18 +206,32 @@ def relevant_fields(form: Form, answers: Mapping[str, Any]) -> list[FormField]:
     return [f for f in form.fields if is_relevant(f, answers)]
 
 
+def is_walked(f: FormField, answers: Mapping[str, Any]) -> bool:
+    """Asked on the way through the form: relevant, and not a detail left to the summary."""
+    return is_relevant(f, answers) and f.walked(answers)
+
+
 def next_field(form: Form, answers: Mapping[str, Any], after: str | None = None) -> FormField | None:
-    """The first relevant field after `after` (from the start when None); None at the end."""
+    """The first field to ask after `after` (from the start when None); None at the end."""
     names = [f.name for f in form.fields]
     start = names.index(after) + 1 if after in names else 0
-    return next((f for f in form.fields[start:] if is_relevant(f, answers)), None)
+    return next((f for f in form.fields[start:] if is_walked(f, answers)), None)
 
 
 def previous_field(form: Form, answers: Mapping[str, Any], before: str | None) -> FormField | None:
-    """The relevant field asked before `before` (the last one when `before` is None or unknown)."""
+    """The field asked before `before` (the last one when `before` is None or unknown)."""
     names = [f.name for f in form.fields]
     end = names.index(before) if before in names else len(names)
-    return next((f for f in reversed(form.fields[:end]) if is_relevant(f, answers)), None)
+    return next((f for f in reversed(form.fields[:end]) if is_walked(f, answers)), None)
+
+
+def next_to_ask(form: Form, answers: dict[str, Any], after: str | None) -> FormField | None:
+    """`next_field`, storing in `answers` the default of every unanswered field it passes."""
+    nxt = next_field(form, answers, after)
+    while nxt is not None and nxt.default is not None and nxt.name not in answers:
+        answers[nxt.name] = nxt.default
+        nxt = next_field(form, answers, nxt.name)
+    return nxt
 
 
 def first_missing(form: Form, answers: Mapping[str, Any]) -> FormField | None:
@@ -241,7 +278,7 @@ def summary_lines(category: str, answers: Mapping[str, Any]) -> list[str]:
     Safe for moderation cards and digests: use `with use_locale(lang):` for another person's language.
     Unknown categories or fields are skipped rather than raising.
     """
-    form = FORMS.get(category)
+    form = all_forms().get(category)
     return form_summary(form, answers) if form is not None else []
 
 

@@ -56,6 +56,9 @@ class FormField:
     required_if: Condition | None = None
     relevant: tuple[Condition, ...] = ()
     choices: tuple[Choice, ...] = ()  # the codes a choice or multi-choice answer may take
+    # False: an optional detail not asked on the way, offered on the summary (asked when required).
+    ask: bool = True
+    default: str | None = None  # stored without asking when the walk reaches the field unanswered
 
     @property
     def type(self) -> str:
@@ -68,6 +71,10 @@ class FormField:
     def is_required(self, answers: Mapping[str, Any]) -> bool:
         return self.required or (self.required_if is not None and self.required_if.holds(answers))
 
+    def walked(self, answers: Mapping[str, Any]) -> bool:
+        """Asked on the way through the form (relevance aside): a detail only when it is required."""
+        return self.ask or self.is_required(answers)
+
 
 @dataclass(frozen=True)
 class Form:
@@ -76,6 +83,7 @@ class Form:
     description: str  # msgid
     order: int
     fields: tuple[FormField, ...]
+    listed: bool = True  # in the category menus; False: the quick report, completed by a moderator
 
     def field(self, name: str) -> FormField:
         for f in self.fields:

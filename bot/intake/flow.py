@@ -2,9 +2,10 @@
 
 The draft row is the whole conversation state: `step` is the field being asked (or a screen:
 "@category", "@summary"), `answers` the stored answers, `state` the bookkeeping (pending selection of a
-multi-choice, media received, a value waiting for confirmation, the picker page, the last applied
-message id). Every event loads the draft, changes it and saves it in the caller's session; the caller
-commits before it sends anything, so an answer is never acknowledged before it is stored.
+multi-choice, media received, a value waiting for confirmation, the picker page, the last input
+applied). Every input loads the draft, meets the one replay guard and resume rule
+(`bot.intake.guard`), changes the draft and saves it in the caller's session; the caller commits
+before it sends anything, so an answer is never acknowledged before it is stored.
 
 What an answer means depends on the field's type (`FormField.kind`): the walker hands it the typed
 text, media, location or press and carries out the `Move` it returns. Buttons carry
@@ -16,22 +17,24 @@ current question again.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
-from bot.forms.actions import ReportAction, unpack
-from bot.forms.engine import Form, Verdict
+from bot.forms.actions import Press, ReportAction
+from bot.forms.engine import Form, FormField
 from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import (
     Asking,
     Check,
     Confirm,
     Explain,
+    Media,
     Move,
     Redraw,
     Refuse,
@@ -41,7 +44,9 @@ from bot.forms.types.base import (
     Store,
 )
 from bot.i18n import _
-from bot.intake import steps
+from bot.intake import details, facets, guard, steps
+from bot.intake.guard import Input
+from bot.intake.presses import decide, walker_press
 from bot.intake.screens import (
     TOKEN_PREFIX,
     Outcome,
@@ -58,7 +63,9 @@ from storage.drafts import DraftRepository
 from storage.models import Draft, User
 from storage.reports import ReportRepository
 
-IDLE_RESUME = timedelta(minutes=30)  # after this long, ask before applying a message to a draft
+State = dict[str, Any]  # answers, or the draft's bookkeeping
+Received = tuple[Draft, State] | Outcome
+AtSummary = Callable[[Form, Mapping[str, Any]], dict[str, Any] | None]
 
 
 def new_token() -> str:
@@ -87,7 +94,7 @@ class Intake:
         self.wipe_default = wipe_default
         self.drafts = DraftRepository(session)
         self.draft: Draft | None = None
-        self.forms = engine.FORMS if forms is None else forms  # tests bring their own
+        self.forms = engine.all_forms() if forms is None else forms  # tests bring their own
         self.screens = Screens(self.today, gazetteer, self.forms)
 
     # --- entry points ---------------------------------------------------------------------------
@@ -101,22 +108,25 @@ class Intake:
         await self._save(draft, {}, {"first_msg": message_id} if message_id else {}, CATEGORY_STEP)
         return Outcome([self.screens.category_menu(draft)])
 
-    async def _receive(self, message_id: int, *, fresh: bool) -> tuple[Draft, dict[str, Any]] | Outcome:
-        """What every message from the reporter meets first: is there a draft, is the message new,
-        and is the reporter back after a while (then ask before applying it to the draft)."""
-        draft = await self._load()
+    async def _receive(self, draft: Draft | None, inp: Input, *, resumable: bool = True) -> Received:
+        """What every input that may change the draft meets first: the replay guard and the resume
+        rule (`bot.intake.guard`). Returns the draft and its bookkeeping with `inp` recorded, for
+        the caller to apply `inp` to, or the outcome that stands instead."""
         if draft is None:
             return Outcome(no_draft=True)
-        if self._replayed(draft, message_id):
+        verdict = guard.judge(draft.state, inp, self.now - draft.updated_at, resumable=resumable)
+        if verdict is guard.Verdict.LATE:
             return Outcome()
-        state = self._mark(draft, message_id)
-        if fresh or self.now - draft.updated_at > IDLE_RESUME:
+        if verdict is guard.Verdict.REPLAYED:
+            return Outcome([self.screens.screen(draft)], replayed=True)
+        state = guard.mark(draft.state, inp, draft.step)
+        if verdict is guard.Verdict.RESUME:
             await self._save(draft, draft.answers, state, draft.step)
             return Outcome([self.screens.resume_prompt(draft)])
         return draft, state
 
-    async def on_text(self, message_id: int, text: str, *, fresh: bool) -> Outcome:
-        received = await self._receive(message_id, fresh=fresh)
+    async def on_text(self, inp: Input, text: str) -> Outcome:
+        received = await self._receive(await self._load(), inp)
         if isinstance(received, Outcome):
             return received
         draft, state = received
@@ -129,58 +139,70 @@ class Intake:
         q = self.screens.asking(draft, form, f, state)
         return await self._move(draft, q, f.kind.on_text(q, text), pressed=False)
 
-    async def on_media(self, message_id: int, media: str, file_id: str, *, fresh: bool) -> Outcome:
-        """A photo (or another kind of media in `MEDIA_TYPES`) sent by the reporter."""
-        received = await self._receive(message_id, fresh=fresh)
+    async def on_media(self, inp: Input, media: Media) -> Outcome:
+        """A photo, voice note or other file sent by the reporter."""
+        kind = MEDIA_TYPES.get(media.kind)
+        error = _(kind.texts.misplaced) if kind else _("This kind of message can't answer this question.")
+        extra = partial(details.attach, media=media.kind, file_id=media.file_id)
+        return await self._answer(inp, lambda q: q.field.kind.on_media(q, media), error, extra)
+
+    async def on_location(self, inp: Input, lat: float, lon: float) -> Outcome:
+        error = _("A location can't answer this question.")
+        extra = partial(details.locate, lat=lat, lon=lon)
+        return await self._answer(inp, lambda q: q.field.kind.on_location(q, lat, lon), error, extra)
+
+    async def _answer(
+        self, inp: Input, ask: Callable[[Asking], Move | None], misplaced: str, at_summary: AtSummary
+    ) -> Outcome:
+        """Media or a location: the question's type decides; at the summary it is added as an optional
+        detail (`at_summary`: the answers with it, None when the form takes no more); else misplaced."""
+        received = await self._receive(await self._load(), inp)
         if isinstance(received, Outcome):
             return received
         draft, state = received
         form, f = current(draft, self.forms)
         if form is not None and f is not None:
             q = self.screens.asking(draft, form, f, state)
-            move = f.kind.on_media(q, media, file_id)
+            move = ask(q)
             if move is not None:
                 return await self._move(draft, q, move, pressed=False)
+        if form is not None and draft.step == SUMMARY_STEP:
+            return await self._at_summary(draft, state, at_summary(form, draft.answers))
         await self._save(draft, draft.answers, state, draft.step)
-        error = _(MEDIA_TYPES[media].texts.misplaced)
-        return Outcome([self.screens.screen(draft, error=error)])
+        return Outcome([self.screens.screen(draft, error=misplaced)])
 
-    async def on_location(self, message_id: int, lat: float, lon: float, *, fresh: bool) -> Outcome:
-        received = await self._receive(message_id, fresh=fresh)
+    async def on_command(self, inp: Input) -> Outcome:
+        """/back, /skip and /cancel (`inp.kind`). /cancel only asks, so it needs no resume prompt."""
+        received = await self._receive(await self._load(), inp, resumable=inp.kind != "cancel")
         if isinstance(received, Outcome):
+            if received.no_draft:
+                return Outcome([Screen(_("You have no report in progress. Send /report to start one."))])
             return received
         draft, state = received
-        form, f = current(draft, self.forms)
-        if form is not None and f is not None:
-            q = self.screens.asking(draft, form, f, state)
-            move = f.kind.on_location(q, lat, lon)
-            if move is not None:
-                return await self._move(draft, q, move, pressed=False)
-        await self._save(draft, draft.answers, state, draft.step)
-        return Outcome([self.screens.screen(draft, error=_("A location can't answer this question."))])
-
-    async def on_command(self, command: str) -> Outcome:
-        """/back, /skip and /cancel."""
-        draft = await self._load()
-        if draft is None:
-            return Outcome([Screen(_("You have no report in progress. Send /report to start one."))])
-        if command == "cancel":
+        if inp.kind == "cancel":
+            await self._save(draft, draft.answers, state, draft.step)
             return Outcome([self.screens.cancel_prompt(draft)])
-        if command == "back":
-            return await self._back(draft, edit=False)
-        return await self._skip(draft, edit=False)
+        if inp.kind == "back":
+            return await self._back(draft, state, edit=False)
+        return await self._skip(draft, state, edit=False)
 
-    async def on_button(self, data: str) -> Outcome:
-        press = unpack(data)
+    async def on_button(self, inp: Input, press: Press | None) -> Outcome:
         if press is None:
             return self._stale_alert()
-        action, args = press.action, press.args
+        action, token = press.action, press.token
         draft = await self._load()
         if action is ReportAction.CATEGORY:
-            return await self._pick_category(draft, args)
-        token = args[0] if args else ""
+            return await self._pick_category(draft, token)
+        if action is ReportAction.FACET:
+            return await facets.start(self, token)
         if draft is None or not draft.token.startswith(token) or len(token) != TOKEN_PREFIX:
             return await self._no_such_draft(draft, action, token)
+        # A press names its draft, its question and what it does (a tick, not a flip), so it is
+        # judged against the draft itself, even first after a restart: no resume prompt.
+        received = await self._receive(draft, inp, resumable=False)
+        if isinstance(received, Outcome):
+            return received
+        draft, state = received
         if action is ReportAction.RESUME:
             return Outcome([self.screens.screen(draft, edit=True)])
         if action is ReportAction.CANCEL:
@@ -191,20 +213,27 @@ class Intake:
                 [Screen(_("The report was discarded. Send /report to start a new one."), edit=True)]
             )
         if action is ReportAction.BACK:
-            return await self._back(draft, edit=True)
+            if press.field and press.field != draft.step:  # the draft already went back from there
+                return self._stale(draft)
+            return await self._back(draft, state, edit=True)
         if action is ReportAction.SUBMIT:
             return await self._submit(draft)
         if action is ReportAction.EDIT:
-            return await self._edit(draft, args[1:])
-        name = args[1] if len(args) > 1 else ""
+            return await self._edit(draft, state, press.field)
+        name = press.field
         form, f = current(draft, self.forms)
+        earlier = (
+            details.amendable(form, name, draft.answers) if form and (f is None or f.name != name) else None
+        )
+        if action is ReportAction.TOGGLE and form is not None and earlier is not None:
+            return await self._amend(draft, state, form, earlier, press.arg)
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
-        # A copy: the ORM row changes only through `_save`, so a press that stores nothing (or that
-        # finds the draft already submitted by a concurrent press) writes nothing.
-        q = self.screens.asking(draft, form, f, dict(draft.state))
-        move = f.kind.on_press(q, action, args[2] if len(args) > 2 else "")
-        return await self._move(draft, q, move or self._walker_press(q, action), pressed=True)
+        # `state` is a copy: the ORM row changes only through `_save`, so a press that stores
+        # nothing (or that finds the draft already submitted by a concurrent press) writes nothing.
+        q = self.screens.asking(draft, form, f, state)
+        move = f.kind.on_press(q, action, press.arg)
+        return await self._move(draft, q, move or walker_press(q, action), pressed=True)
 
     async def my_reports(self, limit: int = 10) -> Screen:
         return my_reports(await ReportRepository(self.session).recent_for_reporter(self.user.id, limit))
@@ -229,18 +258,6 @@ class Intake:
     ) -> None:
         await self.drafts.save(draft, dict(answers), dict(state), step, self.now)
 
-    @staticmethod
-    def _replayed(draft: Draft, message_id: int) -> bool:
-        # A message older than the last one applied is a replay or a late delivery: applying it
-        # would put an old answer into the field now being asked.
-        return message_id <= int(draft.state.get("last_msg", 0))
-
-    @staticmethod
-    def _mark(draft: Draft, message_id: int) -> dict[str, Any]:
-        state = dict(draft.state)
-        state["last_msg"] = message_id
-        return state
-
     def _stale(self, draft: Draft) -> Outcome:
         text = _("That button belongs to an earlier question.")
         return Outcome([self.screens.screen(draft, error=text)], alert=text)
@@ -250,44 +267,20 @@ class Intake:
 
     # --- carrying out what the field's type decided -------------------------------------------------
 
-    @staticmethod
-    def _walker_press(q: Asking, action: ReportAction) -> Move:
-        """The buttons every question has: Yes/Keep, No and Skip."""
-        if action is ReportAction.ACCEPT:
-            pending = q.state.pop("pending", None)
-            if isinstance(pending, dict) and pending.get("field") == q.field.name:
-                return q.field.kind.accept(q, pending)
-            if q.field.name in q.answers:  # "Keep": the current answer stays
-                return Store(q.answers[q.field.name])
-            return Stale()
-        if action is ReportAction.REFUSE:
-            q.state.pop("pending", None)
-            return Redraw()
-        if action is ReportAction.SKIP:
-            return Skip()
-        return Stale()
-
-    @staticmethod
-    def _decide(q: Asking, verdict: Verdict) -> Store | Confirm | Explain:
-        """A checked answer: stored, held for a Yes/No, or explained (also on the pressed button)."""
-        if not verdict.ok:
-            return Explain(verdict.error or "", alert=True)
-        if verdict.confirm:
-            q.state["pending"] = {"field": q.field.name, "value": verdict.value}
-            return Confirm(verdict.confirm)
-        return Store(verdict.value)
-
     async def _move(self, draft: Draft, q: Asking, move: Move, *, pressed: bool) -> Outcome:
         """Apply a type's decision; `pressed`: it came from a button, whose message is replaced."""
         if isinstance(move, Check):
-            move = self._decide(q, move.verdict)
+            move = decide(q, move.verdict)
         if isinstance(move, Store):
             edit = pressed if move.edit is None else move.edit
             target = move.target or q.field
             await self._go(draft, steps.store(q.form, target, draft.answers, q.state, move.value, move.also))
+            if pressed and move.edit is False and q.field.kind.amendable:
+                # The answered question stays on screen, open to more taps, above the next one.
+                return Outcome([self.screens.amended(draft, q.form, q.field), self.screens.screen(draft)])
             return Outcome([self.screens.screen(draft, edit=edit)])
         if isinstance(move, Skip):
-            return await self._skip(draft, edit=pressed)
+            return await self._skip(draft, q.state, edit=pressed)
         if isinstance(move, Refuse):
             return Outcome(alert=move.alert, show_alert=True)
         if isinstance(move, Stale):
@@ -303,10 +296,24 @@ class Intake:
         alert = move.error if move.alert else None
         return Outcome([self.screens.screen(draft, error=move.error)], alert=alert)
 
+    async def _amend(self, draft: Draft, state: State, form: Form, f: FormField, arg: str) -> Outcome:
+        step = details.amend(form, f, draft.answers, state, draft.step or SUMMARY_STEP, arg)
+        if step is None:
+            await self._save(draft, draft.answers, state, draft.step)
+            return Outcome(alert=_("Choose at least one, then press Done."), show_alert=True)
+        await self._go(draft, step)
+        screens = [self.screens.amended(draft, form, f)]
+        return Outcome(screens + ([self.screens.screen(draft)] if draft.step == SUMMARY_STEP else []))
+
+    async def _at_summary(self, draft: Draft, state: State, answers: State | None) -> Outcome:
+        """A detail sent at the summary (photos, a voice note, a location): added, or explained."""
+        await self._save(draft, answers if answers is not None else draft.answers, state, SUMMARY_STEP)
+        error = None if answers is not None else _("This can't be added to the report.")
+        return Outcome([self.screens.screen(draft, error=error)])
+
     # --- moving through the form ------------------------------------------------------------------
 
-    async def _pick_category(self, draft: Draft | None, args: tuple[str, ...]) -> Outcome:
-        code = args[0] if args else ""
+    async def _pick_category(self, draft: Draft | None, code: str) -> Outcome:
         if code not in self.forms:
             return self._stale_alert()
         if draft is None or draft.category:
@@ -316,14 +323,10 @@ class Intake:
                 )
             draft = await self.drafts.start(self.user.id, code, new_token(), None, self.now)
         form = self.forms[code]
-        first = engine.next_field(form, {})
+        answers, state = facets.carried(form, draft)
+        first = facets.first_unanswered(form, answers)
         draft.category = code
-        await self._save(
-            draft,
-            {},
-            {k: v for k, v in draft.state.items() if k == "first_msg"},
-            first.name if first else SUMMARY_STEP,
-        )
+        await self._save(draft, answers, state, first.name if first else SUMMARY_STEP)
         screen = self.screens.screen(draft, edit=True)
         screen.text = _("New report: {category}").format(category=_(form.title)) + "\n\n" + screen.text
         return Outcome([screen])
@@ -340,31 +343,32 @@ class Intake:
             return self._stale(draft)
         return self._stale_alert()
 
-    async def _skip(self, draft: Draft, *, edit: bool) -> Outcome:
+    async def _skip(self, draft: Draft, state: dict[str, Any], *, edit: bool) -> Outcome:
         form, f = current(draft, self.forms)
         if form is None or f is None:
             return Outcome([self.screens.screen(draft, error=_("There is nothing to skip here."))])
         if f.is_required(draft.answers):
+            await self._save(draft, draft.answers, state, draft.step)
             return Outcome([self.screens.screen(draft, error=_("This question can't be skipped."))])
-        await self._go(draft, steps.skip(form, f, draft.answers, draft.state))
+        await self._go(draft, steps.skip(form, f, draft.answers, state))
         return Outcome([self.screens.screen(draft, edit=edit)])
 
-    async def _back(self, draft: Draft, *, edit: bool) -> Outcome:
+    async def _back(self, draft: Draft, state: dict[str, Any], *, edit: bool) -> Outcome:
         form, f = current(draft, self.forms)
-        step = steps.back(form, f, draft.answers, draft.state) if form is not None else None
+        step = steps.back(form, f, draft.answers, state) if form is not None else None
         if step is None:
+            await self._save(draft, draft.answers, state, draft.step)
             return Outcome([self.screens.screen(draft, error=_("There is no earlier question."))])
         await self._go(draft, step)
         return Outcome([self.screens.screen(draft, edit=edit)])
 
-    async def _edit(self, draft: Draft, args: tuple[str, ...]) -> Outcome:
+    async def _edit(self, draft: Draft, state: dict[str, Any], name: str) -> Outcome:
         form, _current = current(draft, self.forms)
-        name = args[0] if args else ""
         if form is None or draft.step != SUMMARY_STEP or not form.has(name):
             return self._stale(draft)
         if not engine.is_relevant(form.field(name), draft.answers):
             return self._stale(draft)
-        state = dict(draft.state)
+        state = dict(state)
         state["editing"] = True
         await self._save(draft, draft.answers, state, name)
         return Outcome([self.screens.screen(draft)])
@@ -381,6 +385,7 @@ class Intake:
             error = _("This question still needs an answer.")
             return Outcome([self.screens.screen(draft, error=error)])
         report = await file_report(self.session, form, self.user, draft, self.now, self.year)
+        await facets.link(self.session, draft, report)
         first_msg = draft.state.get("first_msg")
         await self.drafts.delete(self.user.id)
         wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default
@@ -388,7 +393,7 @@ class Intake:
             ref=isolate(report.reference)
         )
         return Outcome(
-            [Screen(text)],
+            [Screen(text, facets.another(report))],
             alert=_("Report sent."),
             report=report,
             wipe_from=int(first_msg) if wipe and first_msg else None,

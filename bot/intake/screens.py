@@ -1,6 +1,6 @@
 """What the report conversation shows: the category menu, the resume and cancel prompts, a question
 with its navigation row, the Yes/No confirmation and the summary. No Telegram: a `Screen` is text and
-rows of `Button`s whose data `bot.forms.actions.pack` made."""
+rows of `Button`s, each a label and what pressing it means (a `bot.forms.actions.Press`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 
 from bot import labels
 from bot.forms import engine
-from bot.forms.actions import Button, ReportAction, pack
+from bot.forms.actions import Button, Press, ReportAction
 from bot.forms.engine import Form, FormField
+from bot.forms.types import MEDIA_TYPES
 from bot.forms.types.base import Asking
-from bot.forms.types.choice import grid
+from bot.forms.types.choice import MultiChoiceType, grid
 from bot.i18n import _, pgettext
 from bot.intake.steps import CATEGORY_STEP
 from bot.localize import format_date, isolate
@@ -41,6 +42,7 @@ class Outcome:
     report: Report | None = None  # a report created by this event
     wipe_from: int | None = None  # delete the logged messages of the report conversation from this id
     no_draft: bool = False  # the event was not for intake (no draft): the caller treats it as stray
+    replayed: bool = False  # Telegram delivered again an input already applied; nothing changed
 
 
 def current(draft: Draft, forms: Mapping[str, Form]) -> tuple[Form | None, FormField | None]:
@@ -60,8 +62,8 @@ class Screens:
         self.forms = forms  # the categories by code, in menu order
 
     @staticmethod
-    def button(label: str, action: ReportAction, draft: Draft, *args: str) -> Button:
-        return Button(label, pack(action, draft.token[:TOKEN_PREFIX], *args))
+    def button(label: str, action: ReportAction, draft: Draft, field: str = "") -> Button:
+        return Button(label, Press(action, draft.token[:TOKEN_PREFIX], field))
 
     def asking(self, draft: Draft, form: Form, f: FormField, state: dict[str, Any]) -> Asking:
         """The question as its type sees it; `state` is the bookkeeping the type may change."""
@@ -69,7 +71,9 @@ class Screens:
 
     def category_menu(self, draft: Draft) -> Screen:
         rows = [
-            [Button(_(form.title), pack(ReportAction.CATEGORY, form.code))] for form in self.forms.values()
+            [Button(_(form.title), Press(ReportAction.CATEGORY, form.code))]
+            for form in self.forms.values()
+            if form.listed
         ]
         rows.append([self.button(_("Cancel"), ReportAction.DISCARD, draft)])
         return Screen(_("What do you want to report? Choose a category."), rows)
@@ -117,10 +121,14 @@ class Screens:
             lines.append(_(f.hint))
         if f.name in answers and f.kind.shows_current:
             lines.append(_("Current answer: {value}").format(value=engine.format_answer(f, answers[f.name])))
-        rows = f.kind.buttons(self.asking(draft, form, f, dict(draft.state)))
+        q = self.asking(draft, form, f, dict(draft.state))
+        held = f.kind.held(q)
+        if held:
+            lines.append(held)
+        rows = f.kind.buttons(q)
         nav: list[Button] = []
         if engine.previous_field(form, answers, f.name) is not None:
-            nav.append(self.button(_("« Back"), ReportAction.BACK, draft))
+            nav.append(self.button(_("« Back"), ReportAction.BACK, draft, f.name))
         if f.name in answers and f.kind.keepable:
             nav.append(self.button(pgettext("answer", "Keep"), ReportAction.ACCEPT, draft, f.name))
         if not f.is_required(answers):
@@ -128,6 +136,14 @@ class Screens:
         nav.append(self.button(_("Cancel"), ReportAction.CANCEL, draft))
         rows.append(nav)
         return Screen("\n".join(lines), rows)
+
+    def amended(self, draft: Draft, form: Form, f: FormField) -> Screen:
+        """An answered multi-choice question, its options ticked and open to another tap."""
+        kind = f.kind
+        assert isinstance(kind, MultiChoiceType)
+        q = self.asking(draft, form, f, {})
+        rows = kind.ticks(q, list(draft.answers.get(f.name, [])))
+        return Screen(_(f.label) + "\n" + _("Tap another option to add it."), rows, edit=True)
 
     def confirm(self, draft: Draft, f: FormField, text: str) -> Screen:
         rows = [
@@ -146,6 +162,8 @@ class Screens:
             "",
             *engine.form_summary(form, draft.answers),
         ]
+        if any(f.kind.name in MEDIA_TYPES for f in engine.relevant_fields(form, draft.answers)):
+            lines += ["", _("To add photos or voice notes, send them now. Then press Submit.")]
         edits = [
             self.button("✏️ " + engine.field_title(f), ReportAction.EDIT, draft, f.name)
             for f in engine.relevant_fields(form, draft.answers)

@@ -51,7 +51,7 @@ def store(
         if child is not None and child.name not in stored:
             nxt = child
     else:
-        nxt = engine.next_field(form, stored, f.name)
+        nxt = _offered(form, f, stored, kept, engine.next_to_ask(form, stored, f.name))
     if nxt is None:
         nxt = engine.first_missing(form, stored)
     if nxt is None:
@@ -59,11 +59,22 @@ def store(
     return Step(stored, kept, nxt.name if nxt else SUMMARY_STEP)
 
 
+def _offered(
+    form: Form, f: FormField, answers: Mapping[str, Any], state: Mapping[str, Any], nxt: FormField | None
+) -> FormField | None:
+    """`nxt`, or an unanswered detail between `f` and it that the walk leaves to the summary but
+    that has something waiting to be accepted (the point shared to find the district): asked now."""
+    names = [g.name for g in form.fields]
+    between = form.fields[names.index(f.name) + 1 : names.index(nxt.name) if nxt else len(names)]
+    waiting = (g for g in between if g.name not in answers and g.kind.offered(state))
+    return next((g for g in waiting if engine.is_relevant(g, answers)), nxt)
+
+
 def skip(form: Form, f: FormField, answers: Mapping[str, Any], state: Mapping[str, Any]) -> Step:
     """Leave `f` unanswered (the caller checked it is optional) and go on as after an answer."""
     left = {k: v for k, v in answers.items() if k != f.name}
     kept = _without_transient(state)
-    nxt = engine.first_missing(form, left) if kept.get("editing") else engine.next_field(form, left, f.name)
+    nxt = engine.first_missing(form, left) if kept.get("editing") else engine.next_to_ask(form, left, f.name)
     if nxt is None:
         nxt = engine.first_missing(form, left)
     return Step(engine.prune(form, left), kept, nxt.name if nxt else SUMMARY_STEP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,8 @@ async def file_report(
     if report is not None:
         return report
     try:
-        return await _create(session, reports, form, user, draft, now, year)
+        assert draft.category is not None
+        return await create_report(session, form, user, draft.token, dict(draft.answers), now, year)
     except IntegrityError:
         # A concurrent press of the same Submit won the insert; ours rolled back whole.
         report = await reports.by_token(draft.token)
@@ -34,25 +36,27 @@ async def file_report(
         return report
 
 
-async def _create(
+async def create_report(
     session: AsyncSession,
-    reports: ReportRepository,
     form: Form,
     user: User,
-    draft: Draft,
+    token: str,
+    answers: dict[str, Any],
     now: datetime,
     year: int,
 ) -> Report:
-    assert draft.category is not None
-    facts = engine.form_facts(form, draft.answers)
+    """A new pending report of `form` with the next reference of `year` (a finished draft's, or a
+    quick report's); `token` makes it once only."""
+    reports = ReportRepository(session)
+    facts = engine.form_facts(form, answers)
     async with session.begin_nested():
         number = await reports.next_number(year)
         report = Report(
             reference=f"R-{year}-{number:06d}",
-            draft_token=draft.token,
-            category=draft.category,
+            draft_token=token,
+            category=form.code,
             reporter_id=user.id,
-            answers=dict(draft.answers),
+            answers=answers,
             language=user.language or languages.SOURCE,
             **facts.columns(),
             created_at=now,

@@ -206,7 +206,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.exports import ExportError, ExportStream, parse_filters, parse_format
+    from bot.exports import ExportError, ExportStream, audit_export, parse_filters, parse_format
     from storage.db import Database
 
     try:
@@ -223,6 +223,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             async for chunk in stream:
                 sys.stdout.buffer.write(chunk.encode("utf-8"))
             sys.stdout.buffer.flush()
+            await audit_export(db, via="cli", actor_id=None, fmt=fmt, filters=filters, count=stream.count)
             return stream.count
         finally:
             await db.dispose()

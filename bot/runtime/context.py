@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
+from bot.forms.engine import load as load_forms
 from bot.places import Gazetteer, load_places
 from bot.roles import Role, role_of
 from bot.runtime.leader import Leadership
@@ -37,9 +38,12 @@ class Services:
     _places: Gazetteer | None = field(default=None, repr=False)
 
     async def start(self) -> None:
-        """Load what updates read on every keystroke (the gazetteer) once, before the first update,
-        and join the other replicas (PostgreSQL); the application's post_init awaits this."""
-        self._places = await load_places(self.db)
+        """Load what updates read on every keystroke (the forms, the gazetteer) once, before the
+        first update, so a broken form stops the bot at start, and join the other replicas
+        (PostgreSQL); the application's post_init awaits this."""
+        load_forms()
+        async with self.db.session() as session:
+            self._places = await load_places(session)
         settings = self.settings
         if self.db.is_sqlite:
             self.budget = SendBudget(per_second=int(settings.send_budget))

@@ -5,6 +5,7 @@ needs no rescheduling), and the outbox sender, which runs on every replica."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot import moderation, retention
 from bot.runtime.context import KhabarApp, KhabarContext
-from bot.runtime.sender import Sender, run_until_stopped
+from bot.runtime.sender import Sender
 from bot.scheduler import due_digests, scan_alerts
 from storage.models import utcnow
 
@@ -65,6 +66,18 @@ async def sender_job(context: KhabarContext) -> None:
     services, app = context.services, context.application
     sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
     await run_until_stopped(sender, lambda: app.running)
+
+
+async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:
+    """The application's sender loop: survives unexpected errors (logged), stops when told."""
+    while keep_running():
+        try:
+            await sender.run(keep_running)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox sender crashed; restarting in 5 s")
+            await asyncio.sleep(5)
 
 
 def start_jobs(app: KhabarApp) -> None:

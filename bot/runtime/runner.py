@@ -82,6 +82,8 @@ async def running_bot(
         if app.running:
             await app.stop()
         await app.shutdown()
+        if app.post_shutdown:  # the services leave the other replicas (the leader lock goes first)
+            await app.post_shutdown(app)
         if db is None:
             await database.dispose()
         if instance is not None:

@@ -67,7 +67,12 @@ class TerminalChat:
             return False
         if line.startswith(":user"):
             parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit() and int(parts[1]) in self.state.users:
+            if (
+                len(parts) == 2
+                and parts[1].isascii()
+                and parts[1].isdigit()
+                and int(parts[1]) in self.state.users
+            ):
                 self.user = int(parts[1])
                 print(f"(now chatting as user {self.user}, {self.state.users[self.user].first_name})")
             else:
@@ -82,7 +87,7 @@ class TerminalChat:
                 return True
         elif line.startswith(":photo"):
             update_id = self.state.send_photo(self.user, _PHOTO)
-        elif line.startswith("#") and line[1:].isdigit():
+        elif line.startswith("#") and line[1:].isascii() and line[1:].isdigit():
             with_buttons = [m for m in self.state.bot_messages(self.user) if m.buttons]
             buttons = [b for row in with_buttons[-1].buttons for b in row] if with_buttons else []
             index = int(line[1:]) - 1

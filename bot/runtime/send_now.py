@@ -1,20 +1,14 @@
-"""`khabar digest send-now`, and the HTTP a Bot made only for sending needs."""
+"""`khabar digest send-now`: on-demand digests queued and delivered from the command line, outside
+the running application."""
 
 from __future__ import annotations
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.runtime.sender import Sender
+from bot.runtime.sender import Sender, sender_request
 from storage.db import Database
 from storage.models import utcnow
-
-
-def sender_request() -> HTTPXRequest:
-    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
-    the requests that the sender keeps in flight."""
-    return HTTPXRequest(connection_pool_size=64)
 
 
 async def send_now_and_deliver(
@@ -22,6 +16,7 @@ async def send_now_and_deliver(
 ) -> tuple[int, int, int]:
     """`khabar digest send-now`: queue on-demand digests (one subscription, or every active one) and,
     with a bot token, deliver everything due right away. Returns (digests, messages queued, sent)."""
+    from bot.places import load_places
     from bot.scheduler import send_now
     from storage.migrate import upgrade
 
@@ -29,7 +24,9 @@ async def send_now_and_deliver(
     try:
         await upgrade(db)
         ids = [subscription_id] if subscription_id is not None else None
-        result = await send_now(db, utcnow(), subscription_ids=ids)
+        async with db.session() as session:
+            await load_places(session)
+            result = await send_now(session, utcnow(), subscription_ids=ids)
         sent = 0
         if settings.token and result.messages:
             bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())

@@ -46,11 +46,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.localize import looks_rtl, rtl_safe
+from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import Budget, SendBudget
-from domain.vocabulary import DeliveryOutcome, OutboxStatus, SubscriptionStatus
+from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
 from storage.chat_log import ChatLogRepository
 from storage.db import Database
 from storage.models import Outbox, utcnow
@@ -217,11 +219,8 @@ class Sender:
                 if len(ready) >= room:
                     break
                 chat = row.chat_id
-                if (
-                    chat not in ready
-                    and chat not in self._busy_chats
-                    and self._chat_ready.get(chat, 0.0) <= now
-                ):
+                free = chat not in ready and chat not in self._busy_chats
+                if free and self._chat_ready.get(chat, 0.0) <= now:
                     ready[chat] = row
             if not ready:
                 waits = [self._chat_ready.get(r.chat_id, 0.0) - now for r in self._queue]
@@ -272,12 +271,17 @@ class Sender:
         assert row.id is not None
         try:
             attempts = row.attempts + 1  # the claim counted this attempt
+            if row.kind == OutboxKind.NOTICE and await self._recipient_gone(row):
+                return
+            protect = OutboxKind(row.kind).protected
             await self._pace()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
             try:
-                message = await self.bot.send_message(row.chat_id, _bidi(row), parse_mode=row.parse_mode)
+                message = await self.bot.send_message(
+                    row.chat_id, _bidi(row), parse_mode=row.parse_mode, protect_content=protect
+                )
             except RetryAfter as exc:
                 await self._retry_after(row, retry_seconds(exc))
             except Forbidden as exc:
@@ -301,6 +305,15 @@ class Sender:
         finally:
             self._busy_chats.discard(row.chat_id)
             self._in_flight.pop(row.id, None)
+
+    async def _recipient_gone(self, row: Outbox) -> bool:
+        """Re-checked just before sending: a person blocked or revoked since the notice was queued
+        gets nothing (review finding 5); the row fails as withheld."""
+        async with self._session() as session:
+            why = await unreachable(session, row.chat_id, known_only=True)
+        if why:
+            await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.WITHHELD, detail=f"recipient {why}")
+        return why is not None
 
     async def _finish(
         self,
@@ -366,26 +379,16 @@ class Sender:
         if attempts >= MAX_ATTEMPTS:
             await self._finish(row, OutboxStatus.FAILED, DeliveryOutcome.NETWORK, detail=detail)
             return
-        backoff = timedelta(seconds=min(600, 5 * 2**attempts))
+        retry_at = self.clock() + timedelta(seconds=min(600, 5 * 2**attempts))  # exponential backoff
         await self._finish(
-            row,
-            OutboxStatus.PENDING,
-            DeliveryOutcome.NETWORK,
-            detail=detail,
-            next_attempt_at=self.clock() + backoff,
+            row, OutboxStatus.PENDING, DeliveryOutcome.NETWORK, detail=detail, next_attempt_at=retry_at
         )
 
 
-async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:
-    """The application's sender loop: survives unexpected errors (logged), stops when told."""
-    while keep_running():
-        try:
-            await sender.run(keep_running)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox sender crashed; restarting in 5 s")
-            await asyncio.sleep(5)
+def sender_request() -> HTTPXRequest:
+    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
+    the requests that the sender keeps in flight."""
+    return HTTPXRequest(connection_pool_size=64)
 
 
 def _bidi(row: Outbox) -> str:

@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Update
 
 from bot.config import Settings
-from bot.exports import ExportError, ExportStream, filename, parse_filters, parse_format
+from bot.exports import ExportError, ExportStream, audit_export, filename, parse_filters, parse_format
 from bot.runtime.context import KhabarApp
 from bot.runtime.metrics import OUTBOX_DEPTH, REPORTS
 from bot.runtime.update_order import PerChatOrder
@@ -48,17 +48,42 @@ def webhook_path(settings: Settings) -> str | None:
     return urlsplit(settings.webhook_url).path or "/"
 
 
-def build_web_app(app: KhabarApp, settings: Settings, db: Database) -> web.Application:
+def build_web_app(
+    app: KhabarApp, settings: Settings, db: Database, *, public: bool = True, ops: bool = True
+) -> web.Application:
+    """The routes of one listener: `public` (export API, webhook) and/or `ops` (readiness, metrics);
+    /healthz on both, as it says nothing but "alive"."""
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app[APP_KEY], web_app[SETTINGS_KEY], web_app[DB_KEY] = app, settings, db
+    web_app.on_response_prepare.append(_drop_server_header)
     web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/readyz", readyz)
-    web_app.router.add_get("/metrics", metrics)
-    web_app.router.add_get("/api/v1/reports", export_reports)
-    path = webhook_path(settings)
-    if path:
-        web_app.router.add_post(path, telegram_webhook)
+    if ops:
+        web_app.router.add_get("/readyz", readyz)
+        web_app.router.add_get("/metrics", metrics)
+    if public:
+        web_app.router.add_get("/api/v1/reports", export_reports)
+        path = webhook_path(settings)
+        if path:
+            web_app.router.add_post(path, telegram_webhook)
     return web_app
+
+
+async def _drop_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp names itself and Python's version in `Server`; a prober learns nothing from us.
+    response.headers.popall("Server", None)
+
+
+def ops_refused(request: web.Request) -> web.Response | None:
+    """401 when OPS_TOKEN is set and the request does not carry it as a bearer token."""
+    token = request.app[SETTINGS_KEY].ops_token
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.get_secret_value().encode()
+    ):
+        return None
+    return _error(401, "the ops token is required", **{"WWW-Authenticate": "Bearer"})
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -109,6 +134,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    if refused := ops_refused(request):
+        return refused
     app, db = request.app[APP_KEY], request.app[DB_KEY]
     problems = []
     if not await database_answers(db):
@@ -143,6 +170,8 @@ async def refresh_gauges(db: Database) -> None:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    if refused := ops_refused(request):
+        return refused
     await refresh_gauges(request.app[DB_KEY])
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -188,6 +217,7 @@ async def export_reports(request: web.Request) -> web.StreamResponse:
         await response.write(chunk.encode("utf-8"))
     await response.write_eof()
     log.info("export by %s: %s, %d reports", name, fmt.value, stream.count)
+    await audit_export(db, via=f"token:{name}", actor_id=None, fmt=fmt, filters=filters, count=stream.count)
     return response
 
 
@@ -195,22 +225,34 @@ async def export_reports(request: web.Request) -> web.StreamResponse:
 
 
 class WebServer:
-    """The aiohttp app on a TCP port; port 0 picks a free one (tests), `port` tells which."""
+    """The aiohttp app on a TCP port; port 0 picks a free one (tests), `port` tells which. With
+    OPS_PORT set, readiness and metrics listen there instead (`ops_port`), on the same host."""
 
     def __init__(self, app: KhabarApp, settings: Settings, db: Database) -> None:
-        self.web_app = build_web_app(app, settings, db)
-        self._runner: web.AppRunner | None = None
+        separate = settings.ops_port is not None
+        self.web_app = build_web_app(app, settings, db, ops=not separate)
+        self.ops_app = build_web_app(app, settings, db, public=False) if separate else None
+        self.ops_port_setting = settings.ops_port
+        self._runners: list[web.AppRunner] = []
         self.port = 0
+        self.ops_port = 0
+
+    async def _serve(self, web_app: web.Application, host: str, port: int) -> int:
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        self._runners.append(runner)
+        await web.TCPSite(runner, host, port).start()
+        return int(runner.addresses[0][1])
 
     async def start(self, host: str, port: int) -> int:
-        self._runner = web.AppRunner(self.web_app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = await self._serve(self.web_app, host, port)
         log.info("http server on %s:%d", host, self.port)
+        if self.ops_app is not None and self.ops_port_setting is not None:
+            self.ops_port = await self._serve(self.ops_app, host, self.ops_port_setting)
+            log.info("ops endpoints on %s:%d", host, self.ops_port)
         return self.port
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners = []

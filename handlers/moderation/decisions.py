@@ -11,12 +11,13 @@ from bot import labels, moderation
 from bot.forms.engine import field_title, format_answer, get_form
 from bot.i18n import _
 from bot.localize import isolate
-from bot.moderation import REJECT_REASONS, Outcome, Report, Result
+from bot.moderation import REJECT_REASONS, Outcome, Report, Result, release_location
 from bot.runtime.context import KhabarContext
 from domain.vocabulary import Certainty, PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
+from handlers.moderation.complete import refuse_incomplete
 from handlers.moderation.views import (
     _already_handled,
     _button,
@@ -36,7 +37,8 @@ async def _approve_step(update: Update, context: KhabarContext, press: Press, re
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
+    if await refuse_incomplete(update, report):
+        return
     rows = [[_button(_(labels.CERTAINTY[c]), A.CERTAINTY, report, i)] for i, c in enumerate(CERTAINTIES)]
     rows.append([_button(_("Back"), A.CARD, report)])
     text = _("Approve report {ref}. How certain is it?").format(ref=isolate(report.reference))
@@ -47,7 +49,6 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.DECIDABLE or not press.args or press.args[0] >= len(CERTAINTIES):
         await _stale(update, context, press, report)
         return
-    await answer(update)
     c = press.args[0]
     rows = [
         [_button(_("Urgent: alert subscribers now"), A.APPROVE_AS, report, c, 1)],
@@ -63,6 +64,8 @@ async def _certainty_step(update: Update, context: KhabarContext, press: Press, 
 async def _approve(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
     if len(press.args) != 2 or press.args[0] >= len(CERTAINTIES) or press.args[1] not in (0, 1):
         await _stale(update, context, press, report)
+        return
+    if await refuse_incomplete(update, report):
         return
     assert context.account is not None and report.id is not None
     certainty, urgent = CERTAINTIES[press.args[0]], press.args[1] == 1
@@ -92,7 +95,6 @@ async def _reject_step(update: Update, context: KhabarContext, press: Press, rep
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     rows = [
         [_button(_(label), A.REJECT_REASON, report, i)] for i, label in enumerate(REJECT_REASONS.values())
     ]
@@ -117,7 +119,6 @@ async def _duplicate_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.DECIDABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     async with context.services.db.session() as session:
         card = await moderation.card(session, report)
     rows = [
@@ -153,7 +154,6 @@ async def _edit_step(update: Update, context: KhabarContext, press: Press, repor
     if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     fields = get_form(report.category).fields
     editable = {f.name for f in moderation.editable_fields(report)}
     rows = [
@@ -174,7 +174,6 @@ async def _edit_field_step(update: Update, context: KhabarContext, press: Press,
     if target.name not in editable:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     current = format_answer(target, report.answers.get(target.name))
     if target.kind.moderator_buttons:
         rows = [
@@ -231,7 +230,6 @@ async def _sensitive_step(update: Update, context: KhabarContext, press: Press, 
     if report.status not in ReportStatus.EDITABLE:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     await _show_sensitive(update, context, report)
 
 
@@ -275,8 +273,25 @@ async def _toggle_sensitive(update: Update, context: KhabarContext, press: Press
     if not result.done or result.report is None:
         await _stale(update, context, press, result.report or report)
         return
-    await answer(update)
     await _show_sensitive(update, context, result.report)
+
+
+async def _release_location(update: Update, context: KhabarContext, press: Press, report: Report) -> None:
+    """Exports carry the exact point from now on (finding 6); audited as its own report event."""
+    assert context.account is not None and report.id is not None
+    async with context.services.db.session() as session:
+        result = await release_location(
+            session,
+            report_id=report.id,
+            version=press.version,
+            actor_id=context.account.id,
+            now=datetime.now(UTC),
+        )
+    if not result.done or result.report is None:
+        await _stale(update, context, press, result.report or report)
+        return
+    await answer(update, _("The exact location is released to exports."))
+    await _show_card(update, context, report.id)
 
 
 async def _decide_with_text(
@@ -332,7 +347,6 @@ async def _after_decision(
                 if result.unreachable == UserStatus.BLOCKED
                 else _("they no longer have access."),
             )
-        await answer(update)
         await (edit_or_send if edit else send)(update, context, text, _next_keyboard())
         return
     if press is not None:

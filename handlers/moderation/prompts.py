@@ -19,7 +19,7 @@ from bot.runtime.context import KhabarContext
 from domain.vocabulary import PromptKind, ReportStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
-from handlers.common import answer, send
+from handlers.common import send
 from handlers.moderation.decisions import _after_decision, _decide_with_text, _edit
 from handlers.moderation.views import (
     BIDI_MARKS,
@@ -45,7 +45,6 @@ async def _prompt_step(update: Update, context: KhabarContext, press: Press, rep
     if report.status not in allowed:
         await _stale(update, context, press, report)
         return
-    await answer(update)
     ref = isolate(report.reference)
     texts = {
         PromptKind.REJECT: _("Type the reason for rejecting report {ref}. The reporter will see it."),

@@ -17,7 +17,8 @@ from bot.roles import Role
 from bot.runtime.context import KhabarContext
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
-from handlers.common import answer, requires
+from handlers.common import requires
+from handlers.moderation import complete
 from handlers.moderation.decisions import (
     _approve,
     _approve_step,
@@ -29,6 +30,7 @@ from handlers.moderation.decisions import (
     _merge_button,
     _reject_preset,
     _reject_step,
+    _release_location,
     _sensitive_step,
     _toggle_sensitive,
 )
@@ -53,23 +55,22 @@ async def on_button(update: Update, context: KhabarContext) -> None:
         await _refuse(update, context, _("This button is no longer valid. Send /pending to start again."))
         return
     if press.action is A.NEXT:
-        await answer(update)
         await _show_next(update, context, None, fresh=False)
         return
     async with context.services.db.session() as session:
         report = await moderation.get_report(session, press.report_id)
     if report is None or report.id is None:
         log.warning(
-            "moderation callback for unknown report %s from user %s", press.report_id, context.account.id
+            "moderation callback for unknown report %s from user %s",
+            press.report_id,
+            pseudonym(context.account.id),
         )
         await _refuse(update, context, _("That report no longer exists."))
         return
     if press.action is A.SKIP:
-        await answer(update)
         await _show_next(update, context, report.id, fresh=False)
         return
     if press.action is A.CARD:
-        await answer(update)
         await _show_card(update, context, report.id)
         return
     if report.version != press.version:
@@ -95,4 +96,7 @@ _STEPS = {
     A.EDIT_CHOICE: _edit_choice,
     A.SENSITIVE: _sensitive_step,
     A.TOGGLE_SENSITIVE: _toggle_sensitive,
+    A.RELEASE_LOCATION: _release_location,
+    A.CATEGORY: complete.category_step,
+    A.SET_CATEGORY: complete.set_category_press,
 }

@@ -7,16 +7,21 @@ import logging
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import labels, moderation
-from bot.forms.engine import category_label, field_title, get_form, summary_lines
+from bot.card_notes import CardNotes
+from bot.forms.engine import all_forms, category_label, field_title, get_form, summary_lines
+from bot.forms.types.media import files_of
 from bot.i18n import _, ngettext, pgettext
+from bot.incidents import possible_facets
 from bot.localize import format_date, format_number, isolate, join_items
 from bot.moderation import Report
 from bot.pseudonyms import pseudonym
+from bot.quick import QUICK, incomplete
 from bot.runtime.context import KhabarContext
-from domain.vocabulary import PromptKind, ReportStatus
+from domain.vocabulary import PromptKind, ReportStatus, UserStatus
 from handlers.callbacks import ModerationAction as A
 from handlers.callbacks import ModerationPress as Press
 from handlers.common import answer, edit_or_send, send
+from handlers.moderation.media import send_media
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,7 @@ def status_label(status: str) -> str:
     return labels.label(labels.MODERATOR_STATUS, status)
 
 
-def card_text(context: KhabarContext, card: moderation.Card) -> str:
+def card_text(context: KhabarContext, card: moderation.Card, facets: list[Report] | None = None) -> str:
     report = card.report
     tz = context.services.settings.tz
     lines = [
@@ -57,6 +62,11 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
             status=status_label(report.status), date=format_date(report.created_at.astimezone(tz).date())
         ),
     ]
+    if report.incident_id:
+        lines.append(_("Part of incident {id}.").format(id=isolate(report.incident_id)))
+    missing = incomplete(report)
+    if missing is not None and report.status in ReportStatus.DECIDABLE:
+        lines.append("⚠️ " + missing)
     if report.corroborations:
         lines.append(
             ngettext(
@@ -65,6 +75,10 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
                 report.corroborations,
             ).format(n=format_number(report.corroborations))
         )
+    if card.notes.unreachable is not None:
+        lines.append(reporter_unreachable_text(card.notes.unreachable))
+    if card.notes.location == "released":
+        lines.append(_("The exact location is released to exports."))
     lines.append("")
     lines += summary_lines(report.category, report.answers)
     if report.sensitive_fields:
@@ -79,6 +93,14 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
                 refs=refs, hours=format_number(int(moderation.DUPLICATE_WINDOW.total_seconds()) // 3600)
             ),
         ]
+    if facets:
+        refs = join_items(f"{isolate(r.reference)} ({category_label(r.category)})" for r in facets)
+        lines += [
+            "",
+            _("Possibly other aspects of the same incident (same district and day): {refs}").format(
+                refs=refs
+            ),
+        ]
     # The latest exchanges, clipped: a long back-and-forth must not push the card past Telegram's limit.
     for exchange in card.exchanges[-MAX_EXCHANGES:]:
         lines += ["", _("Question to the reporter: {text}").format(text=_clip(exchange.question))]
@@ -91,11 +113,18 @@ def card_text(context: KhabarContext, card: moderation.Card) -> str:
     return text if len(text) <= CARD_LIMIT else text[: CARD_LIMIT - 1] + "…"
 
 
+def reporter_unreachable_text(why: str) -> str:
+    """The card's line when the reporter can no longer be told anything (finding 5)."""
+    if why == UserStatus.BLOCKED:
+        return _("The reporter is blocked: they will not be told of questions or decisions.")
+    return _("The reporter no longer has access: they will not be told of questions or decisions.")
+
+
 def _clip(text: str, limit: int = EXCHANGE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def card_keyboard(report: Report) -> InlineKeyboardMarkup:
+def card_keyboard(report: Report, notes: CardNotes | None = None) -> InlineKeyboardMarkup:
     rows = []
     if report.status in ReportStatus.DECIDABLE:
         rows.append([_button(_("Approve"), A.APPROVE, report), _button(_("Reject"), A.REJECT, report)])
@@ -103,6 +132,8 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
         if report.status == ReportStatus.PENDING:
             second.insert(0, _button(_("Ask the reporter"), A.NEEDS_INFO, report))
         rows.append(second)
+    if report.category == QUICK and report.status in ReportStatus.EDITABLE:
+        rows.insert(0, [_button(_("Set the category"), A.CATEGORY, report)])
     if report.status in ReportStatus.EDITABLE:
         rows.append(
             [
@@ -110,18 +141,28 @@ def card_keyboard(report: Report) -> InlineKeyboardMarkup:
                 _button(_("Hide sensitive answers"), A.SENSITIVE, report),
             ]
         )
+        if notes is not None and notes.location == "releasable":
+            rows.append([_button(_("Release the exact location to exports"), A.RELEASE_LOCATION, report)])
     rows.append([_button(pgettext("moderation", "Skip"), A.SKIP, report)])
     return InlineKeyboardMarkup(rows)
 
 
-async def _show_card(update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False) -> None:
+async def _show_card(
+    update: Update, context: KhabarContext, report_id: int, *, fresh: bool = False, media: bool = False
+) -> None:
+    """The report's card; `media`: a report newly shown, with its photos and voice notes above."""
     async with context.services.db.session() as session:
         report = await moderation.get_report(session, report_id)
         if report is None:
             await edit_or_send(update, context, _("That report no longer exists."))
             return
         card = await moderation.card(session, report)
-    text, markup = card_text(context, card), card_keyboard(report)
+        facets = await possible_facets(session, report)
+    text, markup = card_text(context, card, facets), card_keyboard(report, card.notes)
+    form = all_forms().get(report.category)
+    # The photos and voice notes come first, the card under them (so a new message, not an edit).
+    if media and form is not None and await send_media(update, context, files_of(form, report.answers)):
+        fresh = True
     await (send if fresh else edit_or_send)(update, context, text, markup)
 
 
@@ -140,7 +181,7 @@ async def _show_next(update: Update, context: KhabarContext, after_id: int | Non
         )
         await (send if fresh else edit_or_send)(update, context, text)
         return
-    await _show_card(update, context, report.id, fresh=fresh)
+    await _show_card(update, context, report.id, fresh=fresh, media=True)
 
 
 async def _refuse(update: Update, context: KhabarContext, text: str) -> None:

@@ -85,6 +85,8 @@ async def test_text_where_a_button_was_expected(db: Database) -> None:
     walker = Walker(db, WHEN)
     await walker.start()
     await walker.answer(ReportAction.DAY, "0")
+    assert (await walker.at())[0] == "@summary"  # the time of day is a detail, offered on the summary
+    await walker.press(ReportAction.EDIT, "time_of_day")
     await walker.text("in the morning")  # time_of_day takes a button
     step, answers = await walker.at()
     assert step == "time_of_day" and "time_of_day" not in answers
@@ -125,7 +127,7 @@ async def test_dates_future_unreadable_and_old_with_confirmation(db: Database) -
     await walker.text("1398/12/11")  # the same day in Solar Hijri
     await walker.answer(ReportAction.ACCEPT)  # Yes
     step, answers = await walker.at()
-    assert step == "time_of_day" and answers["occurred_on"] == "2020-03-01"
+    assert step == "@summary" and answers["occurred_on"] == "2020-03-01"
 
 
 async def test_a_choice_button_out_of_range_is_stale(db: Database) -> None:

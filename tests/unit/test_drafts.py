@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.intake.flow import Intake
+from bot.intake.guard import Input
 from bot.places import places
 from storage.db import Database
 from storage.drafts import DraftRepository
-from storage.models import Report, User
+from storage.models import Draft, Report, User
 
 
 async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> None:
@@ -48,7 +49,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
                 tz=ZoneInfo("Asia/Kabul"),
                 wipe_default=False,
             )
-            await intake.on_button(pack(ReportAction.SUBMIT, "abababab"))
+            await intake.on_button(Input("button", press_id="1"), Press(ReportAction.SUBMIT, "abababab"))
 
     await asyncio.gather(submit(), submit())
     async with db.session() as session:
@@ -57,7 +58,7 @@ async def test_concurrent_submits_of_one_draft_make_one_report(db: Database) -> 
     assert await draft_of_db(db, 315) is None
 
 
-async def draft_of_db(db: Database, user_id: int) -> object:
+async def draft_of_db(db: Database, user_id: int) -> Draft | None:
 
     async with db.session() as session:
         return await DraftRepository(session).get(user_id)
@@ -77,11 +78,11 @@ async def test_a_message_after_a_long_break_asks_before_applying(db: Database) -
     async def text(at: datetime, message_id: int, body: str) -> None:
         async with db.session() as session:
             intake = Intake(session, account, places(), now=at, tz=ZoneInfo("Asia/Kabul"), wipe_default=True)
-            await intake.on_text(message_id, body, fresh=False)
+            await intake.on_text(Input("text", message_id), body)
 
     await text(start + timedelta(hours=2), 50, "3")  # after two hours: continue / discard first
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and "killed" not in draft.answers  # type: ignore[attr-defined]
+    later = await draft_of_db(db, 316)
+    assert later is not None and "killed" not in later.answers
     await text(start + timedelta(hours=2, minutes=1), 51, "3")  # right after: applied
-    draft = await draft_of_db(db, 316)
-    assert draft is not None and draft.answers["killed"] == 3  # type: ignore[attr-defined]
+    later = await draft_of_db(db, 316)
+    assert later is not None and later.answers["killed"] == 3

@@ -29,8 +29,9 @@ def test_the_registry_lists_every_type_the_forms_use() -> None:
         "location",
         "admin_area",
         "photo",
+        "voice",
     }
-    assert set(MEDIA_TYPES) == {"photo"}
+    assert set(MEDIA_TYPES) == {"photo", "voice"}
     used = {f.type for form in engine.categories() for f in form.fields}
     assert used <= set(FIELD_TYPES)
 

@@ -150,7 +150,7 @@ async def test_unknown_place_and_other_district_keeps_free_text(db: Database) ->
     assert (await walker.at())[0] == "place_name"
     await walker.text("New Camp")
     step, answers = await walker.at()
-    assert step == "location" and answers["district"] == "other" and answers["place_name"] == "New Camp"
+    assert step == "@summary" and answers["district"] == "other" and answers["place_name"] == "New Camp"
 
 
 async def test_a_district_at_the_province_question_answers_both(db: Database) -> None:
@@ -158,7 +158,7 @@ async def test_a_district_at_the_province_question_answers_both(db: Database) ->
     await walker.start()
     await walker.answer(ReportAction.PLACE, "AF0102")
     step, answers = await walker.at()
-    assert (answers["province"], answers["district"]) == ("AF01", "AF0102") and step == "place_name"
+    assert (answers["province"], answers["district"]) == ("AF01", "AF0102") and step == "@summary"
     await walker.command("back")
     await walker.command("back")
     await walker.answer(ReportAction.PLACE, "AF12")  # another province: its district is dropped
@@ -174,6 +174,9 @@ async def test_a_shared_location_finds_the_district(db: Database) -> None:
     await walker.answer(ReportAction.ACCEPT)
     step, answers = await walker.at()
     assert answers["province"] == "AF01" and answers["district"].startswith("AF01")
-    assert answers["location"] == {"lat": 34.5553, "lon": 69.2075} and step == "place_name"
+    # Offered at the location question, not kept unasked (security review finding 6).
+    assert "location" not in answers and step == "location"
+    await walker.command("skip")  # declined; the place name is a detail, asked from the summary
+    await walker.press(ReportAction.EDIT, "place_name")
     await walker.location(10.0, 10.0)  # a location can't answer the place name
     assert "⚠️" in walker.screen.text

@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.forms.actions import ReportAction, pack
+from bot.forms.actions import Press, ReportAction
 from bot.forms.engine import FORMS_DIR, Form, parse_form
+from bot.forms.types.base import Media
 from bot.intake.flow import Intake
+from bot.intake.guard import Input
 from bot.intake.screens import TOKEN_PREFIX, Outcome, Screen
 from bot.places import load_places, places
 from storage.db import Database
@@ -38,11 +40,12 @@ class Walker:
     def __init__(self, db: Database, form: Form, user_id: int = 1, now: datetime = NOW) -> None:
         self.db, self.form, self.user_id, self.now = db, form, user_id, now
         self.message_id = 0
+        self.presses = 0
         self.last = Outcome()
 
     async def run(self, action: Callable[[Intake], Awaitable[Outcome]]) -> Outcome:
-        await load_places(self.db)
         async with self.db.session() as session:
+            await load_places(session)
             account = await session.get(User, self.user_id)
             if account is None:
                 account = User(id=self.user_id, role="reporter", language="en")
@@ -62,7 +65,12 @@ class Walker:
 
     async def start(self) -> Outcome:
         await self.run(lambda intake: intake.begin(None))
-        return await self.run(lambda intake: intake.on_button(pack(ReportAction.CATEGORY, self.form.code)))
+        press = Press(ReportAction.CATEGORY, self.form.code)
+        return await self.run(lambda intake: intake.on_button(self._press(), press))
+
+    def _press(self) -> Input:
+        self.presses += 1
+        return Input("button", press_id=str(self.presses))
 
     def _next_message(self) -> int:
         self.message_id += 1
@@ -70,25 +78,29 @@ class Walker:
 
     async def text(self, text: str) -> Outcome:
         message_id = self._next_message()
-        return await self.run(lambda intake: intake.on_text(message_id, text, fresh=False))
+        return await self.run(lambda intake: intake.on_text(Input("text", message_id), text))
 
-    async def photo(self, file_id: str = "file") -> Outcome:
+    async def photo(self, file_id: str = "file", unique_id: str | None = None) -> Outcome:
+        """A photo; the same `file_id` (or `unique_id`) is the same picture sent again."""
         message_id = self._next_message()
-        return await self.run(lambda intake: intake.on_media(message_id, "photo", file_id, fresh=False))
+        media = Media("photo", file_id, unique_id or f"u-{file_id}")
+        return await self.run(lambda intake: intake.on_media(Input("photo", message_id), media))
 
     async def location(self, lat: float, lon: float) -> Outcome:
         message_id = self._next_message()
-        return await self.run(lambda intake: intake.on_location(message_id, lat, lon, fresh=False))
+        return await self.run(lambda intake: intake.on_location(Input("location", message_id), lat, lon))
 
     async def command(self, name: str) -> Outcome:
-        return await self.run(lambda intake: intake.on_command(name))
+        message_id = self._next_message()
+        return await self.run(lambda intake: intake.on_command(Input(name, message_id)))
 
     async def press(self, action: ReportAction, *args: str) -> Outcome:
         """A button of the draft: `args` after the token (the field, then its argument)."""
         draft = await self.draft()
         assert draft is not None
-        data = pack(action, draft.token[:TOKEN_PREFIX], *args)
-        return await self.run(lambda intake: intake.on_button(data))
+        press = Press(action, draft.token[:TOKEN_PREFIX], *args)
+        inp = self._press()
+        return await self.run(lambda intake: intake.on_button(inp, press))
 
     async def answer(self, action: ReportAction, arg: str = "") -> Outcome:
         """A button of the question being asked."""
@@ -105,7 +117,9 @@ class Walker:
         """Tick (or untick) each code of the multi-choice being asked, then press Done."""
         step, _answers = await self.at()
         for code in codes:
-            await self.answer(ReportAction.TOGGLE, self._index(str(step), code))
+            draft = await self.draft()
+            ticked = draft is not None and code in draft.state.get("multi", [])
+            await self.answer(ReportAction.TOGGLE, ("-" if ticked else "") + self._index(str(step), code))
         return await self.answer(ReportAction.DONE)
 
     def _index(self, field: str, code: str) -> str:
@@ -132,5 +146,4 @@ class Walker:
 
     def asks(self, field: str) -> bool:
         """The newest screen asks `field` (one of its buttons belongs to that field)."""
-        datas = [b.data for row in self.screen.rows for b in row]
-        return any(d.split(":")[3:4] == [field] for d in datas)
+        return any(b.press.field == field for row in self.screen.rows for b in row)

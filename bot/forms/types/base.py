@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from bot.forms.actions import Button, ReportAction, pack
+from bot.forms.actions import Button, Press, ReportAction
 from bot.i18n import N_, _
 from bot.localize import format_number
 from bot.places import Gazetteer
@@ -49,6 +49,17 @@ def too_long(text: str) -> Verdict | None:
             error=_("That message is too long. Please keep it under {limit} characters.").format(limit=limit)
         )
     return None
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo, voice note or other file sent by the reporter: its kind (photo, voice, video,
+    audio, video_note, document), the id to fetch it by, and Telegram's id of the file itself,
+    the same whenever the same file is sent again."""
+
+    kind: str
+    file_id: str
+    unique_id: str
 
 
 def point(lat: float, lon: float) -> dict[str, float]:
@@ -140,8 +151,8 @@ class Asking:
     places: Gazetteer
     token: str
 
-    def button(self, label: str, action: ReportAction, *args: str) -> Button:
-        return Button(label, pack(action, self.token, self.field.name, *args))
+    def button(self, label: str, action: ReportAction, arg: str = "") -> Button:
+        return Button(label, Press(action, self.token, self.field.name, arg))
 
 
 # --- the type --------------------------------------------------------------------------------------
@@ -170,6 +181,8 @@ class FieldType(Generic[OptionsT]):
     edit_prompt: ClassVar[str] = N_("{field} is now: {value}. Type the new answer.")
     numeric_export: ClassVar[bool] = False  # typed as a number in JSON and GeoJSON exports
     buttons_only: str = N_("Please choose one of the buttons below.")  # a typed answer here
+    # Its question stays live once answered: a press there changes the answer (multi-choice ticks).
+    amendable: ClassVar[bool] = False
 
     # --- loading
 
@@ -196,7 +209,7 @@ class FieldType(Generic[OptionsT]):
     def on_text(self, q: Asking, text: str) -> Move:
         return Check(self.check_text(q.field, text.strip(), q.today))
 
-    def on_media(self, q: Asking, media: str, file_id: str) -> Move | None:
+    def on_media(self, q: Asking, media: Media) -> Move | None:
         """A photo (or another media kind) sent at this question; None: not an answer here."""
         return None
 
@@ -206,6 +219,16 @@ class FieldType(Generic[OptionsT]):
 
     def buttons(self, q: Asking) -> list[list[Button]]:
         return []
+
+    def offered(self, state: Mapping[str, Any]) -> bool:
+        """The draft holds something for this question to accept (a point shared at an earlier
+        question), so the walk asks it even where it would leave it to the summary."""
+        return False
+
+    def held(self, q: Asking) -> str | None:
+        """What the draft holds for this question beyond a stored answer (photos received so far),
+        shown with the question so a reporter back after a break sees what got through."""
+        return None
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
         """A button of this type; None: not one of the type's own (the walker's Yes/No/Skip)."""

@@ -10,6 +10,7 @@ from bot.forms.actions import Button, ReportAction
 from bot.forms.model import FormError
 from bot.forms.types.base import (
     Asking,
+    Check,
     FieldType,
     Move,
     Options,
@@ -19,8 +20,9 @@ from bot.forms.types.base import (
     Store,
     Verdict,
 )
-from bot.i18n import _, is_rtl
-from bot.places import Gazetteer
+from bot.i18n import _, is_rtl, use_locale
+from bot.places import Gazetteer, normalize
+from domain import languages
 
 if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
@@ -34,7 +36,7 @@ def grid(buttons: list[Button], width: int = 0) -> list[list[Button]]:
 
 
 def _option(f: FormField, arg: str) -> str | None:
-    return f.choices[int(arg)].code if arg.isdigit() and int(arg) < len(f.choices) else None
+    return f.choices[int(arg)].code if arg.isascii() and arg.isdigit() and int(arg) < len(f.choices) else None
 
 
 def check_choice(f: FormField, code: str) -> Verdict:
@@ -58,10 +60,29 @@ class _Choices(FieldType[Options]):
         return _(c.label) if c else str(code)
 
 
+def typed_choice(q: Asking, text: str) -> str | None:
+    """The one option whose label (in any language) or gazetteer name (a border crossing's, in
+    English, Dari or Pashto) is the typed text, as place names are matched."""
+    key = normalize(text)
+    found = set()
+    for c in q.field.choices:
+        names = [c.code, *q.places.crossing_names(c.code)]
+        for language in languages.CODES:
+            with use_locale(language):
+                names.append(_(c.label))
+        if key and any(normalize(n) == key for n in names):
+            found.add(c.code)
+    return found.pop() if len(found) == 1 else None
+
+
 class ChoiceType(_Choices):
     name = "choice"
     editable = True
     moderator_buttons = True
+
+    def on_text(self, q: Asking, text: str) -> Move:
+        code = typed_choice(q, text)
+        return Store(code, edit=False) if code is not None else Check(Verdict(error=_(self.buttons_only)))
 
     def buttons(self, q: Asking) -> list[list[Button]]:
         f = q.field
@@ -88,30 +109,61 @@ class ChoiceType(_Choices):
         # A listed border crossing carries its own place.
         return {"province_pcode": c.extra["province"], "district_pcode": c.extra.get("district")}
 
+    def fact_names(self, f: FormField) -> frozenset[str]:
+        # A choice that places the report (a listed crossing) is a place: hiding it hides the place.
+        if any("province" in c.extra for c in f.choices):
+            return frozenset({"province_pcode", "district_pcode"})
+        return frozenset()
+
 
 class MultiChoiceType(_Choices):
+    """Asked fresh, one tap on an option answers and goes on; the question stays on screen with
+    ticks, and a tap there adds (or removes) an option while later questions are answered. Asked
+    again (an edit from the summary), options are ticked and Done keeps them."""
+
     name = "multi_choice"
     shows_current = False  # the ticks show it
     keepable = False  # Done keeps it
+    amendable = True
 
     def _chosen(self, q: Asking) -> list[str]:
         return list(q.state.get("multi", q.answers.get(q.field.name, [])))
 
-    def buttons(self, q: Asking) -> list[list[Button]]:
-        chosen = set(self._chosen(q))
-        rows = [
-            [q.button(("✅ " if c.code in chosen else "▫️ ") + _(c.label), ReportAction.TOGGLE, str(i))]
+    def ticks(self, q: Asking, chosen: list[str]) -> list[list[Button]]:
+        # A button ticks ("3") or unticks ("-3") rather than flips: pressed twice (a double tap, a
+        # press sent again when the reply did not come) it does what it showed, once.
+        return [
+            [
+                q.button("✅ " + _(c.label), ReportAction.TOGGLE, f"-{i}")
+                if c.code in chosen
+                else q.button("▫️ " + _(c.label), ReportAction.TOGGLE, str(i))
+            ]
             for i, c in enumerate(q.field.choices)
         ]
-        rows.append([q.button(_("Done"), ReportAction.DONE)])
-        return rows
+
+    def buttons(self, q: Asking) -> list[list[Button]]:
+        if "multi" not in q.state and q.field.name not in q.answers:
+            return [
+                [q.button(_(c.label), ReportAction.OPTION, str(i))] for i, c in enumerate(q.field.choices)
+            ]
+        return [*self.ticks(q, self._chosen(q)), [q.button(_("Done"), ReportAction.DONE)]]
+
+    def toggled(self, f: FormField, chosen: list[str], arg: str) -> list[str] | None:
+        """`chosen` with the option `arg` ticked ("3") or unticked ("-3"), in form order; None: no
+        such option."""
+        code = _option(f, arg.removeprefix("-"))
+        if code is None:
+            return None
+        chosen = [c for c in chosen if c != code] if arg.startswith("-") else [*chosen, code]
+        return [c.code for c in f.choices if c.code in chosen]
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
         f = q.field
+        if action is ReportAction.OPTION and (code := _option(f, arg)) is not None:
+            return Store([code], edit=False)
         chosen = self._chosen(q)
-        if action is ReportAction.TOGGLE and (code := _option(f, arg)) is not None:
-            chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
-            q.state["multi"] = [c.code for c in f.choices if c.code in chosen]
+        if action is ReportAction.TOGGLE and (ticked := self.toggled(f, chosen, arg)) is not None:
+            q.state["multi"] = ticked
             return Redraw()
         if action is ReportAction.DONE:
             if not chosen and f.is_required(q.answers):

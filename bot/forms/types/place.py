@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.forms.model import Form, FormField
 
 PAGE_SIZE = 12
+SHARED = "shared_location"  # draft state: a point shared at a place question
 _PCODE = re.compile(r"AF\d{2,6}")
 
 
@@ -44,6 +45,21 @@ class LocationType(FieldType[Options]):
 
     def on_location(self, q: Asking, lat: float, lon: float) -> Move | None:
         return Store(point(lat, lon), edit=False)
+
+    # A point shared only to find the district is offered here, never kept unasked (finding 6).
+    def offered(self, state: Mapping[str, Any]) -> bool:
+        return isinstance(state.get(SHARED), dict)
+
+    def buttons(self, q: Asking) -> list[list[Button]]:
+        if isinstance(q.state.get(SHARED), dict) and q.field.name not in q.answers:
+            return [[q.button(_("Use the location I shared"), ReportAction.ACCEPT)]]
+        return []
+
+    def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
+        shared = q.state.get(SHARED)
+        if action is ReportAction.ACCEPT and isinstance(shared, dict) and q.field.name not in q.answers:
+            return Store(shared)
+        return None
 
     def format(self, f: FormField, value: Any) -> str:
         return isolate(f"{float(value['lat']):.5f}, {float(value['lon']):.5f}")
@@ -103,6 +119,12 @@ class AdminAreaType(FieldType[AreaOptions]):
         if opts.level == "district":
             level = "district"
         province = q.answers.get(opts.parent) if opts.parent else None
+        exact = q.places.exact(text, level=level)
+        if exact is not None and (
+            province is None or q.places.province_of(exact.pcode) == q.places.get(province)
+        ):
+            # An exact, unique name is taken as typed; Edit on the summary corrects it.
+            return self._pick(q, exact.pcode)
         found = q.places.match(text, level=level, province=province)
         if not found:
             return Explain(_("I couldn't find that place. Choose from the list, or try another spelling."))
@@ -145,7 +167,7 @@ class AdminAreaType(FieldType[AreaOptions]):
         return rows
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.PAGE and arg.isdigit():
+        if action is ReportAction.PAGE and arg.isascii() and arg.isdigit():
             q.state["page"] = int(arg)
             return Redraw()
         if action is ReportAction.PLACE:
@@ -156,7 +178,8 @@ class AdminAreaType(FieldType[AreaOptions]):
         move = self._pick(q, str(pending["value"]))
         location = pending.get("location")
         if isinstance(move, Store) and location and q.form.has("location") and "location" not in q.answers:
-            move = replace(move, also={"location": location, **move.also})
+            # Not the report's point: the location question offers it, and the reporter chooses.
+            q.state[SHARED] = location
         return move
 
     def _pick(self, q: Asking, pcode: str) -> Move:
@@ -225,7 +248,10 @@ class AdminAreaType(FieldType[AreaOptions]):
     def export(self, f: FormField, value: Any, gazetteer: Gazetteer) -> list[tuple[str, str, str]]:
         code = "" if value in (None, OTHER) else str(value)
         name = gazetteer.name(code, languages.SOURCE) if code else ("Other" if value == OTHER else "")
-        return [(f.hxl, f.name, code), (f.hxl.replace("+code", "") + "+name", f"{f.name}_name", name)]
+        # The report's own place is `#adm1+code` with `#adm1+name`; another place (a destination)
+        # is `+pcode` with `+label`, so that no tag pattern of one selects the other's columns.
+        name_tag = f.hxl.replace("+code", "+name") if "+code" in f.hxl else f.hxl.replace("+pcode", "+label")
+        return [(f.hxl, f.name, code), (name_tag, f"{f.name}_name", name)]
 
     def facts(self, f: FormField, value: Any) -> dict[str, Any]:
         if self.level(f) == "province":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.forms.actions import Button, ReportAction
 from bot.forms.model import UNKNOWN
-from bot.forms.types.base import Asking, Check, FieldType, Move, Options, Store, Verdict
+from bot.forms.types.base import Asking, Check, FieldType, Media, Move, Options, Store, Verdict
 from bot.forms.types.choice import grid
+from bot.forms.types.media import VOICE, VOICE_ANSWER
 from bot.i18n import _, is_rtl
-from bot.localize import format_date, format_number, isolate, parse_date, parse_int
+from bot.localize import format_date, format_number, isolate, parse_date, parse_int, to_ascii_digits
 
 if TYPE_CHECKING:
     from bot.forms.model import FormField
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_LENGTH = 2000
 CONFIRM_OLDER_THAN = timedelta(days=365)
 DATE_BUTTONS = 7  # today, yesterday and five days before
+_TWO_NUMBERS = re.compile(r"(\d+)\s*[,،\s]\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class IntegerOptions(Options):
     minimum: int = 0
     maximum: int | None = None
     unknown: bool = False  # an "Unknown" answer, distinct from 0
+    pair: str = ""  # a later count two typed numbers answer together (killed, then injured)
 
 
 class IntegerType(FieldType[IntegerOptions]):
@@ -44,7 +48,22 @@ class IntegerType(FieldType[IntegerOptions]):
             minimum=int(constraint.get("min", 0)),
             maximum=int(constraint["max"]) if "max" in constraint else None,
             unknown=bool(raw.get("unknown", False)),
+            pair=str(raw.get("pair", "")),
         )
+
+    def on_text(self, q: Asking, text: str) -> Move:
+        pair = self.options(q.field).pair
+        numbers = _TWO_NUMBERS.fullmatch(to_ascii_digits(text.strip()))
+        # "1 500" is one number with a thousands separator; "2 5" two.
+        if pair and numbers and parse_int(text) is None and q.form.has(pair):
+            first = self.check_text(q.field, numbers[1], q.today)
+            second = self.check_text(q.form.field(pair), numbers[2], q.today)
+            bad = first if not first.ok else second
+            if not bad.ok:
+                return Check(bad)
+            # Both answered at once: the walk goes on after the second.
+            return Store(second.value, target=q.form.field(pair), also={q.field.name: first.value})
+        return Check(self.check_text(q.field, text.strip(), q.today))
 
     def check_text(self, f: FormField, text: str, today: date) -> Verdict:
         number = parse_int(text)
@@ -124,7 +143,7 @@ class DateType(FieldType[DateOptions]):
         return [days[:2], *grid(days[2:], 2)]
 
     def on_press(self, q: Asking, action: ReportAction, arg: str) -> Move | None:
-        if action is ReportAction.DAY and arg.isdigit() and int(arg) < DATE_BUTTONS:
+        if action is ReportAction.DAY and arg.isascii() and arg.isdigit() and int(arg) < DATE_BUTTONS:
             return Check(self.check_day(q.field, q.today - timedelta(days=int(arg)), q.today))
         return None
 
@@ -148,6 +167,17 @@ class TextType(FieldType[TextOptions]):
     options_type = TextOptions
     constraints = frozenset({"max_length"})
     editable = True
+
+    def on_media(self, q: Asking, media: Media) -> Move | None:
+        """A voice note answers any free-text question: kept in the form's voice field, the answer
+        says so."""
+        if media.kind != VOICE.media:
+            return None
+        voice = next((f for f in q.form.fields if f.kind is VOICE), None)
+        if voice is None:
+            return None
+        notes = [*q.answers.get(voice.name, []), media.file_id][: VOICE.options(voice).max_count]
+        return Store(VOICE_ANSWER, also={voice.name: notes}, edit=False)
 
     def parse(
         self, raw: Mapping[str, Any], constraint: Mapping[str, Any], where: str, choices: bool

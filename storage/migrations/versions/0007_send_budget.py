@@ -1,7 +1,7 @@
 """send budget: one row of shared pacing state for every replica (PostgreSQL's replicas use it)
 
-Revision ID: 0004_send_budget
-Revises: 0003_data_protection
+Revision ID: 0007_send_budget
+Revises: 0006_big_table_indexes
 Create Date: 2026-11-30 00:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_send_budget"
-down_revision: str | None = "0003_data_protection"
+revision: str = "0007_send_budget"
+down_revision: str | None = "0006_big_table_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -53,7 +53,7 @@ async def one_round(
     points = crash_points(scenario, rng)
     emulator.state.add_user(user_id, "Reporter", "en")
     bot = BotProcess(emulator, workdir, url, ADMIN_IDS=str(user_id))
-    person = Person(bot, user_id, scenario.category, scenario.plan, list(points))
+    person = Person(bot, user_id, scenario.category, scenario.plan, list(points), details=scenario.details)
     label = f"{scenario.category} kills at {','.join(points)}"
     try:
         person.start()

@@ -21,7 +21,7 @@ from bot.runtime.context import KhabarApp, KhabarContext
 from domain.vocabulary import UserStatus
 from handlers.callbacks import LanguagePick
 from handlers.common import answer, send
-from handlers.report import _SEEN as INTAKE_SEEN
+from handlers.report import seen_reporters
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ async def _seen_on_another_replica(session: AsyncSession, context: KhabarContext
     """The report flow asks "continue or discard?" of a reporter this process has not served since
     it started (back after a restart). With replicas, the reporter's previous update may have been
     served by another one since this one started: then it is no restart, and they are known here."""
-    seen: set[int] = context.application.bot_data.setdefault(INTAKE_SEEN, set())
+    seen = seen_reporters(context)
     if user_id not in seen and await accounts.draft_touched_since(
         session, user_id, context.services.started_at
     ):

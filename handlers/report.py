@@ -43,7 +43,8 @@ def _keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     )
 
 
-def _seen(context: KhabarContext) -> set[int]:
+def seen_reporters(context: KhabarContext) -> set[int]:
+    """The users this process's report flow already knows (see `_SEEN`)."""
     seen: set[int] = context.application.bot_data.setdefault(_SEEN, set())
     return seen
 
@@ -52,7 +53,7 @@ def _input(
     context: KhabarContext, kind: str, message_id: int | None = None, press_id: str | None = None
 ) -> Input:
     assert context.account is not None
-    fresh = context.account.id not in _seen(context)
+    fresh = context.account.id not in seen_reporters(context)
     return Input(kind, message_id, press_id, fresh)
 
 
@@ -93,7 +94,7 @@ async def _run(
         crashpoint.after_commit(kind)
         if not outcome.replayed and context.account is not None:
             # A replayed input leaves the user unseen: what they send next may be that input again.
-            _seen(context).add(context.account.id)
+            seen_reporters(context).add(context.account.id)
     if outcome.no_draft:
         return outcome
     if update.callback_query is not None:

@@ -73,6 +73,7 @@ CASES = [
     ("other_security", "back:1"),
     ("other_security", "button:2"),  # the day button
     ("other_security", "button:5"),  # a choice option
+    ("health_attack", "button:3"),  # the first tap on a multi-choice: its ticks must stay open to taps
     ("health_attack", "button:4"),  # a tick, pressed again: must stay ticked
     ("health_attack", "button:6"),  # the second tick
     ("health_attack", "skip:1"),  # the next question is optional: a second /skip would skip it
@@ -92,6 +93,9 @@ async def test_killed_between_commit_and_reply_the_report_is_exact(
     assert person.crashes[0].crash_kind == crash.split(":")[0]
     [report] = await stored_reports(db, url, USER)
     check_report(report, scenario, emulator.state.files)
+    # A press sent again is recognised, not refused as a button of an earlier question.
+    texts = [m.text or "" for m in emulator.state.bot_messages(USER, include_deleted=True)]
+    assert not any("belongs to an earlier question" in t for t in texts), texts
 
 
 async def test_a_crash_after_submit_makes_one_report(

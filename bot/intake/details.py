@@ -1,6 +1,7 @@
 """Answers given outside the question being asked: a tap on an earlier multi-choice question still on
-screen, and photos, voice notes or a location sent at the summary (the optional details the walk
-does not ask). Pure functions over the form and the answers, as `bot.intake.steps`."""
+screen, a press on an earlier question sent again after its reply was lost, and photos, voice notes
+or a location sent at the summary (the optional details the walk does not ask). Pure functions over
+the form and the answers, as `bot.intake.steps`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.forms import engine
+from bot.forms.actions import ReportAction
 from bot.forms.engine import Form, FormField
 from bot.forms.types import MEDIA_TYPES
-from bot.forms.types.base import point
+from bot.forms.types.base import Asking, Check, Store, point
 from bot.forms.types.choice import MultiChoiceType
 from bot.forms.types.media import MediaType
 from bot.intake.steps import SUMMARY_STEP, Step
@@ -42,6 +44,19 @@ def amend(
         nxt = engine.next_to_ask(form, changed, f.name)
         step = nxt.name if nxt else SUMMARY_STEP
     return Step(changed, dict(state), step)
+
+
+def held(q: Asking, action: ReportAction, arg: str) -> bool:
+    """The press on the earlier question `q` would store exactly what the draft holds: the same press
+    sent again after a crash swallowed its reply, while the draft went on to the next question."""
+    move = q.field.kind.on_press(q, action, arg)
+    if isinstance(move, Check):
+        verdict = move.verdict
+        move = Store(verdict.value) if verdict.ok and not verdict.confirm else None
+    if not isinstance(move, Store):
+        return False
+    wanted = {**move.also, (move.target or q.field).name: move.value}
+    return all(name in q.answers and q.answers[name] == value for name, value in wanted.items())
 
 
 def media_field(form: Form, media: str) -> FormField | None:

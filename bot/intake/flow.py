@@ -56,7 +56,7 @@ from bot.intake.screens import (
     my_reports,
 )
 from bot.intake.steps import CATEGORY_STEP, SUMMARY_STEP
-from bot.intake.submit import file_report
+from bot.intake.submit import submit
 from bot.localize import isolate
 from bot.places import Gazetteer
 from storage.drafts import DraftRepository
@@ -217,16 +217,13 @@ class Intake:
                 return self._stale(draft)
             return await self._back(draft, state, edit=True)
         if action is ReportAction.SUBMIT:
-            return await self._submit(draft)
+            return await submit(self, draft)
         if action is ReportAction.EDIT:
             return await self._edit(draft, state, press.field)
         name = press.field
         form, f = current(draft, self.forms)
-        earlier = (
-            details.amendable(form, name, draft.answers) if form and (f is None or f.name != name) else None
-        )
-        if action is ReportAction.TOGGLE and form is not None and earlier is not None:
-            return await self._amend(draft, state, form, earlier, press.arg)
+        if form is not None and action is not None and (f is None or f.name != name) and form.has(name):
+            return await self._earlier(draft, state, form, form.field(name), action, press.arg)
         if action is None or form is None or f is None or f.name != name:
             return self._stale(draft)
         # `state` is a copy: the ORM row changes only through `_save`, so a press that stores
@@ -296,14 +293,27 @@ class Intake:
         alert = move.error if move.alert else None
         return Outcome([self.screens.screen(draft, error=move.error)], alert=alert)
 
-    async def _amend(self, draft: Draft, state: State, form: Form, f: FormField, arg: str) -> Outcome:
-        step = details.amend(form, f, draft.answers, state, draft.step or SUMMARY_STEP, arg)
-        if step is None:
+    async def _earlier(
+        self, draft: Draft, state: State, form: Form, f: FormField, action: ReportAction, arg: str
+    ) -> Outcome:
+        """A press on a question other than the one asked: a tick on an answered multi-choice question
+        still on screen, or a press sent again after a crash swallowed its reply (its first tap, an
+        option, ticks what it ticked; a press storing what the draft holds shows where it went)."""
+        amendable = details.amendable(form, f.name, draft.answers)
+        if amendable is not None and action in (ReportAction.TOGGLE, ReportAction.OPTION):
+            step = details.amend(form, f, draft.answers, state, draft.step or SUMMARY_STEP, arg)
+            if step is None:
+                await self._save(draft, draft.answers, state, draft.step)
+                return Outcome(alert=_("At least one option must stay ticked."), show_alert=True)
+            await self._go(draft, step)
+            below = draft.step == SUMMARY_STEP or action is ReportAction.OPTION
+            return Outcome(
+                [self.screens.amended(draft, form, f), *([self.screens.screen(draft)] if below else [])]
+            )
+        if details.held(self.screens.asking(draft, form, f, dict(state)), action, arg):
             await self._save(draft, draft.answers, state, draft.step)
-            return Outcome(alert=_("Choose at least one, then press Done."), show_alert=True)
-        await self._go(draft, step)
-        screens = [self.screens.amended(draft, form, f)]
-        return Outcome(screens + ([self.screens.screen(draft)] if draft.step == SUMMARY_STEP else []))
+            return Outcome([self.screens.screen(draft)])
+        return self._stale(draft)
 
     async def _at_summary(self, draft: Draft, state: State, answers: State | None) -> Outcome:
         """A detail sent at the summary (photos, a voice note, a location): added, or explained."""
@@ -372,29 +382,3 @@ class Intake:
         state["editing"] = True
         await self._save(draft, draft.answers, state, name)
         return Outcome([self.screens.screen(draft)])
-
-    # --- submit ---------------------------------------------------------------------------------------
-
-    async def _submit(self, draft: Draft) -> Outcome:
-        form, _current = current(draft, self.forms)
-        if form is None or draft.step != SUMMARY_STEP or draft.category is None:
-            return self._stale(draft)
-        missing = engine.first_missing(form, draft.answers)
-        if missing is not None:
-            await self._save(draft, draft.answers, draft.state, missing.name)
-            error = _("This question still needs an answer.")
-            return Outcome([self.screens.screen(draft, error=error)])
-        report = await file_report(self.session, form, self.user, draft, self.now, self.year)
-        await facets.link(self.session, draft, report)
-        first_msg = draft.state.get("first_msg")
-        await self.drafts.delete(self.user.id)
-        wipe = self.user.wipe_after_submit if self.user.wipe_after_submit is not None else self.wipe_default
-        text = _("Thank you. Your report was sent as {ref}. A moderator will review it.").format(
-            ref=isolate(report.reference)
-        )
-        return Outcome(
-            [Screen(text, facets.another(report))],
-            alert=_("Report sent."),
-            report=report,
-            wipe_from=int(first_msg) if wipe and first_msg else None,
-        )

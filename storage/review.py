@@ -148,15 +148,14 @@ class ReviewRepository:
         self.session.add(prompt)
         await self.session.flush()
 
-    async def take_prompt(self, chat_id: int, message_id: int) -> PendingInput | None:
-        """The prompt this message answers, removed so a replayed reply finds nothing."""
+    async def prompt(self, chat_id: int, message_id: int) -> PendingInput | None:
         stmt = select(PendingInput).where(
             col(PendingInput.chat_id) == chat_id, col(PendingInput.message_id) == message_id
         )
-        prompt = (await self.session.execute(stmt)).scalars().first()
-        if prompt is not None:
-            await self.session.execute(delete(PendingInput).where(col(PendingInput.id) == prompt.id))
-        return prompt
+        return (await self.session.execute(stmt)).scalars().first()
+
+    async def drop_prompt(self, prompt_id: int) -> None:
+        await self.session.execute(delete(PendingInput).where(col(PendingInput.id) == prompt_id))
 
     async def drop_prompts_before(self, cutoff: datetime) -> int:
         result = await self.session.execute(delete(PendingInput).where(col(PendingInput.created_at) < cutoff))

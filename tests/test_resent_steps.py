@@ -3,11 +3,21 @@ and the person sends it again (the bot restarted in between): each step is appli
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 
+from bot import moderation
+from bot.moderation import ANSWER_PREFIX
+from domain.vocabulary import AuditAction
 from storage.models import InviteAttempt
 from tests.harness import BotHarness
+from tests.moderation_support import events_of, load_report, make_report, notices, reply
 from tests.test_invites import make_invite, role_of
+
+MODERATOR, REPORTER = 7346, 12
 
 
 async def test_a_resent_invite_code_is_recognised_not_refused(bot: BotHarness) -> None:
@@ -47,3 +57,71 @@ async def test_a_wizard_tick_pressed_again_stays_ticked(bot: BotHarness) -> None
     await user.press("Attack on health care")
     await user.press_data("sub:c:health_attack", categories.message_id)  # a double tap
     assert "✓ Attack on health care" in user.buttons
+
+
+async def test_a_resent_reject_reason_is_applied_once(relaxed_bot: BotHarness) -> None:
+    await relaxed_bot.user(REPORTER, "Field", role="reporter")
+    report = await make_report(relaxed_bot.db, REPORTER)
+    moderator = await relaxed_bot.user(MODERATOR, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Reject")
+    await moderator.press("Other reason")
+    await reply(moderator, "Location does not match the description.")
+    await relaxed_bot.restart()
+    # The confirmation never arrived: the moderator replies to the same prompt again.
+    await reply(moderator, "Location does not match the description.")
+    assert "already answered" in moderator.last_text
+    events = await events_of(relaxed_bot.db, report.id)
+    assert [e.action for e in events].count(AuditAction.REJECTED) == 1
+    assert len(await notices(relaxed_bot.db, REPORTER)) == 1
+
+
+async def test_a_typed_reply_whose_decision_died_can_be_sent_again(
+    relaxed_bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after the prompt is read and before the decision commits: the reply sent
+    again must still find its prompt (not "already answered", with nothing applied)."""
+    await relaxed_bot.user(REPORTER, "Field", role="reporter")
+    report = await make_report(relaxed_bot.db, REPORTER)
+    moderator = await relaxed_bot.user(MODERATOR, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Ask the reporter")
+    asked = moderation.ask_info
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("killed before the decision committed")
+
+    monkeypatch.setattr(moderation, "ask_info", dies)
+    with contextlib.suppress(RuntimeError):
+        await reply(moderator, "Was anyone hurt?")
+    monkeypatch.setattr(moderation, "ask_info", asked)
+    await relaxed_bot.restart()
+    await reply(moderator, "Was anyone hurt?")
+    assert "was sent to the reporter" in moderator.last_text
+    assert (await load_report(relaxed_bot.db, report.id)).status == "needs_info"
+    assert [e.action for e in await events_of(relaxed_bot.db, report.id)].count(AuditAction.NEEDS_INFO) == 1
+
+
+async def test_a_resent_answer_to_a_question_is_applied_once(relaxed_bot: BotHarness) -> None:
+    reporter = await relaxed_bot.user(REPORTER, "Field", role="reporter")
+    report = await make_report(relaxed_bot.db, REPORTER)
+    moderator = await relaxed_bot.user(MODERATOR, "Mod", role="moderator")
+    await moderator.send("/pending")
+    await moderator.press("Ask the reporter")
+    await reply(moderator, "Was anyone hurt?")
+    await reporter.send(f"/start {ANSWER_PREFIX}{report.reference}")
+    await reply(reporter, "Two vaccinators had minor injuries.")
+    await relaxed_bot.restart()
+    # The thanks never arrived (nor the clean-up that follows it): the same reply again.
+    prompt = next(
+        m
+        for m in reversed(reporter.state.bot_messages(REPORTER, include_deleted=True))
+        if "Reply to this message with your answer." in (m.text or "")
+    )
+    await relaxed_bot.process(
+        reporter.state.send_reply(REPORTER, "Two vaccinators had minor injuries.", prompt)
+    )
+    assert "already answered" in reporter.last_text
+    events = await events_of(relaxed_bot.db, report.id)
+    assert [e.action for e in events].count(AuditAction.INFO_ANSWERED) == 1
+    assert (await load_report(relaxed_bot.db, report.id)).status == "pending"

@@ -20,7 +20,14 @@ from bot.moderation.decisions import (
     toggle_sensitive,
 )
 from bot.moderation.location import release_location
-from bot.moderation.prompts import PROMPT_TTL, expire_prompts, remember_prompt, take_prompt
+from bot.moderation.prompts import (
+    PROMPT_TTL,
+    PendingInput,
+    drop_prompt,
+    expire_prompts,
+    find_prompt,
+    remember_prompt,
+)
 from bot.moderation.questions import (
     ANSWER_PREFIX,
     answer_info,
@@ -59,6 +66,7 @@ __all__ = [
     "Card",
     "Exchange",
     "Outcome",
+    "PendingInput",
     "Report",
     "ReportEvent",
     "Result",
@@ -69,9 +77,11 @@ __all__ = [
     "approve",
     "ask_info",
     "card",
+    "drop_prompt",
     "edit_answer",
     "editable_fields",
     "expire_prompts",
+    "find_prompt",
     "get_report",
     "history",
     "merge",
@@ -85,6 +95,5 @@ __all__ = [
     "release_location",
     "remember_prompt",
     "set_category",
-    "take_prompt",
     "toggle_sensitive",
 ]

@@ -12,7 +12,7 @@ from telegram.ext import filters
 from bot import moderation
 from bot.i18n import _
 from bot.localize import isolate
-from bot.moderation import Outcome, Report
+from bot.moderation import Outcome, PendingInput, Report
 from bot.pseudonyms import pseudonym
 from bot.roles import Role
 from bot.runtime.context import KhabarContext
@@ -76,7 +76,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
     assert message is not None and message.reply_to_message is not None and context.account is not None
     text = message.text or ""
     async with context.services.db.session() as session:
-        prompt = await moderation.take_prompt(
+        prompt = await moderation.find_prompt(
             session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
         )
         report = await moderation.get_report(session, prompt.report_id) if prompt else None
@@ -88,7 +88,7 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
         )
         return
     if prompt.kind == PromptKind.ANSWER:
-        await _answer_reply(update, context, report, text)
+        await _answer_reply(update, context, prompt, report, text)
         return
     if not context.role.at_least(Role.MODERATOR):
         # A prompt a demoted moderator still has open: the role is checked now, not when it was asked.
@@ -97,12 +97,14 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
             pseudonym(context.account.id),
             context.role,
         )
+        await _answered(context, prompt)
         await send(update, context, _("You don't have permission to do that."))
         return
     if prompt.kind == PromptKind.EDIT:
         result = await _edit(context, report, prompt.version, prompt.field or "", text)
     else:
         result = await _decide_with_text(context, prompt.kind, report, prompt.version, text)
+    await _answered(context, prompt)
     if result.outcome is Outcome.INVALID:
         await send(update, context, result.error or "")
         await _send_prompt(update, context, _("Please try again."), prompt.kind, report, prompt.field)
@@ -115,6 +117,12 @@ async def on_reply(update: Update, context: KhabarContext) -> None:
             await send(update, context, _already_handled())
         return
     await _after_decision(update, context, None, report, result, edit=False)
+
+
+async def _answered(context: KhabarContext, prompt: PendingInput) -> None:
+    """Forget the prompt once its reply is applied (or refused), and only then: see `find_prompt`."""
+    async with context.services.db.session() as session:
+        await moderation.drop_prompt(session, prompt)
 
 
 async def start_answer(update: Update, context: KhabarContext, argument: str) -> bool:
@@ -147,12 +155,15 @@ async def start_answer(update: Update, context: KhabarContext, argument: str) ->
     return True
 
 
-async def _answer_reply(update: Update, context: KhabarContext, report: Report, text: str) -> None:
+async def _answer_reply(
+    update: Update, context: KhabarContext, prompt: PendingInput, report: Report, text: str
+) -> None:
     assert context.account is not None and report.id is not None
     async with context.services.db.session() as session:
         result = await moderation.answer_info(
             session, report_id=report.id, reporter_id=context.account.id, answer=text, now=datetime.now(UTC)
         )
+    await _answered(context, prompt)
     if result.outcome is Outcome.INVALID:
         await send(update, context, result.error or "")
         await _send_prompt(

@@ -152,6 +152,7 @@ class Choice:
     saved: Subscription | None = None
     created: bool = False
     stale: bool = False
+    ended: bool = False  # stale: the wizard's last press, with no wizard left (saved, its reply lost)
 
 
 def _data_of(sub: Subscription | None) -> dict[str, object]:
@@ -199,6 +200,25 @@ def _tick(values: list[str], value: str) -> list[str]:
     code = value.removeprefix("-")
     rest = [v for v in values if v != code]
     return rest if value.startswith("-") else [*rest, code]
+
+
+STEPS = ("frequency", "weekday", "hour", "provinces", "categories", "certainty", "empty", "alerts")
+_A = WizardAction
+# The step each press belongs to, as `_advance` takes them.
+_STEP_OF: dict[str, str] = {
+    _A.FREQUENCY: "frequency",
+    _A.WEEKDAY: "weekday",
+    _A.HOUR: "hour",
+    **dict.fromkeys((_A.PROVINCE, _A.PROVINCE_PAGE, _A.ALL_PROVINCES, _A.PROVINCES_DONE), "provinces"),
+    **dict.fromkeys((_A.CATEGORY, _A.ALL_CATEGORIES, _A.CATEGORIES_DONE), "categories"),
+    _A.MIN_CERTAINTY: "certainty",
+    _A.SEND_EMPTY: "empty",
+    _A.ALERTS: "alerts",
+}
+
+
+def _rank(step: str | None) -> int:
+    return STEPS.index(step) if step in STEPS else len(STEPS)
 
 
 def _advance(draft: SubscriptionDraft, action: str, value: str, valid_provinces: set[str]) -> bool:
@@ -254,11 +274,16 @@ async def choose(
     valid_provinces: set[str],
 ) -> Choice:
     """Apply a wizard press. The last press saves the subscription and drops the draft in one
-    transaction, so a double press or a replayed update saves once (the second finds no draft)."""
+    transaction, so a double press or a replayed update saves once (the second finds no draft: the
+    wizard has `ended`). A press of an earlier step (sent again after a restart swallowed its
+    reply) changes nothing and shows the step the draft is at; any other misfit is stale."""
     repo = SubscriptionRepository(session)
     draft = await repo.draft(user_id)
-    if draft is None or not _advance(draft, action, value, valid_provinces):
-        return Choice(stale=True)
+    if draft is None:
+        return Choice(stale=True, ended=_STEP_OF.get(action) == STEPS[-1])
+    if not _advance(draft, action, value, valid_provinces):
+        earlier = _rank(_STEP_OF.get(action)) < _rank(draft.step)
+        return Choice(draft=draft) if earlier else Choice(stale=True)
     if draft.step != "done":
         await repo.save_draft(draft)
         return Choice(draft=draft)

@@ -226,6 +226,10 @@ async def wizard_press(update: Update, context: KhabarContext) -> None:
             timezone=context.services.settings.timezone,
             valid_provinces=set(gaz.provinces),
         )
+    if choice.ended:
+        text = _("This subscription setup has already ended. Send /subscriptions to see what is saved.")
+        await answer(update, text, alert=True)
+        return
     if choice.stale:
         await _stale(update)
         return

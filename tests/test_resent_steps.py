@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import moderation
+from bot import moderation, subscriptions
 from bot.moderation import ANSWER_PREFIX
 from domain.vocabulary import AuditAction
 from storage.models import InviteAttempt
@@ -125,3 +125,31 @@ async def test_a_resent_answer_to_a_question_is_applied_once(relaxed_bot: BotHar
     events = await events_of(relaxed_bot.db, report.id)
     assert [e.action for e in events].count(AuditAction.INFO_ANSWERED) == 1
     assert (await load_report(relaxed_bot.db, report.id)).status == "pending"
+
+
+async def test_wizard_steps_pressed_again_after_a_restart_are_not_refused(relaxed_bot: BotHarness) -> None:
+    user = await relaxed_bot.user(212, "Coord", "en", role="coordinator")
+    await user.send("/subscribe")
+    wizard = user.last_reply
+    assert wizard is not None
+    await user.press("Daily")
+    await relaxed_bot.restart()
+    # "Daily" again, as if its reply had been lost: the wizard shows the step it is at.
+    await user.press_data("sub:f:d", wizard.message_id)
+    assert user.last_alert is None or "no longer valid" not in user.last_alert
+    assert "07:00" in user.buttons
+    await user.press("07:00")
+    await user.press("All provinces")
+    await user.press("All categories")
+    await user.press("Confirmed and probable")
+    await user.press("No")
+    last = user.last_reply
+    assert last is not None
+    await user.press("Yes")  # urgent alerts: the last press saves
+    assert "Subscription saved." in user.last_text
+    await relaxed_bot.restart()
+    # The last press again: it is not applied twice and does not ask to start again.
+    await user.press_data("sub:a:1", last.message_id)
+    assert "already ended" in (user.last_alert or "") and "/subscriptions" in (user.last_alert or "")
+    async with relaxed_bot.db.session() as session:
+        assert len(await subscriptions.list_for(session, 212)) == 1

@@ -65,9 +65,10 @@ async def test_wizard_creates_weekly_subscription_and_survives_restart(relaxed_b
     # The first period starts at the last boundary before subscribing, never earlier.
     assert sub.last_period_end is not None
     assert next_boundary(sub, sub.last_period_end) > sub.created_at
-    # A second press on the last button (or a replayed update) saves nothing more.
+    # A second press on the last button (or a replayed update) saves nothing more, and says the
+    # setup has ended rather than asking to start again (issue 18: a lost reply is resent).
     await user.press_data(SubscriptionStep(WizardAction.ALERTS, "1").pack())
-    assert "no longer valid" in (user.last_alert or "")
+    assert "already ended" in (user.last_alert or "")
     assert len(await _subs(relaxed_bot, 201)) == 1
 
 

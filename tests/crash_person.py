@@ -123,7 +123,8 @@ class Person:
                 while not await self._send(act):
                     self.crashes.append(act)
                     self.start()
-                pending = act if act.field is not None else None
+                # A lost Continue (no question of its own) leaves unresolved what was before it.
+                pending = act if act.field is not None else pending
             elif act.field is not None and pending is None:
                 self.done[act.key] = self.done.get(act.key, 0) + 1
         raise AssertionError(f"no report after {limit} inputs; last: {self._screen_text()}")

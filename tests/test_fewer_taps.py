@@ -68,3 +68,33 @@ async def test_typed_answers_save_taps(bot: BotHarness) -> None:
     draft = await draft_of(bot, user.id)
     assert draft is not None and (draft.answers["killed"], draft.answers["injured"]) == (2, 5)
     assert draft.step == "description"
+
+
+async def test_a_first_tap_pressed_again_keeps_its_ticks_open_and_the_last_stays(bot: BotHarness) -> None:
+    user = await reporter(bot, 803)
+    await start_report(user, "health_attack")
+    await choose(user, ReportAction.DAY, "occurred_on", "0")
+    await user.send("Kunar")
+    await user.send("Asadabad")
+    arson = option_index("health_attack", "attack_types", "arson")
+    [question] = [m for m in user.replies if "What kind of attack?" in (m.text or "")]
+    [data] = [
+        str(b["callback_data"])
+        for row in question.buttons
+        for b in row
+        if str(b["callback_data"]).endswith(f":attack_types:{arson}")
+    ]
+    await user.press_data(data, question.message_id)
+    # The same first tap again, as after a restart that swallowed its reply: no "earlier question",
+    # the question shows its tick (open to more taps) and the next question comes below.
+    await user.press_data(data, question.message_id)
+    draft = await draft_of(bot, user.id)
+    assert draft is not None and draft.answers["attack_types"] == ["arson"]
+    assert draft.step == "resources_affected"
+    assert "earlier question" not in (user.last_alert or "")
+    assert "What was affected?" in user.last_text
+    [ticks] = [m for m in user.replies if m.message_id == question.message_id]
+    assert "✅ Arson (fire set on purpose)" in [b["text"] for row in ticks.buttons for b in row]
+    # Unticking the only option of a required question is refused, without a Done to press.
+    await choose(user, ReportAction.TOGGLE, "attack_types", f"-{arson}")
+    assert user.last_alert == "At least one option must stay ticked."

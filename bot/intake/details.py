@@ -12,9 +12,10 @@ from bot.forms import engine
 from bot.forms.actions import ReportAction
 from bot.forms.engine import Form, FormField
 from bot.forms.types import MEDIA_TYPES
-from bot.forms.types.base import Asking, Check, Store, point
+from bot.forms.types.base import Asking, Check, Move, Skip, Store, point
 from bot.forms.types.choice import MultiChoiceType
 from bot.forms.types.media import MediaType
+from bot.intake.presses import walker_press
 from bot.intake.steps import SUMMARY_STEP, Step
 
 
@@ -47,9 +48,12 @@ def amend(
 
 
 def held(q: Asking, action: ReportAction, arg: str) -> bool:
-    """The press on the earlier question `q` would store exactly what the draft holds: the same press
-    sent again after a crash swallowed its reply, while the draft went on to the next question."""
-    move = q.field.kind.on_press(q, action, arg)
+    """The press on the earlier question `q` would store exactly what the draft holds (or skip, or
+    keep, it): the same press sent again after a crash swallowed its reply, while the draft went on.
+    `q.state` is a copy: nothing is applied."""
+    move: Move | None = q.field.kind.on_press(q, action, arg) or walker_press(q, action)
+    if isinstance(move, Skip):  # Skip, or Done with nothing new: what the draft holds stands
+        return True
     if isinstance(move, Check):
         verdict = move.verdict
         move = Store(verdict.value) if verdict.ok and not verdict.confirm else None

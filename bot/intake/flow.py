@@ -374,6 +374,8 @@ class Intake:
 
     async def _edit(self, draft: Draft, state: dict[str, Any], name: str) -> Outcome:
         form, _current = current(draft, self.forms)
+        if draft.step == name and state.get("editing"):  # the same Edit sent again: asked already
+            return Outcome([self.screens.screen(draft)])
         if form is None or draft.step != SUMMARY_STEP or not form.has(name):
             return self._stale(draft)
         if not engine.is_relevant(form.field(name), draft.answers):

@@ -270,7 +270,17 @@ class Person:
         if "already sent" in str(self.state.callback_queries.get(query, {}).get("text")):
             self.submitted = True
         await asyncio.sleep(0.05)  # the rest of a reply of several messages
+        # An answered multi-choice question (ticks only, no navigation row) is never the whole reply:
+        # the question it answered comes below it. On a busy machine that can take a while.
+        while asyncio.get_running_loop().time() < deadline:
+            if not self._ticks_only(self._screen()):
+                break
+            await asyncio.sleep(0.02)
         return True
+
+    def _ticks_only(self, screen: EmuMessage | None) -> bool:
+        data = self._data(screen)
+        return bool(data) and all(parts[1:2] == [ReportAction.TOGGLE.value] for parts in data)
 
     def _drop(self, update_id: int) -> None:
         """A killed bot may not have confirmed the update: Telegram would deliver it again. The

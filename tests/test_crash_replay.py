@@ -79,6 +79,7 @@ CASES = [
     ("health_attack", "button:6"),  # the second tick
     ("health_attack", "skip:1"),  # the next question is optional: a second /skip would skip it
     ("health_attack", "report:1"),  # /report itself
+    ("control_change", "voice:1"),  # a voice note stored on the summary, then sent again: kept once
 ]
 
 

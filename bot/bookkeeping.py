@@ -4,15 +4,16 @@ Every update used to pay for about four short transactions: the caller's load, t
 message id logged for /wipe, and the "handled" mark after the handlers. Now:
 
 - The report flow's update has one transaction of its own (`transaction`): the session the access
-  layer read the caller in (`hold`), the draft change and the "handled" mark, committed before the
-  reply, so an answer is stored before it is acknowledged. After a crash between that commit and
-  the reply, the same update delivered again is dropped as handled; the person's own resend (a new
-  message) meets the resume prompt, as it always did (docs/architecture.md, "The life of an answer").
+  layer read the caller in (`hold`) and the draft change, committed before the reply, so an answer
+  is stored before it is acknowledged.
 - A message the bot sends is logged at once (`chat_log.record`), so /wipe can delete it even when
   its handler then fails; the ids the update noted before (the person's message) go in the same
   statement.
-- `finish`, after the handlers, writes what is left: noted ids, and the mark when the update's own
-  transaction did not carry it (every handler but the report flow), in one transaction, or none.
+- `finish`, after the handlers, writes what is left: noted ids and the "handled" mark, in one
+  transaction. The mark stays after the reply: an update delivered again after a crash between the
+  commit and the reply meets the draft's replay guard and gets its screen again. (Carrying it in
+  the report flow's transaction was tried: one more round trip inside SQLite's write lock starved
+  writers under a burst of 50 reporters, "database is locked".)
 
 An update whose handler does not continue the access layer's session has it ended at once
 (`release`), so it holds no connection while another session runs. Outside an update (a job, a
@@ -44,7 +45,6 @@ class Book:
     held: AbstractAsyncContextManager[AsyncSession] | None = None
     held_session: AsyncSession | None = None
     closed: bool = False
-    marked: bool = False  # the "handled" mark is written (with the update's own transaction)
 
     async def write_rows(self, session: AsyncSession) -> None:
         rows, self.chat_rows = self.chat_rows, []
@@ -107,14 +107,10 @@ async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
     assert session is not None
     try:
         yield session
-        if book is not None and book.update_id is not None:
-            await SeenUpdateRepository(session).mark(book.update_id)
     except BaseException as exc:
         await manager.__aexit__(type(exc), exc, exc.__traceback__)
         raise
     await manager.__aexit__(None, None, None)
-    if book is not None:
-        book.marked = True
 
 
 def note_chat_row(row: ChatRow) -> bool:
@@ -152,14 +148,14 @@ async def finish(token: Token[Book | None], *, handled: bool) -> None:
             manager, session = book.held, book.held_session
             book.held = book.held_session = None
         else:
-            if not book.chat_rows and not (handled and book.update_id is not None and not book.marked):
+            if not book.chat_rows and not (handled and book.update_id is not None):
                 return
             manager = book.db.session()
             session = await manager.__aenter__()
         assert session is not None
         try:
             await book.write_rows(session)
-            if handled and book.update_id is not None and not book.marked:
+            if handled and book.update_id is not None:
                 await SeenUpdateRepository(session).mark(book.update_id)
         except BaseException as exc:
             await manager.__aexit__(type(exc), exc, exc.__traceback__)

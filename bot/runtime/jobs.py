@@ -64,7 +64,14 @@ async def sender_job(context: KhabarContext) -> None:
     """Runs for the application's lifetime; returns when the application stops (Application.stop
     clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
     services, app = context.services, context.application
-    sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
+    lock = services.sender_lock
+    sender = Sender(
+        services.db,
+        context.bot,
+        rate=services.settings.send_rate,
+        budget=services.budget,
+        claimer=lock.key if lock else None,
+    )
     await run_until_stopped(sender, lambda: app.running)
 
 

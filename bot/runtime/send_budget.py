@@ -12,9 +12,15 @@ Two kinds, one interface (`Budget`):
   07:00 does not slow down the reporters filing at that hour.
 * `SharedBudget`, in PostgreSQL, for every replica of the bot at once (one row, `send_budget`):
   slots evenly spaced at 1/SEND_BUDGET seconds on the database's clock, the way Telegram counts
-  them whichever process sends. Replies take the next slot however far ahead it is; the outbox
-  takes one only when it is at most OUTBOX_AHEAD spacings ahead, so replies always come first and the outbox
-  fills the rest (no reserve needed: it may use the whole budget when nobody is talking).
+  them whichever process sends. A slot is one UPDATE of `next_at` (no window to count, no lock
+  held while waiting): the caller then sleeps until its slot. Replies take the next slot however
+  far ahead it is; the outbox takes one only when it is at most OUTBOX_AHEAD spacings ahead, so
+  replies always come first and the outbox fills the rest (no reserve needed: it may use the whole
+  budget when nobody is talking).
+
+Exact spacing is what lets the budget sit close to Telegram's figure (SEND_BUDGET 29 of 30): 31
+messages in one second would need a whole spacing (34 ms) of bunching, and `OutboxPacer` drops a
+slot it woke for more than LATE late rather than bunch its message with the next ones.
 """
 
 from __future__ import annotations

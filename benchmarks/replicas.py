@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import signal
 import sys
@@ -142,6 +143,15 @@ async def run(args: argparse.Namespace, db: Database, replicas: int, kill: bool)
             f"busiest second {busiest_second(stamps)}; lost {lost}, sent twice {twice} "
             f"({twice - outside} in the sender's window, {outside} outside)"
         )
+        if sent > 10:
+            # Without the ends: the start, and the last parts of long digests, one a second per chat.
+            low, high = stamps[sent // 10], stamps[sent * 9 // 10]
+            middle = (sent * 9 // 10 - sent // 10) / (high - low)
+            gap = max(b - a for a, b in itertools.pairwise(stamps))
+            print(
+                f"  {'':26} middle 80%: {middle:.1f} msg/s = {middle / 30:.1%} of the cap; "
+                f"longest gap between two messages {gap:.2f} s"
+            )
         if kill:
             assert killed_at is not None
             rest = [at - killed_at for at in stamps if at > killed_at]

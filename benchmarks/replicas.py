@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import itertools
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -39,6 +40,8 @@ from storage.db import Database
 from storage.models import Delivery, Outbox, Subscription
 from storage.outbox import OutboxRepository
 from tests.replica_support import ReplicaSet
+
+UNUSED = re.compile(r"outbox: (\d+) budget slots unused")
 
 
 async def hold_digests(db: Database) -> None:
@@ -160,6 +163,8 @@ async def run(args: argparse.Namespace, db: Database, replicas: int, kill: bool)
                 f"SIGKILL; the rest ({len(rest)}) delivered by {max(rest, default=0.0):.1f} s after it"
             )
         await group.stop()
+        late = sum(int(n) for r in group.replicas for n in UNUSED.findall(r.output()))
+        print(f"  {'':26} budget slots left unused by replicas woken too late for them: {late}")
     finally:
         group.kill_all()
         await group.balancer.stop()

@@ -102,4 +102,6 @@ def start_jobs(app: KhabarApp) -> None:
     queue.run_repeating(
         leader_only(purge_job), interval=retention.PURGE_EVERY_SECONDS, first=60, name="retention-purge"
     )
-    app.job_queue.run_once(sender_job, when=0, name="outbox-sender")
+    # However late the job queue gets to it (a busy machine at start): with APScheduler's default
+    # grace of a second, a slow start skipped the sender, and the replica never sent its outbox.
+    app.job_queue.run_once(sender_job, when=0, name="outbox-sender", job_kwargs={"misfire_grace_time": None})

@@ -38,8 +38,9 @@ from storage.coordination import Coordination
 # can bunch their arrivals (a 429 that slips through is still waited out, never lost).
 PER_SECOND = 28
 # A slot woken for later than this is not used (`OutboxPacer`): at 29 messages a second, Telegram's
-# 30 in any second leave about one spacing (34 ms) for the lateness of a send and the network's jitter.
-LATE = 0.010
+# 30 in any second leave about one spacing (34 ms) for the lateness of a send and the network's
+# jitter; each slot dropped costs one message's time, a 429 a whole second of everyone's.
+LATE = 0.020
 # How many slots ahead the outbox may reserve: enough that a sender woken late does not lose its
 # slot (the spacing would then drift behind the budget), few enough that a reply waits little.
 OUTBOX_AHEAD = 3

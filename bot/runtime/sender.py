@@ -158,6 +158,8 @@ class Sender:
                 self._claiming = None
             if self._in_flight:
                 await asyncio.shield(asyncio.gather(*self._in_flight.values(), return_exceptions=True))
+            if self.pacer.late_slots:  # a busy machine: the rate it cost (benchmarks/replicas.py)
+                log.info("outbox: %s budget slots unused, woken for too late", self.pacer.late_slots)
 
     async def _retry_soon(self) -> bool:
         """Whether a pending row comes due within DRAIN_HORIZON (a 429's retry, typically)."""

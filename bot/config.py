@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=30)
     # New messages a second for the whole bot, replies and outbox together, however many replicas
     # send them (on PostgreSQL the replicas share it through the database; README, "Replicas").
-    send_budget: float = Field(default=28.0, ge=1, le=30)
+    send_budget: float = Field(default=29.0, ge=1, le=30)
     # How soon a replica notices the jobs' leader is gone and takes over (PostgreSQL only).
     leader_takeover_seconds: float = Field(default=5.0, ge=1, le=60)
     wipe_after_submit: bool = True

@@ -9,26 +9,32 @@ PostgreSQL releases their locks at once (keepalives below bound it for a host th
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import NamedTuple
 
 import asyncpg
 
 # Two-key advisory locks: (namespace, key). Migrations use the one-key form, a separate space.
 LEADER_LOCK = (0x6B68, 1)
 CHAT_LOCKS = 0x6B69
+SENDERS = 0x6B6A  # (SENDERS, a sender's key): held while that sender lives (`SenderLock`)
 # A vanished host (no FIN) is noticed by PostgreSQL within about idle + interval x count seconds,
 # which then frees the locks of that host's connections.
 KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 NO_HORIZON = 3600.0
 
 _NOW = "extract(epoch from clock_timestamp())"
-# A slot: the later of the budget's next free time, a 429's pause and now; the outbox takes it
-# only when it is no further than `horizon` ahead, so replies (no horizon) always come first.
+# A slot: the later of the budget's next free time, a 429's pause, now and the caller's own
+# `not_before` ($3, on the database's clock); the outbox takes it only when it is no further than
+# `horizon` ahead, so replies (no horizon) always come first. One statement, so two replicas never
+# get one slot, and the slots are spaced on one clock whichever replica took them.
+_SLOT = f"greatest(next_at, paused_until, {_NOW}, $3)"
 _TAKE = f"""
-UPDATE send_budget SET next_at = greatest(next_at, paused_until, {_NOW}) + $1
-WHERE id = 1 AND greatest(next_at, paused_until, {_NOW}) <= {_NOW} + $2
-RETURNING next_at - $1 - {_NOW}
+UPDATE send_budget SET next_at = {_SLOT} + $1
+WHERE id = 1 AND {_SLOT} <= {_NOW} + $2
+RETURNING next_at - $1, next_at - $1 - {_NOW}
 """
 _WAIT = f"SELECT greatest(next_at, paused_until) - $1 - {_NOW} FROM send_budget WHERE id = 1"
 _PAUSE = f"UPDATE send_budget SET paused_until = greatest(paused_until, {_NOW} + $1) WHERE id = 1"
@@ -40,6 +46,12 @@ def asyncpg_dsn(url: str) -> str:
 
 async def connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(asyncpg_dsn(url), server_settings=KEEPALIVES, timeout=10)
+
+
+class Slot(NamedTuple):
+    taken: bool
+    wait: float  # taken: seconds until the slot; not taken: before asking again
+    at: float  # taken: the slot's time on the database's clock
 
 
 class LeaderLock:
@@ -71,6 +83,29 @@ class LeaderLock:
             conn.terminate()
 
 
+class SenderLock:
+    """Held by a replica's outbox sender for its process's life, on a connection of its own; the
+    rows it claims carry its key (`outbox.claimed_by`). When the process dies, PostgreSQL frees the
+    lock with the connection, and the other replicas put its claimed rows back at once
+    (`OutboxRepository.release_orphaned`) instead of waiting out a lease."""
+
+    def __init__(self, conn: asyncpg.Connection, key: int) -> None:
+        self._conn = conn
+        self.key = key
+
+    @classmethod
+    async def take(cls, url: str) -> SenderLock:
+        conn = await connect(url)
+        while True:  # a random key: a clash with a live sender's is rare, and then another is drawn
+            key = secrets.randbelow(2**31 - 2) + 1
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", SENDERS, key):
+                return cls(conn, key)
+
+    async def close(self) -> None:
+        if not self._conn.is_closed():
+            await self._conn.close()
+
+
 class Coordination:
     """A small asyncpg pool for per-chat locks and the send budget."""
 
@@ -98,14 +133,15 @@ class Coordination:
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1, $2)", CHAT_LOCKS, key)
 
-    async def take_slot(self, spacing: float, horizon: float = NO_HORIZON) -> tuple[bool, float]:
-        """(True, seconds until the slot taken) or (False, seconds before one is within horizon)."""
+    async def take_slot(self, spacing: float, horizon: float = NO_HORIZON, not_before: float = 0.0) -> Slot:
+        """A slot no sooner than `not_before` (a time on the database's clock, as `Slot.at`), or
+        none if the next one is further than `horizon` seconds ahead."""
         async with self.pool.acquire() as conn:
-            delay = await conn.fetchval(_TAKE, spacing, horizon)
-            if delay is not None:
-                return True, max(0.0, float(delay))
+            row = await conn.fetchrow(_TAKE, spacing, horizon, not_before)
+            if row is not None:
+                return Slot(True, max(0.0, float(row[1])), float(row[0]))
             wait = await conn.fetchval(_WAIT, horizon)
-        return False, max(0.001, float(wait or 0.0))
+        return Slot(False, max(0.001, float(wait or 0.0)), 0.0)
 
     async def pause(self, seconds: float) -> None:
         """A 429's retry_after, for every replica's next slot."""

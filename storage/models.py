@@ -292,6 +292,8 @@ class Outbox(SQLModel, table=True):
     parse_mode: str | None = Field(default=None, max_length=16)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=Vocabulary(OutboxStatus))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when status became sending
+    # The sender holding the claim (its advisory lock's key, PostgreSQL); None: ended by `claimed_at`.
+    claimed_by: int | None = Field(default=None, sa_type=BigInteger)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

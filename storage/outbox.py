@@ -6,13 +6,27 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus
+from storage.coordination import SENDERS
 from storage.db import insert_or_skip
 from storage.models import Delivery, Outbox, utcnow
+
+# The keys of the senders' advisory locks held now in this database (two-key locks show as
+# classid, objid and objsubid 2 in pg_locks).
+LIVE_SENDERS: Select[tuple[int]] = (
+    select(literal_column("objid::text::bigint"))
+    .select_from(text("pg_locks"))
+    .where(
+        text(
+            f"locktype = 'advisory' AND classid = {SENDERS} AND objsubid = 2 AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+    )
+)
 
 
 async def enqueue(
@@ -111,7 +125,7 @@ class OutboxRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def claim_many(self, ids: Sequence[int], now: datetime) -> list[int]:
+    async def claim_many(self, ids: Sequence[int], now: datetime, claimer: int | None = None) -> list[int]:
         """Claim the rows that are still pending; returns the ids this call claimed.
 
         On PostgreSQL the rows another replica's sender is claiming at this moment are skipped
@@ -127,17 +141,41 @@ class OutboxRepository:
         result = await self.session.execute(
             update(Outbox)
             .where(*where)
-            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                claimed_by=claimer,
+                attempts=col(Outbox.attempts) + 1,
+            )
             .returning(col(Outbox.id))
         )
         return [row[0] for row in result.all() if row[0] is not None]
 
     async def release_stale(self, claimed_before: datetime) -> int:
-        """Back to pending: rows left in `sending` by a sender that died before recording the result."""
+        """Back to pending: rows left in `sending`, by no sender known to be alive (`claimed_by`
+        unset: SQLite, `khabar send-now`), for longer than a live sender ever keeps one."""
         result = await self.session.execute(
             update(Outbox)
-            .where(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.claimed_at) < claimed_before)
+            .where(
+                col(Outbox.status) == OutboxStatus.SENDING,
+                col(Outbox.claimed_by).is_(None),
+                col(Outbox.claimed_at) < claimed_before,
+            )
             .values(status=OutboxStatus.PENDING, claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def release_orphaned(self) -> int:
+        """Back to pending at once (PostgreSQL): rows in `sending` whose sender's lock is gone,
+        because its process died (PostgreSQL frees a dead connection's locks at once)."""
+        result = await self.session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.status) == OutboxStatus.SENDING,
+                col(Outbox.claimed_by).is_not(None),
+                col(Outbox.claimed_by).not_in(LIVE_SENDERS),
+            )
+            .values(status=OutboxStatus.PENDING, claimed_at=None, claimed_by=None)
         )
         return int(getattr(result, "rowcount", 0))
 
@@ -158,7 +196,7 @@ class OutboxRepository:
         when its chat may receive the next one — written on the chat's waiting rows, so the
         per-chat pace holds whichever replica sends the next."""
         assert row.id is not None
-        values: dict[str, object] = {"status": status, "claimed_at": None}
+        values: dict[str, object] = {"status": status, "claimed_at": None, "claimed_by": None}
         if status == OutboxStatus.SENT:
             values["sent_at"] = now
         if detail is not None:

@@ -15,7 +15,7 @@ from bot.roles import Role, role_of
 from bot.runtime.leader import Leadership
 from bot.runtime.send_budget import Budget, SendBudget, SharedBudget
 from bot.runtime.update_order import MAX_CONCURRENT
-from storage.coordination import Coordination
+from storage.coordination import Coordination, SenderLock
 from storage.db import Database
 from storage.models import User, utcnow
 
@@ -35,6 +35,7 @@ class Services:
     # PostgreSQL: what replicas share (per-chat locks, the send budget); None on SQLite.
     coordination: Coordination | None = None
     leadership: Leadership | None = None
+    sender_lock: SenderLock | None = None  # PostgreSQL: ends this process's outbox claims with it
     _places: Gazetteer | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -51,6 +52,8 @@ class Services:
             # Every update may hold a chat lock, and replies and the sender take budget slots.
             self.coordination = await Coordination.open(self.db.url, MAX_CONCURRENT + 4)
             self.budget = SharedBudget(self.coordination, settings.send_budget)
+            if settings.background_jobs:
+                self.sender_lock = await SenderLock.take(self.db.url)
         self.leadership = Leadership(
             None if self.db.is_sqlite else self.db.url,
             enabled=settings.background_jobs,
@@ -65,6 +68,9 @@ class Services:
         if self.coordination is not None:
             await self.coordination.close()
             self.coordination = None
+        if self.sender_lock is not None:  # the sender has stopped: its claims are all recorded
+            await self.sender_lock.close()
+            self.sender_lock = None
 
     @property
     def leads(self) -> bool:

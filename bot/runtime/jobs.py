@@ -64,7 +64,14 @@ async def sender_job(context: KhabarContext) -> None:
     """Runs for the application's lifetime; returns when the application stops (Application.stop
     clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
     services, app = context.services, context.application
-    sender = Sender(services.db, context.bot, rate=services.settings.send_rate, budget=services.budget)
+    lock = services.sender_lock
+    sender = Sender(
+        services.db,
+        context.bot,
+        rate=services.settings.send_rate,
+        budget=services.budget,
+        claimer=lock.key if lock else None,
+    )
     await run_until_stopped(sender, lambda: app.running)
 
 
@@ -95,4 +102,6 @@ def start_jobs(app: KhabarApp) -> None:
     queue.run_repeating(
         leader_only(purge_job), interval=retention.PURGE_EVERY_SECONDS, first=60, name="retention-purge"
     )
-    app.job_queue.run_once(sender_job, when=0, name="outbox-sender")
+    # However late the job queue gets to it (a busy machine at start): with APScheduler's default
+    # grace of a second, a slow start skipped the sender, and the replica never sent its outbox.
+    app.job_queue.run_once(sender_job, when=0, name="outbox-sender", job_kwargs={"misfire_grace_time": None})

@@ -18,14 +18,16 @@ database, whichever replica sends it. Outcomes:
 Exactly-once, and where it can break. Each row is claimed (status `sending` + `claimed_at`, committed)
 before the request and marked `sent` (committed) right after Telegram's answer. The only window in
 which a message can be sent twice is between Telegram accepting the message and the commit that marks
-the row sent (see `_deliver`): if the process dies there, the row stays `sending`, and when its claim
-is older than `lease` it is put back to pending and sent again. We chose resending (at-least-once in
+the row sent (see `_deliver`): if the process dies there, the row stays `sending` and is put back to
+pending and sent again — on PostgreSQL within about a second, when another replica sees the dead
+sender's lock gone (`claimed_by`, `SenderLock`); otherwise (SQLite, `khabar send-now`) when its claim
+is older than `lease`. We chose resending (at-least-once in
 that window) over leaving the row stuck (at-most-once), because a coordinator missing a digest is
 worse than seeing one twice. The window is one HTTP response plus one small UPDATE and INSERT (and
 the wait for the sender's database lock, a few milliseconds). The same holds for a request that
 times out after Telegram accepted it (`TimedOut` is retried). Rows are claimed a few at a time
-just before their requests; a crash after a claim but before the request only delays those rows by
-the lease (they were never sent, so resending them is no duplicate). Cancelling the sender
+just before their requests; a crash after a claim but before the request only delays those rows
+that long (they were never sent, so resending them is no duplicate). Cancelling the sender
 (shutdown, `task.cancel()`) does not open the window: claims already made and requests in flight are
 finished and recorded before it stops.
 
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -51,7 +52,7 @@ from telegram.request import HTTPXRequest
 from bot.localize import looks_rtl, rtl_safe
 from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
-from bot.runtime.send_budget import Budget, SendBudget
+from bot.runtime.send_budget import Budget, OutboxPacer, SendBudget
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
 from storage.chat_log import ChatLogRepository
 from storage.db import Database
@@ -69,6 +70,10 @@ BATCH = 200
 # The queue is topped up when it falls below this, at most every REFILL_EVERY seconds.
 REFILL_BELOW = 100
 REFILL_EVERY = 0.25
+# How often a sender looks for rows a dead sender left in `sending`: another replica's claims (gone
+# with its lock, a cheap look at pg_locks), or those ended by the lease.
+ORPHANS_EVERY = 1.0
+LEASE_EVERY = 30.0
 # `drain()` also waits for rows coming due this soon (a 429's retry), not for network backoffs.
 DRAIN_HORIZON = timedelta(seconds=5)
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -91,28 +96,27 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         max_in_flight: int = 30,
         budget: Budget | None = None,
+        claimer: int | None = None,
     ) -> None:
+        """`claimer`: this process's `SenderLock` key (PostgreSQL), which ends its claims with it;
+        without one, a claim ends `lease` after it was made."""
         self.db = db
         self.bot = bot
-        self.interval = 1.0 / min(rate, 30.0)
-        # Shared with the replies of the same process; what `rate` leaves of it is theirs.
-        self.budget = budget or SendBudget()
-        self.reserve = max(0, self.budget.per_second - math.ceil(min(rate, 30.0)))
+        # Shared with the replies (of this process, or on PostgreSQL of every replica).
+        self.pacer = OutboxPacer(budget or SendBudget(), rate)
         self.lease = lease
+        self.claimer = claimer
         self.poll = poll
         self.clock = clock
         self.max_in_flight = max_in_flight
         self.sent = 0
         self.retry_after_count = 0
-        self._last_send = 0.0  # monotonic time of the last request
-        self._paused_until = 0.0  # monotonic; set by a 429
         self._chat_ready: dict[int, float] = {}  # monotonic time each chat may receive again
         self._busy_chats: set[int] = set()
         self._deferred_chats: set[int] = set()  # chats whose row was put back in this batch
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_recover = 0.0
         self._db_lock = asyncio.Lock()
-        self._slot_lock = asyncio.Lock()  # one request for a budget slot at a time
         self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in id order
         self._last_refill = 0.0
         self._claiming: asyncio.Future[None] | None = None
@@ -154,6 +158,8 @@ class Sender:
                 self._claiming = None
             if self._in_flight:
                 await asyncio.shield(asyncio.gather(*self._in_flight.values(), return_exceptions=True))
+            if self.pacer.late_slots:  # a busy machine: the rate it cost (benchmarks/replicas.py)
+                log.info("outbox: %s budget slots unused, woken for too late", self.pacer.late_slots)
 
     async def _retry_soon(self) -> bool:
         """Whether a pending row comes due within DRAIN_HORIZON (a 429's retry, typically)."""
@@ -175,12 +181,18 @@ class Sender:
         return self.sent - before
 
     async def _recover(self) -> None:
+        """Put back to pending the rows a dead sender left in `sending`: another replica's as soon
+        as its lock is gone (checked every ORPHANS_EVERY seconds), the rest after `lease`."""
         now = time.monotonic()
-        if now - self._last_recover < 30 and self._last_recover:
+        every = ORPHANS_EVERY if self.claimer is not None else LEASE_EVERY
+        if now - self._last_recover < every and self._last_recover:
             return
         self._last_recover = now
         async with self._session() as session:
-            released = await OutboxRepository(session).release_stale(self.clock() - self.lease)
+            repo = OutboxRepository(session)
+            released = await repo.release_stale(self.clock() - self.lease)
+            if self.claimer is not None:
+                released += await repo.release_orphaned()
         if released:
             log.warning("outbox: %s rows left in sending by a dead sender are pending again", released)
 
@@ -202,13 +214,13 @@ class Sender:
         Rows are claimed a few at a time (one UPDATE for a fraction of a second's worth of sends):
         a claim per message would make the database, not Telegram, the limit.
         """
-        group = max(1, min(self.max_in_flight, round(1 / self.interval / 4)))
+        group = max(1, min(self.max_in_flight, round(1 / self.pacer.interval / 4)))
         while self._queue and keep_running():
             if len(self._queue) < REFILL_BELOW and time.monotonic() - self._last_refill > REFILL_EVERY:
                 return
             now = time.monotonic()
-            if self._paused_until > now:
-                await asyncio.sleep(self._paused_until - now)
+            if self.pacer.paused_until > now:
+                await asyncio.sleep(self.pacer.paused_until - now)
                 continue
             self._queue = [r for r in self._queue if r.chat_id not in self._deferred_chats]
             # Rows (in id order) whose chat may receive now, one per chat: an earlier row of a chat
@@ -238,31 +250,14 @@ class Sender:
     async def _claim_and_start(self, picked: list[Outbox]) -> None:
         async with self._session() as session:
             claimed = set(
-                await OutboxRepository(session).claim_many([r.id for r in picked if r.id], self.clock())
+                await OutboxRepository(session).claim_many(
+                    [r.id for r in picked if r.id], self.clock(), self.claimer
+                )
             )
         for row in picked:
             if row.id in claimed:  # the others were taken by another sender meanwhile
                 self._busy_chats.add(row.chat_id)
                 self._in_flight[row.id] = asyncio.create_task(self._deliver(row))
-
-    async def _pace(self) -> None:
-        """Wait until this request may go: `interval` after the previous request, not during a 429
-        pause, and with a slot in the send budget (at most one spacing ahead, `send_budget`).
-
-        Measured when the request is about to leave (after the claim's commit), so a slow commit
-        or a busy event loop cannot bunch requests up and push more than `rate` into one second.
-        """
-        async with self._slot_lock:  # a slot reserved ahead is waited for outside the lock
-            while True:
-                now = time.monotonic()
-                wait = max(self._paused_until - now, self._last_send + self.interval - now)
-                if wait <= 0:
-                    taken, wait = await self.budget.outbox_slot(self.reserve)
-                    if taken:
-                        self._last_send = now + wait
-                        break
-                await asyncio.sleep(wait)
-        await asyncio.sleep(wait)
 
     # --- one message -----------------------------------------------------------------------------
 
@@ -274,7 +269,7 @@ class Sender:
             if row.kind == OutboxKind.NOTICE and await self._recipient_gone(row):
                 return
             protect = OutboxKind(row.kind).protected
-            await self._pace()
+            await self.pacer.wait_turn()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
             # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
@@ -344,8 +339,7 @@ class Sender:
     async def _retry_after(self, row: Outbox, seconds: float) -> None:
         RETRY_AFTER.inc()
         self.retry_after_count += 1
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        await self.budget.pause(seconds)
+        await self.pacer.pause(seconds)
         self._deferred_chats.add(row.chat_id)
         log.warning("outbox row %s: 429, waiting %s s", row.id, seconds)
         await self._finish(

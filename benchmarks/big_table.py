@@ -46,13 +46,14 @@ from bot.intake.flow import Intake
 from bot.intake.guard import Input
 from bot.intake.screens import TOKEN_PREFIX
 from bot.places import load_places
+from bot.search import searchable_text
 from bot.subscriptions import categories
 from domain.vocabulary import AuditAction, Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ReportFilter, report_page
 from storage.migrate import upgrade_from_empty
 from storage.models import District, Province, ReportEvent, User
-from storage.subscriptions import DigestReportRepository
+from storage.subscriptions import DigestReport, DigestReportRepository
 
 NOW = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 SPAN_DAYS = 1000
@@ -88,6 +89,7 @@ COLUMNS = [
     "created_at",
     "updated_at",
     "approved_at",
+    "search_text",
 ]
 
 
@@ -109,28 +111,46 @@ def rows(n: int, reporters: int, districts: list[tuple[str, str]], seed: int) ->
         words = " ".join(rng.sample(WORDS, 3))
         numbers[created.year] = number = numbers.get(created.year, 0) + 1
         answers = {"description": f"Report {i}: {words} near the district centre. " * rng.randint(1, 4)}
+        shown = DigestReport(
+            id=i,
+            reference=f"R-{created.year}-{number:06d}",
+            category=rng.choice(codes),
+            answers=answers,
+            sensitive_fields=[],
+            occurred_on=created.date(),
+            province_pcode=province,
+            district_pcode=district,
+            killed=rng.choice((None, 0, 0, 1, 2)),
+            injured=rng.choice((None, 0, 1, 3)),
+            certainty=rng.choice(tuple(Certainty)),
+            corroborations=rng.randint(0, 2),
+            incident_id=None,
+        )
+        approved = status is ReportStatus.APPROVED
         yield (
             i,
-            f"R-{created.year}-{number:06d}",
+            shown.reference,
             f"{rng.getrandbits(128):032x}",
-            rng.choice(codes),
+            shown.category,
             FIRST_REPORTER + rng.randrange(reporters),
             answers,
             "en",
-            created.date(),
+            shown.occurred_on,
             province,
             district,
-            rng.choice((None, 0, 0, 1, 2)),
-            rng.choice((None, 0, 1, 3)),
+            shown.killed,
+            shown.injured,
             status.value,
-            rng.choice(tuple(Certainty)).value,
+            shown.certainty,
             False,
             [],
-            rng.randint(0, 2),
+            shown.corroborations,
             1,
             created,
             created,
-            created + timedelta(hours=3) if status is ReportStatus.APPROVED else None,
+            created + timedelta(hours=3) if approved else None,
+            # What the bot stores on approval (`bot.search.refresh`): the same rendering, the same cost.
+            searchable_text(shown) if approved else None,
         )
 
 

@@ -75,6 +75,9 @@ def categories() -> tuple[tuple[str, str], ...]:
     return tuple((form.code, form.title) for form in forms_engine.categories())
 
 
+_CERTAINTIES = frozenset(Certainty)  # members hash and compare as their strings
+
+
 def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
     """The subscription's filters as a predicate on (category, province, certainty); empty province
     or category lists mean all. Built once per subscription: it runs for every report of a period."""
@@ -87,7 +90,7 @@ def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
         return (
             (not categories_ or category in categories_)
             and (not provinces or province in provinces)
-            and (certainty in admitted if member(Certainty, certainty) is not None else admitted_none)
+            and (certainty in admitted or (admitted_none and certainty not in _CERTAINTIES))
         )
 
     return match

@@ -33,8 +33,8 @@ from bot.places import places
 from bot.redaction import WITHHELD, shown_province, withheld_facts
 from bot.subscriptions import categories, matcher
 from domain.vocabulary import Certainty
-from storage.models import Report, Subscription
-from storage.subscriptions import DigestReport
+from storage.models import Report
+from storage.subscriptions import AnySubscription, DigestReport
 
 Shown = Report | DigestReport  # a report as digests show it: an ORM row, or the digest's plain columns
 
@@ -55,6 +55,7 @@ class RenderCache:
     lines: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
     provinces: dict[tuple[str, str], str] = field(default_factory=dict)
     filters: dict[tuple[str, tuple[str, ...], tuple[str, ...], str], str] = field(default_factory=dict)
+    digests: dict[tuple[object, ...], list[str]] = field(default_factory=dict)  # see bot.scheduler
 
     def line(self, name: str, now: int, before: int) -> str:
         key = (get_locale(), name, now, before)
@@ -70,7 +71,7 @@ class RenderCache:
             self.provinces[key] = province_label(pcode)
         return self.provinces[key]
 
-    def filters_of(self, sub: Subscription) -> str:
+    def filters_of(self, sub: AnySubscription) -> str:
         key = (get_locale(), tuple(sub.provinces), tuple(sub.categories), str(sub.min_certainty))
         if key not in self.filters:
             self.filters[key] = filters_text(sub)
@@ -218,7 +219,7 @@ def _totals(
     return [title, *(cache.line(name, current[key], previous[key]) for key, name in label)]
 
 
-def filters_text(sub: Subscription) -> str:
+def filters_text(sub: AnySubscription) -> str:
     gaz = places()
     provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
     cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
@@ -228,7 +229,7 @@ def filters_text(sub: Subscription) -> str:
 
 
 def render_digest(
-    sub: Subscription,
+    sub: AnySubscription,
     start: datetime,
     end: datetime,
     reports: Sequence[Shown],

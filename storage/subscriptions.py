@@ -16,6 +16,32 @@ from domain.vocabulary import Certainty, OutboxStatus, ReportStatus, Subscriptio
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    """A subscription as the digest and alert jobs read it: its columns, in table order."""
+
+    id: int
+    user_id: int
+    frequency: str
+    weekday: int | None
+    hour: int
+    timezone: str
+    provinces: list[str]
+    categories: list[str]
+    min_certainty: Certainty
+    send_empty: bool
+    alerts: bool
+    status: SubscriptionStatus
+    last_period_end: datetime | None
+    created_at: datetime
+
+
+AnySubscription = Subscription | SubscriptionRow  # what schedules, filters and digests read
+_S = Subscription.__table__.c  # type: ignore[attr-defined]
+_U = User.__table__.c  # type: ignore[attr-defined]
+assert tuple(c.key for c in _S) == tuple(SubscriptionRow.__dataclass_fields__)
+
+
 class SubscriptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -74,6 +100,37 @@ class SubscriptionRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
+
+    async def active_rows(
+        self,
+        roles: Sequence[str],
+        *,
+        alerts_only: bool = False,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[tuple[SubscriptionRow, str | None]]:
+        """`active_with_language` as plain rows, for the digest and alert jobs, which only read them
+        (ten thousand ORM objects were a tenth of a digest build)."""
+        stmt = (
+            select(*_S, _U.language)
+            .join(User.__table__, _U.id == _S.user_id)  # type: ignore[attr-defined]
+            .where(
+                _S.status == SubscriptionStatus.ACTIVE,
+                _U.status == UserStatus.ACTIVE,
+                _U.role.in_(roles),
+            )
+            .order_by(_S.id)
+        )
+        if alerts_only:
+            stmt = stmt.where(_S.alerts.is_(True))
+        if ids is not None:
+            stmt = stmt.where(_S.id.in_(ids))
+        if after_id:
+            stmt = stmt.where(_S.id > after_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [(SubscriptionRow(*row[:-1]), row[-1]) for row in await self.session.execute(stmt)]
 
     async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:
         stmt = (

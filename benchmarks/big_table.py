@@ -61,7 +61,7 @@ from storage.subscriptions import DigestReport, DigestReportRepository
 NOW = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 SPAN_DAYS = 1000
 FIRST_REPORTER = 70_000_000
-BATCH = 20_000
+BATCH = 5_000  # rows per write, and per rendering job: few in memory at once
 WORDS = ("clinic", "checkpoint", "school", "convoy", "flood", "market", "road", "staff", "shelling")
 STATUSES: tuple[tuple[ReportStatus, float], ...] = (
     (ReportStatus.APPROVED, 0.88),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -26,7 +27,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,18 +49,19 @@ from bot.intake.flow import Intake
 from bot.intake.guard import Input
 from bot.intake.screens import TOKEN_PREFIX
 from bot.places import load_places
+from bot.search import searchable_text
 from bot.subscriptions import categories
 from domain.vocabulary import AuditAction, Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ReportFilter, report_page
 from storage.migrate import upgrade_from_empty
 from storage.models import District, Province, ReportEvent, User
-from storage.subscriptions import DigestReportRepository
+from storage.subscriptions import DigestReport, DigestReportRepository
 
 NOW = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 SPAN_DAYS = 1000
 FIRST_REPORTER = 70_000_000
-BATCH = 20_000
+BATCH = 5_000  # rows per write, and per rendering job: few in memory at once
 WORDS = ("clinic", "checkpoint", "school", "convoy", "flood", "market", "road", "staff", "shelling")
 STATUSES: tuple[tuple[ReportStatus, float], ...] = (
     (ReportStatus.APPROVED, 0.88),
@@ -88,6 +92,7 @@ COLUMNS = [
     "created_at",
     "updated_at",
     "approved_at",
+    "search_text",
 ]
 
 
@@ -109,28 +114,46 @@ def rows(n: int, reporters: int, districts: list[tuple[str, str]], seed: int) ->
         words = " ".join(rng.sample(WORDS, 3))
         numbers[created.year] = number = numbers.get(created.year, 0) + 1
         answers = {"description": f"Report {i}: {words} near the district centre. " * rng.randint(1, 4)}
+        shown = DigestReport(
+            id=i,
+            reference=f"R-{created.year}-{number:06d}",
+            category=rng.choice(codes),
+            answers=answers,
+            sensitive_fields=[],
+            occurred_on=created.date(),
+            province_pcode=province,
+            district_pcode=district,
+            killed=rng.choice((None, 0, 0, 1, 2)),
+            injured=rng.choice((None, 0, 1, 3)),
+            certainty=rng.choice(tuple(Certainty)),
+            corroborations=rng.randint(0, 2),
+            incident_id=None,
+        )
+        approved = status is ReportStatus.APPROVED
         yield (
             i,
-            f"R-{created.year}-{number:06d}",
+            shown.reference,
             f"{rng.getrandbits(128):032x}",
-            rng.choice(codes),
+            shown.category,
             FIRST_REPORTER + rng.randrange(reporters),
             answers,
             "en",
-            created.date(),
+            shown.occurred_on,
             province,
             district,
-            rng.choice((None, 0, 0, 1, 2)),
-            rng.choice((None, 0, 1, 3)),
+            shown.killed,
+            shown.injured,
             status.value,
-            rng.choice(tuple(Certainty)).value,
+            shown.certainty,
             False,
             [],
-            rng.randint(0, 2),
+            shown.corroborations,
             1,
             created,
             created,
-            created + timedelta(hours=3) if status is ReportStatus.APPROVED else None,
+            created + timedelta(hours=3) if approved else None,
+            # Replaced by its search text (`with_search_text`): what the bot stores on approval.
+            shown if approved else None,
         )
 
 
@@ -143,6 +166,23 @@ def batches(it: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _render(chunk: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(*row[:-1], searchable_text(row[-1]) if row[-1] is not None else None) for row in chunk]
+
+
+def with_search_text(chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Each row's search text, rendered by the bot's own `searchable_text` (as `bot.search.refresh`
+    does on approval) in a process per core, a few batches ahead of the writer."""
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        ahead: deque[Future[list[tuple[Any, ...]]]] = deque()
+        for chunk in chunks:
+            ahead.append(pool.submit(_render, chunk))
+            if len(ahead) > 2:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -163,25 +203,38 @@ async def load(db: Database, n: int, reporters: int) -> None:
                 insert(User),
                 [{"id": FIRST_REPORTER + i, "role": "reporter", "language": "en"} for i in ids],
             )
-    generated = rows(n, reporters, districts, seed=17)
+    generated = with_search_text(batches(rows(n, reporters, districts, seed=17)))
     if db.is_sqlite:
         path = make_url(db.url).database
         assert path
         lite = sqlite3.connect(path)
+        # As a restore would: the FTS index is built once at the end, not row by row.
+        (trigger,) = lite.execute("SELECT sql FROM sqlite_master WHERE name = 'reports_search_ai'").fetchone()
+        lite.execute("DROP TRIGGER reports_search_ai")
         sql = f"INSERT INTO reports ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-        for chunk in batches(generated):
+        for chunk in generated:
             lite.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in chunk])
             lite.commit()
+        lite.execute("INSERT INTO report_search(report_search) VALUES ('rebuild')")
+        lite.execute(trigger)
+        lite.commit()
         lite.close()
         return
     async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
         await raw.execute("ALTER TABLE reports SET (autovacuum_enabled = false)")
-        for chunk in batches(generated):
+        # As a restore would: the trigram index is built once at the end, not row by row.
+        trigram = await raw.fetchval(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_reports_search_trgm'"
+        )
+        await raw.execute("DROP INDEX ix_reports_search_trgm")
+        for chunk in generated:
             records = [tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in r) for r in chunk]
             await raw.copy_records_to_table("reports", records=records, columns=COLUMNS)
         await raw.execute("SELECT setval('reports_id_seq', (SELECT max(id) FROM reports))")
+        await raw.execute("SET maintenance_work_mem = '256MB'")
+        await raw.execute(trigram)
 
 
 async def add_history(db: Database, report_ids: list[int]) -> None:

@@ -33,8 +33,8 @@ from bot.places import places
 from bot.redaction import WITHHELD, shown_province, withheld_facts
 from bot.subscriptions import categories, matcher
 from domain.vocabulary import Certainty
-from storage.models import Report, Subscription
-from storage.subscriptions import DigestReport
+from storage.models import Report
+from storage.subscriptions import AnySubscription, DigestReport
 
 Shown = Report | DigestReport  # a report as digests show it: an ORM row, or the digest's plain columns
 
@@ -51,6 +51,31 @@ class RenderCache:
     blocks: dict[tuple[str, int], str] = field(default_factory=dict)
 
     headers: dict[tuple[str, datetime, datetime, str], str] = field(default_factory=dict)
+    # Totals lines, province names and filter summaries repeat across subscribers as well.
+    lines: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
+    provinces: dict[tuple[str, str], str] = field(default_factory=dict)
+    filters: dict[tuple[str, tuple[str, ...], tuple[str, ...], str], str] = field(default_factory=dict)
+    digests: dict[tuple[object, ...], list[str]] = field(default_factory=dict)  # see bot.scheduler
+
+    def line(self, name: str, now: int, before: int) -> str:
+        key = (get_locale(), name, now, before)
+        if key not in self.lines:
+            self.lines[key] = _("• {name}: {count} ({change})").format(
+                name=name, count=format_number(now), change=_change(now, before)
+            )
+        return self.lines[key]
+
+    def province(self, pcode: str) -> str:
+        key = (get_locale(), pcode)
+        if key not in self.provinces:
+            self.provinces[key] = province_label(pcode)
+        return self.provinces[key]
+
+    def filters_of(self, sub: AnySubscription) -> str:
+        key = (get_locale(), tuple(sub.provinces), tuple(sub.categories), str(sub.min_certainty))
+        if key not in self.filters:
+            self.filters[key] = filters_text(sub)
+        return self.filters[key]
 
     def header(self, start: datetime, end: datetime, zone: str) -> str:
         key = (get_locale(), start, end, zone)
@@ -185,19 +210,16 @@ def _change(now: int, before: int) -> str:
 
 
 def _totals(
-    title: str, current: Counter[str], previous: Counter[str], label: Iterable[tuple[str, str]]
+    title: str,
+    current: Counter[str],
+    previous: Counter[str],
+    label: Iterable[tuple[str, str]],
+    cache: RenderCache,
 ) -> list[str]:
-    lines = [title]
-    for key, name in label:
-        lines.append(
-            _("• {name}: {count} ({change})").format(
-                name=name, count=format_number(current[key]), change=_change(current[key], previous[key])
-            )
-        )
-    return lines
+    return [title, *(cache.line(name, current[key], previous[key]) for key, name in label)]
 
 
-def filters_text(sub: Subscription) -> str:
+def filters_text(sub: AnySubscription) -> str:
     gaz = places()
     provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
     cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
@@ -207,7 +229,7 @@ def filters_text(sub: Subscription) -> str:
 
 
 def render_digest(
-    sub: Subscription,
+    sub: AnySubscription,
     start: datetime,
     end: datetime,
     reports: Sequence[Shown],
@@ -229,15 +251,19 @@ def render_digest(
     match = matcher(sub)
     if keys is None:
         keys = [report_key(r) for r in reports]
-    mine_keys = [(r, k) for r, k in zip(reports, keys, strict=True) if match(*k)]
+    # A day's reports share a few hundred keys at most: each is judged once.
+    wanted = {k for k in {*keys, *previous} if match(*k)}
+    mine_keys = [(r, k) for r, k in zip(reports, keys, strict=True) if k in wanted]
     mine = [r for r, _k in mine_keys]
     if not mine and not (sub.send_empty or force):
         return []
     header = cache.header(start, end, sub.timezone)
     if not mine:
-        return [header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + filters_text(sub)]
+        return [
+            header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + cache.filters_of(sub)
+        ]
 
-    before = [k for k in previous if match(*k)]
+    before = [k for k in previous if k in wanted]
     by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
     # Facets of one incident (reports sharing an incident id) count once per place, listed together.
     incidents: dict[str, list[tuple[Shown, ReportKey]]] = {}
@@ -248,7 +274,7 @@ def render_digest(
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
     cat_order = known + [(c, category_label(c)) for c in unknown]
-    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], province_label(p)))
+    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], cache.province(p)))
     summary = [
         header,
         "",
@@ -265,16 +291,11 @@ def render_digest(
             else []
         ),
         "",
-        *_totals(_("By category:"), by_cat, prev_cat, cat_order),
+        *_totals(_("By category:"), by_cat, prev_cat, cat_order, cache),
         "",
-        *_totals(
-            _("By province:"),
-            by_prov,
-            prev_prov,
-            [(p, province_label(p)) for p in prov_keys],
-        ),
+        *_totals(_("By province:"), by_prov, prev_prov, [(p, cache.province(p)) for p in prov_keys], cache),
         "",
-        filters_text(sub),
+        cache.filters_of(sub),
     ]
     blocks = [
         ("↳ " if n else "") + cache.block(r)

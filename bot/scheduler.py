@@ -25,9 +25,13 @@ from bot.redaction import shown_province
 from bot.subscriptions import SUBSCRIBER_ROLES, due_period, matches
 from domain.vocabulary import OutboxKind, SubscriptionStatus
 from storage.db import Database
-from storage.models import Subscription
 from storage.outbox import enqueue, enqueue_many
-from storage.subscriptions import DigestReport, DigestReportRepository, SubscriptionRepository
+from storage.subscriptions import (
+    AnySubscription,
+    DigestReport,
+    DigestReportRepository,
+    SubscriptionRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +105,7 @@ class _PeriodData:
 
 
 def _render(
-    sub: Subscription,
+    sub: AnySubscription,
     language: str | None,
     start: datetime,
     end: datetime,
@@ -110,12 +114,25 @@ def _render(
     *,
     force: bool = False,
 ) -> list[str]:
+    # Whoever follows everything reads what everyone else following everything in their language,
+    # time zone and certainty reads: rendered once. (Narrower filters rarely repeat; keeping
+    # theirs would hold every digest of a run in memory.)
+    shape = None
+    if not sub.provinces and not sub.categories:
+        shape = (language, start, end, sub.timezone, sub.min_certainty, sub.send_empty, force)
+        if shape in cache.digests:
+            return cache.digests[shape]
     reports, keys, previous = period.for_provinces(sub.provinces)
     with use_locale(language):
-        return render_digest(sub, start, end, reports, previous, cache, force=force, keys=keys)
+        parts = render_digest(sub, start, end, reports, previous, cache, force=force, keys=keys)
+    if shape is not None:
+        cache.digests[shape] = parts
+    return parts
 
 
-def _messages(sub: Subscription, end: datetime, parts: list[str], prefix: str = "") -> list[dict[str, Any]]:
+def _messages(
+    sub: AnySubscription, end: datetime, parts: list[str], prefix: str = ""
+) -> list[dict[str, Any]]:
     assert sub.id is not None
     return [
         {
@@ -140,7 +157,7 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
         # A page of subscriptions per transaction: ten thousand are never all in memory at once.
         async with db.session() as session:
             repo = SubscriptionRepository(session)
-            page = await repo.active_with_language(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
+            page = await repo.active_rows(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
             if not page:
                 break
             after = page[-1][0].id or after
@@ -178,7 +195,7 @@ async def scan_alerts(db: Database, now: datetime) -> int:
         if not reports:
             return 0
         await load_places(session)
-        targets = await subs.active_with_language(SUBSCRIBER_ROLES, alerts_only=True)
+        targets = await subs.active_rows(SUBSCRIBER_ROLES, alerts_only=True)
         queued = 0
         for report in reports:
             for sub, lang in targets:
@@ -218,7 +235,7 @@ async def send_now(
         subscription_ids = [
             s.id for s in await repo.for_user(user_id, {SubscriptionStatus.ACTIVE}) if s.id is not None
         ]
-    rows = await repo.active_with_language(SUBSCRIBER_ROLES, ids=subscription_ids)
+    rows = await repo.active_rows(SUBSCRIBER_ROLES, ids=subscription_ids)
     result, periods, cache = TickResult(), _PeriodData(), RenderCache()
     messages: list[dict[str, Any]] = []
     for sub, lang in rows:

@@ -4,72 +4,83 @@ Matching runs over exactly what a coordinator may read in a digest (`bot.digests
 every language the bot speaks), so a withheld answer can never be found by guessing its words, and
 a Dari place name finds a report as well as its English spelling does.
 
-Rendering that text three times for each of the 500 newest approvals was most of a search's time,
-so it is kept per (report, version, corroborations, approval time): every change a moderator makes to a report
-bumps its version, and the gazetteer and catalogs do not change while the process runs. A search
-reads only those keys for the window, renders what it has not seen, and loads the few it shows.
+That text is rendered once, when a report is approved or changed while approved (`refresh`), and
+stored with the report as its distinct normalised words; the database finds the matches (storage.
+search). The words a person types go through the same `normalize`, so "ي" finds "ی", "۱۲" finds
+"12" and "KABUL" finds "Kabul" whichever was stored.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digests import report_block
+from bot.digests import Shown, report_block
 from bot.i18n import use_locale
 from bot.localize import fold_letters, to_ascii_digits
 from domain import languages
+from domain.vocabulary import ReportStatus
+from storage.db import Database
 from storage.models import Report
-from storage.review import ReviewRepository, SearchKey
+from storage.review import ReviewRepository
+from storage.search import SearchRepository
 
 SEARCH_DAYS = 30
-SCANNED = 500  # the newest approvals looked at; a month of reports in a busy season
 MAX_RESULTS = 8  # eight digest blocks stay well under Telegram's 4096 characters
-KEPT = 4 * SCANNED  # searchable texts kept in memory (a few MB)
-
-_texts: OrderedDict[SearchKey, str] = OrderedDict()
+FILL_BATCH = 500  # reports given a search text per transaction by `fill_missing`
 
 
-def _normalize(text: str) -> str:
+def normalize(text: str) -> str:
+    """One spelling for what is stored and what is asked: letter variants, digits, case."""
     return fold_letters(to_ascii_digits(text)).casefold()
 
 
-def searchable_text(report: Report) -> str:
-    parts = [report.reference, report.category]
+def searchable_text(report: Shown) -> str:
+    """The distinct words of the report's reference, category and digest block in every language.
+
+    A searched word never holds a space, so it occurs in the rendered text exactly when it occurs in
+    one of its words: keeping each word once (the description appears in all three blocks) matches
+    the same reports with a third of the text.
+    """
+    lines = [report.reference, report.category]
     for language in languages.CODES:
         with use_locale(language):
-            parts.append(report_block(report))
-    return _normalize(" ".join(parts))
+            lines += report_block(report).split("\n")
+    words = normalize("\n".join(dict.fromkeys(lines))).split()
+    return " ".join(dict.fromkeys(words))
 
 
-async def _texts_of(repo: ReviewRepository, keys: list[SearchKey]) -> dict[int, str]:
-    """Searchable text per report id, rendering (and remembering) only the reports not seen yet."""
-    missing = [key[0] for key in keys if key not in _texts]
-    for report in await repo.by_ids(missing):
-        assert report.id is not None and report.approved_at is not None
-        key = (report.id, report.version, report.corroborations, report.approved_at)
-        _texts[key] = searchable_text(report)
-    found = {}
-    for key in keys:
-        if key in _texts:
-            _texts.move_to_end(key)
-            found[key[0]] = _texts[key]
-    while len(_texts) > KEPT:
-        _texts.popitem(last=False)
-    return found
+async def refresh(session: AsyncSession, report: Report) -> None:
+    """Store `report`'s search text as it now reads (none unless approved). Called after every change
+    to a report: approval, an edit, a withheld field, a corroboration."""
+    assert report.id is not None
+    wanted = searchable_text(report) if report.status == ReportStatus.APPROVED else None
+    if wanted != report.search_text:
+        await SearchRepository(session).set_text(report.id, wanted)
+
+
+async def fill_missing(db: Database, batches: int | None = None) -> int:
+    """Give approved reports without a search text (approved before it was stored) one, a batch
+    per transaction; at most `batches` batches (all if None). Returns how many were filled."""
+    filled = 0
+    while batches is None or batches > 0:
+        async with db.session() as session:
+            ids = await SearchRepository(session).missing(FILL_BATCH)
+            for report in await ReviewRepository(session).by_ids(ids):
+                await refresh(session, report)
+        filled += len(ids)
+        if len(ids) < FILL_BATCH:
+            break
+        batches = None if batches is None else batches - 1
+    return filled
 
 
 async def search(session: AsyncSession, words: str, now: datetime) -> list[Report]:
     """The newest approved reports of the last `SEARCH_DAYS` containing every word (all if none)."""
-    repo = ReviewRepository(session)
-    keys = await repo.recent_approved_keys(now - timedelta(days=SEARCH_DAYS), SCANNED)
-    terms = _normalize(words).split()
-    if terms:
-        texts = await _texts_of(repo, keys)
-        ids = [key[0] for key in keys if all(t in texts.get(key[0], "") for t in terms)]
-    else:
-        ids = [key[0] for key in keys]
-    shown = {r.id: r for r in await repo.by_ids(ids[:MAX_RESULTS])}
-    return [shown[i] for i in ids[:MAX_RESULTS] if i in shown]
+    terms = normalize(words).split()
+    ids = await SearchRepository(session).newest_matching(
+        terms, now - timedelta(days=SEARCH_DAYS), MAX_RESULTS
+    )
+    shown = {r.id: r for r in await ReviewRepository(session).by_ids(ids)}
+    return [shown[i] for i in ids if i in shown]

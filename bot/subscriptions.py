@@ -22,7 +22,7 @@ from domain.vocabulary import Certainty, SubscriptionStatus, member
 from storage.models import Subscription as Subscription
 from storage.models import SubscriptionDraft as SubscriptionDraft
 from storage.models import utcnow as utcnow
-from storage.subscriptions import SubscriptionRepository
+from storage.subscriptions import AnySubscription, SubscriptionRepository
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = (
@@ -75,7 +75,10 @@ def categories() -> tuple[tuple[str, str], ...]:
     return tuple((form.code, form.title) for form in forms_engine.categories())
 
 
-def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
+_CERTAINTIES = frozenset(Certainty)  # members hash and compare as their strings
+
+
+def matcher(sub: AnySubscription) -> Callable[[str, str | None, str | None], bool]:
     """The subscription's filters as a predicate on (category, province, certainty); empty province
     or category lists mean all. Built once per subscription: it runs for every report of a period."""
     categories_, provinces = frozenset(sub.categories), frozenset(sub.provinces)
@@ -87,13 +90,13 @@ def matcher(sub: Subscription) -> Callable[[str, str | None, str | None], bool]:
         return (
             (not categories_ or category in categories_)
             and (not provinces or province in provinces)
-            and (certainty in admitted if member(Certainty, certainty) is not None else admitted_none)
+            and (certainty in admitted or (admitted_none and certainty not in _CERTAINTIES))
         )
 
     return match
 
 
-def matches(sub: Subscription, category: str, province: str | None, certainty: str | None) -> bool:
+def matches(sub: AnySubscription, category: str, province: str | None, certainty: str | None) -> bool:
     """Whether a report passes the subscription's filters."""
     return matcher(sub)(category, province, certainty)
 
@@ -101,11 +104,11 @@ def matches(sub: Subscription, category: str, province: str | None, certainty: s
 # --- schedule --------------------------------------------------------------------------------------
 
 
-def _boundary(day: date, sub: Subscription) -> datetime:
+def _boundary(day: date, sub: AnySubscription) -> datetime:
     return datetime.combine(day, time(sub.hour), tzinfo=ZoneInfo(sub.timezone)).astimezone(UTC)
 
 
-def latest_boundary(sub: Subscription, now: datetime) -> datetime:
+def latest_boundary(sub: AnySubscription, now: datetime) -> datetime:
     """The last scheduled period end at or before `now`."""
     day = now.astimezone(ZoneInfo(sub.timezone)).date()
     step = 1
@@ -116,7 +119,7 @@ def latest_boundary(sub: Subscription, now: datetime) -> datetime:
     return boundary if boundary <= now else _boundary(day - timedelta(days=step), sub)
 
 
-def next_boundary(sub: Subscription, after: datetime) -> datetime:
+def next_boundary(sub: AnySubscription, after: datetime) -> datetime:
     """The first scheduled period end strictly after `after`."""
     day = after.astimezone(ZoneInfo(sub.timezone)).date()
     step = 1
@@ -127,7 +130,7 @@ def next_boundary(sub: Subscription, after: datetime) -> datetime:
     return boundary if boundary > after else _boundary(day + timedelta(days=step), sub)
 
 
-def due_period(sub: Subscription, now: datetime) -> tuple[datetime, datetime] | None:
+def due_period(sub: AnySubscription, now: datetime) -> tuple[datetime, datetime] | None:
     """The period [start, end) to send now, or None when nothing is due.
 
     Catch-up after downtime is ONE combined digest from `last_period_end` to the latest boundary,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain import languages
@@ -131,6 +131,12 @@ class Report(SQLModel, table=True):
         Index("ix_reports_reporter_created", "reporter_id", "created_at", "id"),
         Index("ix_reports_status_id", "status", "id"),
         Index("ix_reports_status_approved", "status", "approved_at", "id"),
+        Index(
+            "ix_reports_search_missing",
+            "id",
+            postgresql_where=text("status = 'approved' AND search_text IS NULL"),
+            sqlite_where=text("status = 'approved' AND search_text IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -160,6 +166,10 @@ class Report(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # What /search matches, for an approved report only: its distinct normalised words as readers
+    # see them (`bot.search.searchable_text`), so withheld answers are not in it. Indexed by the
+    # database (migration 0008: a trigram GIN index on PostgreSQL, an FTS5 table on SQLite).
+    search_text: str | None = Field(default=None, sa_type=Text)
 
 
 class ReportEvent(SQLModel, table=True):

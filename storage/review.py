@@ -4,7 +4,7 @@ prompts and the moderators' new-report alerts. Report creation lives in `storage
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +12,6 @@ from sqlmodel import col
 
 from domain.vocabulary import ReportStatus, UserStatus
 from storage.models import ModeratorAlert, PendingInput, Report, ReportEvent, User
-
-# A report's id is reused when a database starts afresh (tests), its approval time is not.
-SearchKey = tuple[int, int, int, datetime]
 
 
 class ReviewRepository:
@@ -91,18 +88,6 @@ class ReviewRepository:
         )
         found = (await self.session.execute(stmt)).scalars()
         return [r for r in found if report.incident_id is None or r.incident_id != report.incident_id]
-
-    async def recent_approved_keys(self, since: datetime, limit: int) -> list[SearchKey]:
-        """(id, version, corroborations, approved_at) of the newest approvals since `since`, newest
-        first: what /search's cached renderings are keyed on."""
-        stmt = (
-            select(col(Report.id), col(Report.version), col(Report.corroborations), col(Report.approved_at))
-            .where(col(Report.status) == ReportStatus.APPROVED, col(Report.approved_at) >= since)
-            .order_by(col(Report.approved_at).desc(), col(Report.id).desc())
-            .limit(limit)
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return [(i, v, c, a) for i, v, c, a in cast(list[SearchKey], rows)]
 
     async def by_ids(self, ids: list[int]) -> list[Report]:
         if not ids:

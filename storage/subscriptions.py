@@ -16,6 +16,32 @@ from domain.vocabulary import Certainty, OutboxStatus, ReportStatus, Subscriptio
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    """A subscription as the digest and alert jobs read it: its columns, in table order."""
+
+    id: int
+    user_id: int
+    frequency: str
+    weekday: int | None
+    hour: int
+    timezone: str
+    provinces: list[str]
+    categories: list[str]
+    min_certainty: Certainty
+    send_empty: bool
+    alerts: bool
+    status: SubscriptionStatus
+    last_period_end: datetime | None
+    created_at: datetime
+
+
+AnySubscription = Subscription | SubscriptionRow  # what schedules, filters and digests read
+_S = Subscription.__table__.c  # type: ignore[attr-defined]
+_U = User.__table__.c  # type: ignore[attr-defined]
+assert tuple(c.key for c in _S) == tuple(SubscriptionRow.__dataclass_fields__)
+
+
 class SubscriptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -74,6 +100,37 @@ class SubscriptionRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
+
+    async def active_rows(
+        self,
+        roles: Sequence[str],
+        *,
+        alerts_only: bool = False,
+        ids: Sequence[int] | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[tuple[SubscriptionRow, str | None]]:
+        """`active_with_language` as plain rows, for the digest and alert jobs, which only read them
+        (ten thousand ORM objects were a tenth of a digest build)."""
+        stmt = (
+            select(*_S, _U.language)
+            .join(User.__table__, _U.id == _S.user_id)  # type: ignore[attr-defined]
+            .where(
+                _S.status == SubscriptionStatus.ACTIVE,
+                _U.status == UserStatus.ACTIVE,
+                _U.role.in_(roles),
+            )
+            .order_by(_S.id)
+        )
+        if alerts_only:
+            stmt = stmt.where(_S.alerts.is_(True))
+        if ids is not None:
+            stmt = stmt.where(_S.id.in_(ids))
+        if after_id:
+            stmt = stmt.where(_S.id > after_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [(SubscriptionRow(*row[:-1]), row[-1]) for row in await self.session.execute(stmt)]
 
     async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:
         stmt = (
@@ -180,7 +237,9 @@ class DigestReport:
     incident_id: str | None  # facets of one incident count once
 
 
-_DIGEST_COLUMNS = tuple(col(getattr(Report, name)) for name in DigestReport.__dataclass_fields__)
+# Table columns, not ORM attributes: a Core select skips the ORM's row loading (a day is ~1,000 rows).
+_R = Report.__table__.c  # type: ignore[attr-defined]
+_DIGEST_COLUMNS = tuple(_R[name] for name in DigestReport.__dataclass_fields__)
 
 
 class DigestReportRepository:
@@ -192,12 +251,8 @@ class DigestReportRepository:
     async def approved_between(self, start: datetime, end: datetime) -> list[DigestReport]:
         stmt = (
             select(*_DIGEST_COLUMNS)
-            .where(
-                col(Report.status) == ReportStatus.APPROVED,
-                col(Report.approved_at) >= start,
-                col(Report.approved_at) < end,
-            )
-            .order_by(col(Report.approved_at), col(Report.id))
+            .where(_R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end)
+            .order_by(_R.approved_at, _R.id)
         )
         return [DigestReport(*row) for row in await self.session.execute(stmt)]
 
@@ -206,15 +261,8 @@ class DigestReportRepository:
     ) -> list[tuple[str, str | None, str | None, list[str]]]:
         """(category, province, certainty, sensitive fields) of each report approved in [start, end):
         for totals only (the sensitive fields say whether the province may be counted)."""
-        stmt = select(
-            col(Report.category),
-            col(Report.province_pcode),
-            col(Report.certainty),
-            col(Report.sensitive_fields),
-        ).where(
-            col(Report.status) == ReportStatus.APPROVED,
-            col(Report.approved_at) >= start,
-            col(Report.approved_at) < end,
+        stmt = select(_R.category, _R.province_pcode, _R.certainty, _R.sensitive_fields).where(
+            _R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end
         )
         return [(c, p, k, list(s or ())) for c, p, k, s in (await self.session.execute(stmt)).all()]
 

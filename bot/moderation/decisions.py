@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import search
 from bot.forms.engine import get_form, report_facts
 from bot.i18n import N_, _
 from bot.localize import isolate
@@ -152,6 +153,9 @@ async def merge(
     if not result.done or result.report is None:
         return result
     await repo.add_corroboration(target.id)
+    corroborated = await repo.get(target.id)
+    if corroborated is not None:
+        await search.refresh(session, corroborated)  # its digest block shows the count
     await repo.add_event(
         ReportEvent(
             report_id=target.id,

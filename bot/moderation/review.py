@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import search
 from bot.card_notes import CardNotes, card_notes
 from bot.forms.engine import FormField, get_form
 from bot.i18n import _, use_locale
@@ -160,6 +161,8 @@ async def apply_change(
         )
     )
     changed = await repo.get(report.id)
+    if changed is not None:
+        await search.refresh(session, changed)
     unreachable = None
     if notice is not None and changed is not None:
         unreachable = await _notify_reporter(session, changed, event, notice)

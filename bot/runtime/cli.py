@@ -115,17 +115,21 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = _settings()
+    from bot import search
     from storage.db import Database
     from storage.migrate import upgrade
 
-    async def go() -> None:
+    async def go() -> int:
         db = Database(settings.database_url)
         try:
             await upgrade(db)
+            return await search.fill_missing(db)
         finally:
             await db.dispose()
 
-    asyncio.run(go())
+    filled = asyncio.run(go())
+    if filled:
+        print(f"search text stored for {filled} approved reports")
     print("database is up to date")
     return 0
 

@@ -6,8 +6,8 @@ triggers keep in step. The text is rendered by the bot (it is what readers see, 
 so rows approved before this migration are filled by the bot afterwards (`bot.search.fill_missing`,
 run by `khabar db upgrade` and a batch per scheduler tick), found through a small partial index.
 
-Revision ID: 0008_report_search
-Revises: 0007_send_budget
+Revision ID: 0009_report_search
+Revises: 0008_outbox_claimer
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_report_search"
-down_revision: str | None = "0007_send_budget"
+revision: str = "0009_report_search"
+down_revision: str | None = "0008_outbox_claimer"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -69,9 +69,10 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         if account is None:
             log.info("replayed update %s ignored", update.update_id)
             raise ApplicationHandlerStop
-        if update.message is not None:
-            await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
         await _seen_on_another_replica(session, context, account.id)
+    if update.message is not None:
+        # Noted: written with the first reply's id, or with the update's closing write (`bot.bookkeeping`).
+        await chat_log.record(services.db, update.message.chat_id, update.message.message_id, from_bot=False)
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot import accounts, bookkeeping, chat_log
+from bot import accounts, chat_log
 from bot.i18n import N_, _, set_locale
 from bot.languages import guess_language
 from bot.roles import Role
@@ -21,7 +21,7 @@ from bot.runtime.context import KhabarApp, KhabarContext
 from domain.vocabulary import UserStatus
 from handlers.callbacks import LanguagePick
 from handlers.common import answer, send
-from handlers.report import continues, seen_reporters
+from handlers.report import seen_reporters
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,7 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         # Khabar works in private chats only; group traffic is ignored without a word.
         raise ApplicationHandlerStop
     services = context.services
-    # The update's own transaction starts here: the report flow continues it (one commit for the
-    # caller and the draft); any other handler gets it ended first (`bookkeeping.release`).
-    session = await bookkeeping.hold(services.db)
-    try:
+    async with services.db.session() as session:
         account = await accounts.load_caller(
             session,
             tg_user.id,
@@ -73,23 +70,9 @@ async def load_account(update: Update, context: KhabarContext) -> None:
             log.info("replayed update %s ignored", update.update_id)
             raise ApplicationHandlerStop
         if update.message is not None:
-            await chat_log.record(
-                services.db, update.message.chat_id, update.message.message_id, from_bot=False
-            )
+            await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
         await _seen_on_another_replica(session, context, account.id)
-    except ApplicationHandlerStop:
-        await bookkeeping.release()
-        raise
-    except BaseException as exc:
-        await bookkeeping.release(failed=exc)
-        raise
     context.account = account
-    if (
-        account.status == UserStatus.BLOCKED
-        or not context.role.at_least(Role.REPORTER)
-        or not continues(update, context.application)
-    ):
-        await bookkeeping.release()
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:
         await _refuse(

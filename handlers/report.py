@@ -8,19 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    Application,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bookkeeping, crashpoint
+from bot import crashpoint
 from bot.forms.types.base import Media
 from bot.intake.flow import Intake
 from bot.intake.guard import Input
@@ -88,7 +80,7 @@ async def _run(
     assert account is not None
     services = context.services
     gazetteer = services.places
-    async with bookkeeping.transaction(services.db) as session:
+    async with services.db.session() as session:
         intake = Intake(
             session,
             account,
@@ -172,35 +164,21 @@ async def report_message(update: Update, context: KhabarContext) -> None:
         await stray_message(update, context)
 
 
-HANDLERS: tuple[BaseHandler[Update, KhabarContext, None], ...] = (
-    CommandHandler("report", report_command),
-    CommandHandler("myreports", my_reports),
-    CommandHandler(["back", "skip", "cancel"], flow_command),
-    CallbackQueryHandler(report_button, pattern=ReportPress.pattern()),
-    MessageHandler(
-        (filters.TEXT & ~filters.COMMAND)
-        | filters.PHOTO
-        | filters.VOICE
-        | filters.VIDEO
-        | filters.VIDEO_NOTE
-        | filters.AUDIO
-        | filters.Document.ALL
-        | filters.LOCATION,
-        report_message,
-    ),
-)
-
-
-def continues(update: Update, app: Application[Any, Any, Any, Any, Any, Any]) -> bool:
-    """Whether the report flow takes this update (the first handler of group 0 that wants it is
-    one of `HANDLERS`), so continues the transaction the access layer began (`bot.bookkeeping`)."""
-    for handler in app.handlers.get(0, ()):
-        check = handler.check_update(update)
-        if check is not None and check is not False:
-            return handler in HANDLERS
-    return False
-
-
 def register(app: KhabarApp) -> None:
-    for handler in HANDLERS:
-        app.add_handler(handler)
+    app.add_handler(CommandHandler("report", report_command))
+    app.add_handler(CommandHandler("myreports", my_reports))
+    app.add_handler(CommandHandler(["back", "skip", "cancel"], flow_command))
+    app.add_handler(CallbackQueryHandler(report_button, pattern=ReportPress.pattern()))
+    app.add_handler(
+        MessageHandler(
+            (filters.TEXT & ~filters.COMMAND)
+            | filters.PHOTO
+            | filters.VOICE
+            | filters.VIDEO
+            | filters.VIDEO_NOTE
+            | filters.AUDIO
+            | filters.Document.ALL
+            | filters.LOCATION,
+            report_message,
+        )
+    )

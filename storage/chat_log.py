@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,27 +12,14 @@ from storage.db import insert_or_skip
 from storage.models import ChatMessage, utcnow
 
 
-class ChatRow(NamedTuple):
-    """One message id to log, with the time it was sent or received."""
-
-    chat_id: int
-    message_id: int
-    from_bot: bool
-    at: datetime
-
-
 class ChatLogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
-        await self.record_many([ChatRow(chat_id, message_id, from_bot, utcnow())])
-
-    async def record_many(self, rows: list[ChatRow]) -> None:
-        """Log the rows in one statement; one logged before (a message handled again) is skipped."""
         table = ChatMessage.__table__  # type: ignore[attr-defined]
         stmt = insert_or_skip(self.session, table, "chat_id", "message_id").values(
-            [{**row._asdict(), "report_flow": False} for row in rows]
+            chat_id=chat_id, message_id=message_id, from_bot=from_bot, report_flow=False, at=utcnow()
         )
         await self.session.execute(stmt)
 

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot import bookkeeping, pseudonyms
+from bot import pseudonyms
 from bot.config import Settings
 from bot.normalize import clean_update
 from bot.runtime.context import KhabarApp, KhabarContext, Services
@@ -22,6 +22,7 @@ from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
 from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
+from storage.updates import SeenUpdateRepository
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +63,16 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
         UPDATES.labels(update_kind(update)).inc()
         started = perf_counter()
         update = cleaned(update, self.bot)
-        services: Services = self.bot_data["services"]
-        book = bookkeeping.open_book(services.db, update.update_id if isinstance(update, Update) else None)
-        handled = False
         try:
             await super().process_update(update)
-            handled = True
+            if isinstance(update, Update):
+                services: Services = self.bot_data["services"]
+                async with services.db.session() as session:
+                    await SeenUpdateRepository(session).mark(update.update_id)
         finally:
-            try:
-                # The ids of the replies and the "handled" mark: one write, after the reply.
-                await bookkeeping.finish(book, handled=handled)
-            finally:
-                HANDLER_SECONDS.observe(perf_counter() - started)
-                for listener in list(self.processed_listeners):
-                    listener(update)
+            HANDLER_SECONDS.observe(perf_counter() - started)
+            for listener in list(self.processed_listeners):
+                listener(update)
 
 
 def build_application(settings: Settings, db: Database, *, token: str | None = None) -> KhabarApp:

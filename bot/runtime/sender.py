@@ -66,9 +66,7 @@ MAX_ATTEMPTS = 10
 # requests arrive at Telegram less than a second apart.
 CHAT_INTERVAL = 1.05
 BATCH = 200
-# Telegram's overall limit, new messages a second, which `rate` never exceeds; tests that run the
-# emulator's limits faster (to spend less real time on pacing) raise it with them.
-TELEGRAM_LIMIT = 30.0
+TELEGRAM_LIMIT = 30.0  # a second, overall; `rate` never exceeds it (tests raise it with the emulator's)
 # The queue is topped up when it falls below this, at most every REFILL_EVERY seconds.
 REFILL_BELOW = 100
 REFILL_EVERY = 0.25

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.emulator import EmulatorServer, EmuMessage
 from bot.runtime.application import SANDBOX_TOKEN
+from storage.db import Database
+from storage.migrate import upgrade
 from tests import forkserver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +41,28 @@ def scratch_db_url(tmp_path: Path) -> str:
     """For a `khabar` process: the PostgreSQL test database when the suite runs on it (the `db`
     fixture empties it afterwards), else a fresh SQLite file the process creates and migrates."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path / 'khabar.db'}"
+
+
+_template: Path | None = None
+
+
+async def migrated_db_url(tmp_path: Path) -> str:
+    """As `scratch_db_url`, but on SQLite a copy of a file migrated once per test process: a bot
+    started on it finds the schema and the gazetteer in place, as on every start after its first
+    (the first start's migration is test_cli's and test_restart's)."""
+    global _template
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return url
+    if _template is None:
+        template = Path(tempfile.mkdtemp(prefix="khabar-template-")) / "khabar.db"
+        db = Database(f"sqlite+aiosqlite:///{template}")
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+        _template = template
+    shutil.copyfile(_template, tmp_path / "khabar.db")
+    return f"sqlite+aiosqlite:///{tmp_path / 'khabar.db'}"
 
 
 def khabar(

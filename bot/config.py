@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     send_budget: float = Field(default=28.0, ge=1, le=30)
     # How soon a replica notices the jobs' leader is gone and takes over (PostgreSQL only).
     leader_takeover_seconds: float = Field(default=5.0, ge=1, le=60)
+    # How long a row claimed by a sender that died stays claimed before a sender sends it again
+    # (the window in which a message may be sent twice: bot/runtime/sender.py).
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     wipe_after_submit: bool = True
     # Outbox sender in this process, and the scheduled jobs (digests, alerts, moderator notices,
     # retention purge) when it leads (README, "Replicas"); false: this process never sends or leads.

@@ -114,7 +114,8 @@ async def test_the_leader_killed_mid_run_is_replaced_and_the_rest_is_delivered(
     chats = 300
     for i in range(chats):
         emulator.state.add_user(FIRST + i, "Coordinator", "en")
-    group = ReplicaSet(emulator, tmp_path, os.environ["TEST_DATABASE_URL"], 3, LEADER_TAKEOVER_SECONDS="2")
+    url = os.environ["TEST_DATABASE_URL"]
+    group = ReplicaSet(emulator, tmp_path, url, 3, LEADER_TAKEOVER_SECONDS="2", OUTBOX_LEASE_SECONDS="5")
     try:
         await group.start()
         leader = await group.until_leader()
@@ -124,7 +125,7 @@ async def test_the_leader_killed_mid_run_is_replaced_and_the_rest_is_delivered(
         await group.replicas[leader].stop(signal.SIGKILL)
         new_leader = await group.until_leader(timeout=15)
         assert new_leader != leader
-        # The killed replica's claimed rows come back after the outbox lease (60 s) at the latest.
+        # The killed replica's claimed rows come back after the outbox lease (5 s here) at the latest.
         await survivor.until(lambda: min(_per_chat(emulator, chats).values()) >= 1, "every digest", wait=150)
         assert await _drained(db) == 0
     finally:

@@ -178,7 +178,7 @@ class Sender:
 
     async def _recover(self) -> None:
         now = time.monotonic()
-        if now - self._last_recover < 30 and self._last_recover:
+        if now - self._last_recover < min(30.0, self.lease.total_seconds()) and self._last_recover:
             return
         self._last_recover = now
         async with self._session() as session:

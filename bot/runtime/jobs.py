@@ -66,7 +66,14 @@ async def sender_job(context: KhabarContext) -> None:
     services, app = context.services, context.application
     settings = services.settings
     lease = timedelta(seconds=settings.outbox_lease_seconds)
-    sender = Sender(services.db, context.bot, rate=settings.send_rate, budget=services.budget, lease=lease)
+    sender = Sender(
+        services.db,
+        context.bot,
+        rate=settings.send_rate,
+        budget=services.budget,
+        lease=lease,
+        limit=settings.telegram_limit,
+    )
     await run_until_stopped(sender, lambda: app.running)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain import languages
@@ -87,12 +87,20 @@ class Settings(BaseSettings):
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
         return value.strip()
 
-    @field_validator("send_rate", "send_budget")
+    @field_validator("send_rate", "send_budget", mode="before")
     @classmethod
-    def _within_telegram_limit(cls, value: float, info: ValidationInfo) -> float:
+    def _within_telegram_limit(cls, value: object, info: ValidationInfo) -> object:
+        # Before the field's own parsing, so the error reads as a bound's would ("must be at most
+        # 30.0, not '100'"); what does not parse is left to that parsing.
         limit = info.data.get("telegram_limit")
-        if limit is not None and value > limit:
-            raise ValueError(f"must be at most {limit:g} (TELEGRAM_LIMIT), not {value:g}")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return value
+        if limit is not None and number > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
         return value
 
     @field_validator("pseudonym_key", mode="before")

@@ -5,13 +5,15 @@ A new `python -m bot.runtime.cli` spends about a second of CPU on imports before
 and the suite starts some seventy of them (every crash test twice). Each child here is still a
 process of its own, with its own environment, working directory, stdout and stderr files, exit code
 and signals, and runs the same `bot.runtime.cli.main` from the start; only the imports are done.
-What the bot reads from the environment is read at run time (settings, `bot.crashpoint`), so a
-module imported before the child's environment was set reads nothing stale.
+What the bot reads from the environment is read at run time (settings), so a module imported
+before the child's environment was set reads nothing stale; the per-process pseudonym key drawn at
+import is drawn again in each child.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import io
 import multiprocessing
 import os
@@ -67,7 +69,10 @@ def _child(args: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: 
     sys.stdout = _stream(1, line_buffering=False, errors="strict")
     sys.stderr = _stream(2, line_buffering=True, errors="backslashreplace")
     sys.argv = ["khabar", *args]
+    import bot.pseudonyms
     from bot.runtime.cli import main
+
+    importlib.reload(bot.pseudonyms)  # a key of its own, as a new interpreter draws
 
     try:
         code = main(args)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain import languages
@@ -52,12 +52,18 @@ class Settings(BaseSettings):
     ops_token: SecretStr | None = None
     log_format: Literal["plain", "json"] = "plain"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    send_rate: float = Field(default=25.0, gt=0, le=30)
+    # Telegram's overall limit, new messages a second, which SEND_RATE and SEND_BUDGET stay within;
+    # only an emulator with faster limits (the replica tests, to save real time) raises it.
+    telegram_limit: float = Field(default=30.0, ge=1)
+    send_rate: float = Field(default=25.0, gt=0)
     # New messages a second for the whole bot, replies and outbox together, however many replicas
     # send them (on PostgreSQL the replicas share it through the database; README, "Replicas").
-    send_budget: float = Field(default=29.0, ge=1, le=30)
+    send_budget: float = Field(default=29.0, ge=1)
     # How soon a replica notices the jobs' leader is gone and takes over (PostgreSQL only).
     leader_takeover_seconds: float = Field(default=5.0, ge=1, le=60)
+    # How long a row claimed by a sender that died stays claimed before a sender sends it again
+    # (the window in which a message may be sent twice: bot/runtime/sender.py).
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     wipe_after_submit: bool = True
     # Outbox sender in this process, and the scheduled jobs (digests, alerts, moderator notices,
     # retention purge) when it leads (README, "Replicas"); false: this process never sends or leads.
@@ -80,6 +86,22 @@ class Settings(BaseSettings):
             # Never echo the value: it may be a real token with a typo.
             raise ValueError("not a bot token of the form 123456:ABC… (ask @BotFather)")
         return value.strip()
+
+    @field_validator("send_rate", "send_budget", mode="before")
+    @classmethod
+    def _within_telegram_limit(cls, value: object, info: ValidationInfo) -> object:
+        # Before the field's own parsing, so the error reads as a bound's would ("must be at most
+        # 30.0, not '100'"); what does not parse is left to that parsing.
+        limit = info.data.get("telegram_limit")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return value
+        if limit is not None and number > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
+        return value
 
     @field_validator("pseudonym_key", mode="before")
     @classmethod

@@ -19,7 +19,7 @@ from sqlmodel import col
 from bot.emulator import EmulatorServer, Limits
 from storage.db import Database
 from storage.models import Report
-from tests.botproc import BotProcess, scratch_db_url
+from tests.botproc import BotProcess, migrated_db_url
 from tests.crash_person import Person
 from tests.crash_plans import SCENARIOS, Scenario
 
@@ -88,7 +88,7 @@ async def test_killed_between_commit_and_reply_the_report_is_exact(
     emulator: EmulatorServer, db: Database, tmp_path: Path, category: str, crash: str
 ) -> None:
     # `db` is requested so the tables are emptied afterwards on PostgreSQL, where the bot shares them.
-    url = scratch_db_url(tmp_path)
+    url = await migrated_db_url(tmp_path)
     scenario = SCENARIOS[category]()
     person = await file_with_crashes(emulator, tmp_path, url, USER, scenario, [crash])
     assert len(person.crashes) == 1, person.bot.output()
@@ -103,7 +103,7 @@ async def test_killed_between_commit_and_reply_the_report_is_exact(
 async def test_a_crash_after_submit_makes_one_report(
     emulator: EmulatorServer, db: Database, tmp_path: Path
 ) -> None:
-    url = scratch_db_url(tmp_path)
+    url = await migrated_db_url(tmp_path)
     scenario = SCENARIOS["health_attack"]()
     presses = sum(1 for acts in scenario.plan.values() for a in acts if a.kind == "press")
     # Every planned press, the category, one Edit per detail on the summary (each answered at once)
@@ -119,7 +119,7 @@ async def test_a_crash_after_submit_makes_one_report(
 async def test_the_photo_question_after_a_restart_says_what_it_holds(
     emulator: EmulatorServer, db: Database, tmp_path: Path
 ) -> None:
-    url = scratch_db_url(tmp_path)
+    url = await migrated_db_url(tmp_path)
     scenario = SCENARIOS["other_security"]()
     await file_with_crashes(emulator, tmp_path, url, USER, scenario, ["photo:1"])
     texts = [m.text or "" for m in emulator.state.bot_messages(USER, include_deleted=True)]

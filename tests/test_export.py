@@ -7,7 +7,6 @@ import asyncio
 import io
 import json
 import os
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from bot.exports import (
 )
 from storage.db import Database
 from storage.exports import ReportFilter
+from tests.botproc import khabar
 from tests.export_helpers import REPORTER_ID, REPORTER_NAME, SECRET_TEXT, add_report, health_answers
 from tests.harness import BotHarness
 from tests.i18n_check import assert_replies_localized
@@ -290,16 +290,9 @@ async def test_forged_export_buttons_are_refused(bot: BotHarness) -> None:
 async def _khabar(db: Database, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
     env["DATABASE_URL"] = db.url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.runtime.cli", *args,
-        cwd=tmp_path,  # no .env from the work tree
-        env=env | {"PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    # cwd: no .env from the work tree
+    result = await asyncio.to_thread(khabar, *args, env=env | {"PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    return result.returncode, result.stdout, result.stderr
 
 
 async def test_cli_export_writes_hxl_to_stdout(db: Database, tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from telegram import Bot
 
 from bot.emulator import Limits
 from bot.runtime.application import SANDBOX_TOKEN
-from bot.runtime.send_budget import SendBudget
+from bot.runtime.send_budget import PER_SECOND, SendBudget
 from bot.runtime.send_now import send_now_and_deliver
-from bot.runtime.sender import BATCH, Sender
+from bot.runtime.sender import BATCH, TELEGRAM_LIMIT, Sender
 from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
 from storage.db import Database
@@ -45,6 +45,18 @@ def _sender(bot: BotHarness, **kwargs: object) -> Sender:
     return Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate, **kwargs)  # type: ignore[arg-type]
 
 
+def _faster(bot: BotHarness, times: int, *, rate: float, budget: SendBudget | None = None) -> Sender:
+    """A sender on `bot` with Telegram's overall limit (the emulator's), the sender's `rate` and the
+    send budget all `times` as high: the same pacing in a `times`-th of the real time, with the same
+    slack in time (a budget 2 under 30 a second leaves 67 ms of jitter, as 2×`times` under 30×`times`
+    does). The per-chat limit stays Telegram's."""
+    assert bot.app is not None
+    limit = TELEGRAM_LIMIT * times
+    bot.emulator.state.limits = Limits(global_per_second=int(limit))
+    budget = budget or SendBudget(per_second=PER_SECOND * times)
+    return Sender(bot.db, bot.app.bot, rate=rate * times, budget=budget, limit=limit)
+
+
 def _received(bot: BotHarness, chat_ids: list[int]) -> Counter[int]:
     return Counter({c: len(bot.emulator.state.bot_messages(c)) for c in chat_ids})
 
@@ -59,12 +71,13 @@ async def _queue_digests(bot: BotHarness, count: int, **fields: Any) -> list[int
 
 @pytest.mark.long_running
 async def test_many_subscribers_served_once_without_429(limited_bot: BotHarness) -> None:
-    """More digests than one claim batch at the configured rate (25/s, under the emulator's 30/s):
-    ten seconds of sustained pacing with a refill of the sender's queue midway. Larger runs (10,000
-    subscribers) are benchmarks/digest_fanout.py's, which reports the rate and the 429 count."""
+    """More digests than one claim batch at the configured rate (25/s under the emulator's 30/s,
+    both four times as fast here): ten seconds' worth of sustained pacing with a refill of the
+    sender's queue midway. Larger runs (10,000 subscribers) at the real rate are
+    benchmarks/digest_fanout.py's, which reports the rate and the 429 count."""
     count = BATCH + 50
     chats = await _queue_digests(limited_bot, count)
-    sender = _sender(limited_bot)
+    sender = _faster(limited_bot, 4, rate=limited_bot.settings.send_rate)
     assert await sender.drain() == count
     assert limited_bot.emulator.state.counters["429"] == 0
     assert set(_received(limited_bot, chats).values()) == {1}
@@ -75,23 +88,24 @@ async def test_many_subscribers_served_once_without_429(limited_bot: BotHarness)
     assert all(d.message_id for d in log)
     # A second tick and a second drain send nothing more.
     assert (await due_digests(limited_bot.db, DUE + timedelta(minutes=5))).messages == 0
-    assert await _sender(limited_bot).drain() == 0
+    assert await _faster(limited_bot, 4, rate=limited_bot.settings.send_rate).drain() == 0
 
 
 @pytest.mark.long_running
 async def test_replies_and_digests_share_one_budget_without_429(limited_bot: BotHarness) -> None:
     """People writing to the bot while a digest run is under way: the replies take slots of the
-    same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429."""
+    same budget as the sender, so together they stay under Telegram's limit and nobody waits a 429.
+    Limit, budget and rate are twice Telegram's figures here (`_faster`), in half the time."""
     assert limited_bot.app is not None
     services = limited_bot.app.bot_data["services"]
-    # Less than the emulator's 30 a second, leaving room for timing noise on a busy test machine;
-    # without sharing, the sender's 20 a second and forty replies at once would still go far over.
-    services.budget = SendBudget(per_second=24)
+    # Less than the emulator's 30 (60) a second, leaving room for timing noise on a busy test machine;
+    # without sharing, the sender's 20 (40) a second and forty replies at once would still go over.
+    services.budget = SendBudget(per_second=24 * 2)
     chats = await _queue_digests(limited_bot, 150)
-    sender = Sender(limited_bot.db, limited_bot.app.bot, rate=20, budget=services.budget)
+    sender = _faster(limited_bot, 2, rate=20, budget=services.budget)
     state = limited_bot.emulator.state
     at_full_rate = asyncio.Event()  # a second into the run
-    state.listeners.append(lambda _msg: at_full_rate.set() if state.counters["sent"] >= 20 else None)
+    state.listeners.append(lambda _msg: at_full_rate.set() if state.counters["sent"] >= 20 * 2 else None)
     delivery = asyncio.create_task(sender.drain())
     await asyncio.wait_for(at_full_rate.wait(), 30)
     people = [await limited_bot.user(500 + n, "Reporter", role="reporter", language="en") for n in range(40)]
@@ -108,7 +122,8 @@ async def test_sender_killed_midway_and_restarted_sends_the_rest_once(limited_bo
     state = limited_bot.emulator.state
     a_third = asyncio.Event()
     state.listeners.append(lambda _msg: a_third.set() if state.counters["sent"] >= 30 else None)
-    task = asyncio.create_task(_sender(limited_bot).run())
+    rate = limited_bot.settings.send_rate
+    task = asyncio.create_task(_faster(limited_bot, 4, rate=rate).run())
     await asyncio.wait_for(a_third.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -119,7 +134,7 @@ async def test_sender_killed_midway_and_restarted_sends_the_rest_once(limited_bo
     # Cancelling finished and recorded what was in flight: nothing is left claimed.
     assert Counter(r.status for r in rows) == {"sent": sent_before, "pending": 90 - sent_before}
 
-    assert await _sender(limited_bot).drain() == 90 - sent_before
+    assert await _faster(limited_bot, 4, rate=rate).drain() == 90 - sent_before
     assert set(_received(limited_bot, chats).values()) == {1}
     assert state.counters["429"] == 0
     assert {r.status for r in await outbox_rows(limited_bot.db)} == {"sent"}

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import socket
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from bot.runtime.web import WebServer
 from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.outbox import enqueue
-from tests.botproc import BotProcess
+from tests.botproc import BotProcess, khabar
 from tests.conftest import BotFactory
 from tests.export_helpers import REPORTER_ID, add_report
 from tests.harness import BotHarness
@@ -185,13 +184,9 @@ async def test_webhook_mode_needs_a_secret(db: Database) -> None:
 async def test_cli_refuses_webhook_without_secret(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
     env |= {"BOT_TOKEN": SANDBOX_TOKEN, "WEBHOOK_URL": "https://khabar.example.org/hook"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.runtime.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _out, err = await process.communicate()
-    assert process.returncode == 2
-    assert err.decode().strip().splitlines() == [
+    result = await asyncio.to_thread(khabar, "run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
         "khabar: invalid configuration: WEBHOOK_SECRET: required when WEBHOOK_URL is set "
         "(1-256 characters of A-Z, a-z, 0-9, _ and -)"
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import moderation, retention, search
@@ -67,13 +67,16 @@ async def sender_job(context: KhabarContext) -> None:
     """Runs for the application's lifetime; returns when the application stops (Application.stop
     clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
     services, app = context.services, context.application
+    settings = services.settings
     lock = services.sender_lock
     sender = Sender(
         services.db,
         context.bot,
-        rate=services.settings.send_rate,
+        rate=settings.send_rate,
         budget=services.budget,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         claimer=lock.key if lock else None,
+        limit=settings.telegram_limit,
     )
     await run_until_stopped(sender, lambda: app.running)
 

@@ -136,10 +136,10 @@ class OutboxPacer:
     """The outbox sender's side of the budget: at most `rate` messages a second, and what the budget
     has beyond that left to replies (`reserve`, for the process's own budget)."""
 
-    def __init__(self, budget: Budget, rate: float) -> None:
+    def __init__(self, budget: Budget, rate: float, limit: float) -> None:
         self.budget = budget
-        self.interval = 1.0 / min(rate, 30.0)
-        self.reserve = max(0, budget.per_second - math.ceil(min(rate, 30.0)))
+        self.interval = 1.0 / min(rate, limit)
+        self.reserve = max(0, budget.per_second - math.ceil(min(rate, limit)))
         self.paused_until = 0.0  # monotonic; set by a 429
         self.late_slots = 0  # slots left unused because this process woke too late for them
         self._lock = asyncio.Lock()  # one request for a slot at a time

@@ -31,7 +31,7 @@ async def send_now_and_deliver(
         if settings.token and result.messages:
             bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())
             async with bot:
-                sent = await Sender(db, bot, rate=settings.send_rate).drain()
+                sent = await Sender(db, bot, rate=settings.send_rate, limit=settings.telegram_limit).drain()
         return result.digests, result.messages, sent
     finally:
         await db.dispose()

@@ -67,6 +67,7 @@ MAX_ATTEMPTS = 10
 # requests arrive at Telegram less than a second apart.
 CHAT_INTERVAL = 1.05
 BATCH = 200
+TELEGRAM_LIMIT = 30.0  # a second, overall; `rate` never exceeds it (tests raise it with the emulator's)
 # The queue is topped up when it falls below this, at most every REFILL_EVERY seconds.
 REFILL_BELOW = 100
 REFILL_EVERY = 0.25
@@ -97,13 +98,14 @@ class Sender:
         max_in_flight: int = 30,
         budget: Budget | None = None,
         claimer: int | None = None,
+        limit: float = TELEGRAM_LIMIT,
     ) -> None:
         """`claimer`: this process's `SenderLock` key (PostgreSQL), which ends its claims with it;
         without one, a claim ends `lease` after it was made."""
         self.db = db
         self.bot = bot
         # Shared with the replies (of this process, or on PostgreSQL of every replica).
-        self.pacer = OutboxPacer(budget or SendBudget(), rate)
+        self.pacer = OutboxPacer(budget or SendBudget(), rate, limit)
         self.lease = lease
         self.claimer = claimer
         self.poll = poll
@@ -184,7 +186,7 @@ class Sender:
         """Put back to pending the rows a dead sender left in `sending`: another replica's as soon
         as its lock is gone (checked every ORPHANS_EVERY seconds), the rest after `lease`."""
         now = time.monotonic()
-        every = ORPHANS_EVERY if self.claimer is not None else LEASE_EVERY
+        every = ORPHANS_EVERY if self.claimer is not None else min(LEASE_EVERY, self.lease.total_seconds())
         if now - self._last_recover < every and self._last_recover:
             return
         self._last_recover = now

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import search
 from bot.emulator import Limits
 from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
@@ -89,6 +90,8 @@ async def add_report(
     )
     async with db.session() as session:
         session.add(report)
+        await session.flush()
+        await search.refresh(session, report)  # as approval stores it, so /search finds it
     return report
 
 

@@ -73,16 +73,18 @@ async def test_cli_export_is_audited(db: Database, tmp_path: Path) -> None:
     assert event.after == {"format": "csv", "filters": {"since": "2026-11-01"}, "rows": 1}
 
 
-async def test_digests_and_alerts_cannot_be_forwarded_but_notices_can(bot: BotHarness) -> None:
+async def test_digests_and_alerts_cannot_be_forwarded_but_notices_can(limited_bot: BotHarness) -> None:
     for user_id in (501, 502, 503):
-        await bot.user(user_id, "Person", "en", role="coordinator")
-    async with bot.db.session() as session:
+        await limited_bot.user(user_id, "Person", "en", role="coordinator")
+    async with limited_bot.db.session() as session:
         for user_id, kind in ((501, OutboxKind.DIGEST), (502, OutboxKind.ALERT), (503, OutboxKind.NOTICE)):
             await enqueue(session, key=f"k{user_id}", chat_id=user_id, kind=kind, text="Text")
-    assert bot.app is not None
-    assert await Sender(bot.db, bot.app.bot, rate=bot.settings.send_rate).drain() == 3
+    assert limited_bot.app is not None
+    assert await Sender(limited_bot.db, limited_bot.app.bot, rate=limited_bot.settings.send_rate).drain() == 3
     protected = {
-        user_id: bot.emulator.state.bot_messages(user_id)[-1].extra.get("has_protected_content", False)
+        user_id: limited_bot.emulator.state.bot_messages(user_id)[-1].extra.get(
+            "has_protected_content", False
+        )
         for user_id in (501, 502, 503)
     }
     assert protected == {501: True, 502: True, 503: False}

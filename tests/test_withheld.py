@@ -95,24 +95,26 @@ async def test_a_hidden_crossing_hides_the_place_in_digests_and_search(db: Datab
 
 
 async def test_a_withheld_province_is_counted_as_withheld_and_routed_to_all_province_subscriptions(
-    bot: BotHarness,
+    limited_bot: BotHarness,
 ) -> None:
-    kabul, everywhere = await add_subscribers(bot, 1, provinces=["AF01"], last_period_end=START) + (
-        await add_subscribers(bot, 1, first_id=10_001, last_period_end=START)
+    kabul, everywhere = await add_subscribers(limited_bot, 1, provinces=["AF01"], last_period_end=START) + (
+        await add_subscribers(limited_bot, 1, first_id=10_001, last_period_end=START)
     )
-    await delivery.add_report(bot.db, approved_at=START + hours(1), sensitive=["province", "district"])
-    await due_digests(bot.db, END + timedelta(minutes=1))
-    rows = await outbox_rows(bot.db, "digest")
+    await delivery.add_report(
+        limited_bot.db, approved_at=START + hours(1), sensitive=["province", "district"]
+    )
+    await due_digests(limited_bot.db, END + timedelta(minutes=1))
+    rows = await outbox_rows(limited_bot.db, "digest")
     assert [row.subscription_id for row in rows] == [everywhere.id]  # Kabul's subscriber cannot learn it
     [row] = rows
     assert "• (withheld): 1" in row.text
     assert "Kabul" not in row.text
 
     now = END + hours(1)
-    await scan_alerts(bot.db, now)  # the first scan sets the watermark
+    await scan_alerts(limited_bot.db, now)  # the first scan sets the watermark
     urgent = await delivery.add_report(
-        bot.db, approved_at=now + timedelta(minutes=1), urgent=True, sensitive=["province"]
+        limited_bot.db, approved_at=now + timedelta(minutes=1), urgent=True, sensitive=["province"]
     )
-    assert await scan_alerts(bot.db, now + timedelta(minutes=2)) == 1
-    [alert] = await outbox_rows(bot.db, "alert")
+    assert await scan_alerts(limited_bot.db, now + timedelta(minutes=2)) == 1
+    [alert] = await outbox_rows(limited_bot.db, "alert")
     assert alert.key == f"alert:{everywhere.id}:{urgent.id}" and kabul.id != everywhere.id

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
@@ -40,6 +40,29 @@ AnySubscription = Subscription | SubscriptionRow  # what schedules, filters and 
 _S = Subscription.__table__.c  # type: ignore[attr-defined]
 _U = User.__table__.c  # type: ignore[attr-defined]
 assert tuple(c.key for c in _S) == tuple(SubscriptionRow.__dataclass_fields__)
+
+
+def _active(
+    stmt: Select[Any],
+    roles: Sequence[str],
+    alerts_only: bool,
+    ids: Sequence[int] | None,
+    after_id: int,
+    limit: int | None,
+) -> Select[Any]:
+    """`stmt` narrowed to active subscriptions of active users holding one of `roles`, in id order."""
+    stmt = (
+        stmt.join(User.__table__, _U.id == _S.user_id)  # type: ignore[attr-defined]
+        .where(_S.status == SubscriptionStatus.ACTIVE, _U.status == UserStatus.ACTIVE, _U.role.in_(roles))
+        .order_by(_S.id)
+    )
+    if alerts_only:
+        stmt = stmt.where(_S.alerts.is_(True))
+    if ids is not None:
+        stmt = stmt.where(_S.id.in_(ids))
+    if after_id:
+        stmt = stmt.where(_S.id > after_id)
+    return stmt if limit is None else stmt.limit(limit)
 
 
 class SubscriptionRepository:
@@ -81,24 +104,7 @@ class SubscriptionRepository:
     ) -> list[tuple[Subscription, str | None]]:
         """Active subscriptions of active users holding one of `roles`, with each owner's language,
         in id order; `after_id` and `limit` read them a page at a time."""
-        stmt = (
-            select(Subscription, col(User.language))
-            .join(User, col(User.id) == col(Subscription.user_id))
-            .where(
-                col(Subscription.status) == SubscriptionStatus.ACTIVE,
-                col(User.status) == UserStatus.ACTIVE,
-                col(User.role).in_(roles),
-            )
-            .order_by(col(Subscription.id))
-        )
-        if alerts_only:
-            stmt = stmt.where(col(Subscription.alerts).is_(True))
-        if ids is not None:
-            stmt = stmt.where(col(Subscription.id).in_(ids))
-        if after_id:
-            stmt = stmt.where(col(Subscription.id) > after_id)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+        stmt = _active(select(Subscription, _U.language), roles, alerts_only, ids, after_id, limit)
         return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
 
     async def active_rows(
@@ -112,24 +118,7 @@ class SubscriptionRepository:
     ) -> list[tuple[SubscriptionRow, str | None]]:
         """`active_with_language` as plain rows, for the digest and alert jobs, which only read them
         (ten thousand ORM objects were a tenth of a digest build)."""
-        stmt = (
-            select(*_S, _U.language)
-            .join(User.__table__, _U.id == _S.user_id)  # type: ignore[attr-defined]
-            .where(
-                _S.status == SubscriptionStatus.ACTIVE,
-                _U.status == UserStatus.ACTIVE,
-                _U.role.in_(roles),
-            )
-            .order_by(_S.id)
-        )
-        if alerts_only:
-            stmt = stmt.where(_S.alerts.is_(True))
-        if ids is not None:
-            stmt = stmt.where(_S.id.in_(ids))
-        if after_id:
-            stmt = stmt.where(_S.id > after_id)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+        stmt = _active(select(*_S, _U.language), roles, alerts_only, ids, after_id, limit)
         return [(SubscriptionRow(*row[:-1]), row[-1]) for row in await self.session.execute(stmt)]
 
     async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:

@@ -23,7 +23,7 @@ from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.models import Outbox, utcnow
-from storage.outbox import enqueue
+from storage.outbox import OutboxRepository, enqueue
 from tests.conftest import BotFactory
 from tests.delivery_support import (
     add_report,
@@ -206,6 +206,19 @@ async def test_network_error_retried_with_backoff(db: Database) -> None:
     assert row.next_attempt_at >= before + timedelta(seconds=10)  # backed off, not hammered
     [attempt] = await deliveries(db)
     assert attempt.outcome == "network"
+
+
+async def test_chats_with_more_to_go_are_served_first_each_in_its_own_order(db: Database) -> None:
+    """A chat takes one message a second: the five-part digest queued last starts first, or it
+    would trail the rest of a fan-out by four seconds of near-idle sending."""
+    async with db.session() as session:
+        await enqueue(session, key="single:1", chat_id=1, kind=OutboxKind.DIGEST, text="One")
+        await enqueue(session, key="single:2", chat_id=2, kind=OutboxKind.DIGEST, text="Two")
+        for part in range(1, 6):
+            await enqueue(session, key=f"long:{part}", chat_id=3, kind=OutboxKind.DIGEST, text=f"Part {part}")
+    async with db.session() as session:
+        heads = await OutboxRepository(session).due(utcnow(), BATCH)
+    assert [(row.chat_id, row.text) for row in heads] == [(3, "Part 1"), (1, "One"), (2, "Two")]
 
 
 @pytest.mark.long_running

@@ -1,11 +1,11 @@
 """The outbox sender: the only code that sends outbox rows to Telegram.
 
-It drains due `pending` rows in id order within Telegram's limits — at most `rate` messages a second
-(settings.send_rate, ≤ 30), inside the bot's send budget that replies share (`send_budget`: the
-process's, or on PostgreSQL every replica's), and one a second per chat — and records every attempt
-in `deliveries` with the message id. Every replica may run a sender: rows are claimed with
-`FOR UPDATE SKIP LOCKED`, and a sent row makes its chat's next row due a second later, in the
-database, whichever replica sends it. Outcomes:
+It drains due `pending` rows (a chat's in id order) within Telegram's limits — at most `rate`
+messages a second (settings.send_rate, ≤ 30), inside the bot's send budget that replies share
+(`send_budget`: the process's, or on PostgreSQL every replica's), and one a second per chat — and
+records every attempt in `deliveries` with the message id. Every replica may run a sender: rows are
+claimed with `FOR UPDATE SKIP LOCKED`, and a sent row makes its chat's next row due a second later,
+in the database, whichever replica sends it. Outcomes:
 
 * 429 `RetryAfter`: the budget (so every sender and reply) waits exactly `retry_after`, the row
   goes back to pending due `retry_after` later, then sending continues.
@@ -119,7 +119,7 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._last_recover = 0.0
         self._db_lock = asyncio.Lock()
-        self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in id order
+        self._queue: list[Outbox] = []  # due rows fetched, not yet claimed, in `due`'s order
         self._last_refill = 0.0
         self._claiming: asyncio.Future[None] | None = None
 
@@ -199,15 +199,16 @@ class Sender:
             log.warning("outbox: %s rows left in sending by a dead sender are pending again", released)
 
     async def _refill(self) -> None:
-        """Top the queue up with due rows (one per chat, oldest first) not already queued or sent."""
+        """Top the queue up with due rows (one per chat, in `due`'s order) not already queued or sent."""
         self._last_refill = time.monotonic()
         async with self._session() as session:
             repo = OutboxRepository(session)
             rows = await repo.due(self.clock(), BATCH)
             OUTBOX_DEPTH.set(await repo.depth())
         self._deferred_chats.clear()
-        known = {r.id for r in self._queue} | set(self._in_flight)
-        self._queue = sorted([*self._queue, *(r for r in rows if r.id not in known)], key=lambda r: r.id or 0)
+        fetched = {r.id for r in rows}
+        kept = [r for r in self._queue if r.id not in fetched]
+        self._queue = [*(r for r in rows if r.id not in self._in_flight), *kept]
 
     async def _dispatch(self, keep_running: Callable[[], bool]) -> None:
         """Start the queued rows' deliveries in order, each as soon as its chat may receive again;
@@ -225,8 +226,8 @@ class Sender:
                 await asyncio.sleep(self.pacer.paused_until - now)
                 continue
             self._queue = [r for r in self._queue if r.chat_id not in self._deferred_chats]
-            # Rows (in id order) whose chat may receive now, one per chat: an earlier row of a chat
-            # always comes first, so one chat's digest parts go out in order.
+            # Rows whose chat may receive now, one per chat: the queue holds only each chat's oldest
+            # unsent row (`due`), so one chat's digest parts go out in order.
             ready: dict[int, Outbox] = {}
             room = min(group, self.max_in_flight - len(self._in_flight))
             for row in self._queue:

@@ -25,6 +25,9 @@ class ConfigError(Exception):
     """Invalid configuration; the message is a single line naming the variable."""
 
 
+TELEGRAM_LIMIT = 30.0  # new messages a second for one bot, overall (Telegram's, not ours)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Telegram's overall limit, new messages a second, which SEND_RATE and SEND_BUDGET stay within;
     # only an emulator with faster limits (the replica tests, to save real time) raises it.
-    telegram_limit: float = Field(default=30.0, ge=1)
+    telegram_limit: float = Field(default=TELEGRAM_LIMIT, ge=1)
     send_rate: float = Field(default=25.0, gt=0)
     # New messages a second for the whole bot, replies and outbox together, however many replicas
     # send them (on PostgreSQL the replicas share it through the database; README, "Replicas").

@@ -322,8 +322,7 @@ async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
 async def digest_now_targets(session: AsyncSession) -> list[Subscription]:
     """Every subscription `/digest_now <number>` can send now (an admin's list): the active ones of
     active coordinators and above, as the digest job sends them."""
-    rows = await SubscriptionRepository(session).active_with_language(SUBSCRIBER_ROLES)
-    return [sub for sub, _language in rows]
+    return await SubscriptionRepository(session).active(SUBSCRIBER_ROLES)
 
 
 async def change_status(

@@ -93,19 +93,10 @@ class SubscriptionRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def active_with_language(
-        self,
-        roles: Sequence[str],
-        *,
-        alerts_only: bool = False,
-        ids: Sequence[int] | None = None,
-        after_id: int = 0,
-        limit: int | None = None,
-    ) -> list[tuple[Subscription, str | None]]:
-        """Active subscriptions of active users holding one of `roles`, with each owner's language,
-        in id order; `after_id` and `limit` read them a page at a time."""
-        stmt = _active(select(Subscription, _U.language), roles, alerts_only, ids, after_id, limit)
-        return [(sub, lang) for sub, lang in (await self.session.execute(stmt)).all()]
+    async def active(self, roles: Sequence[str]) -> list[Subscription]:
+        """Active subscriptions of active users holding one of `roles`, in id order."""
+        stmt = _active(select(Subscription), roles, False, None, 0, None)
+        return list((await self.session.execute(stmt)).scalars())
 
     async def active_rows(
         self,
@@ -116,8 +107,9 @@ class SubscriptionRepository:
         after_id: int = 0,
         limit: int | None = None,
     ) -> list[tuple[SubscriptionRow, str | None]]:
-        """`active_with_language` as plain rows, for the digest and alert jobs, which only read them
-        (ten thousand ORM objects were a tenth of a digest build)."""
+        """`active` as plain rows with each owner's language, for the digest and alert jobs, which only
+        read them (ten thousand ORM objects were a tenth of a digest build); `after_id` and `limit`
+        read them a page at a time."""
         stmt = _active(select(*_S, _U.language), roles, alerts_only, ids, after_id, limit)
         return [(SubscriptionRow(*row[:-1]), row[-1]) for row in await self.session.execute(stmt)]
 

@@ -14,11 +14,12 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from telegram import Bot
 
+from bot.config import TELEGRAM_LIMIT
 from bot.emulator import Limits
 from bot.runtime.application import SANDBOX_TOKEN
 from bot.runtime.send_budget import PER_SECOND, SendBudget
 from bot.runtime.send_now import send_now_and_deliver
-from bot.runtime.sender import BATCH, TELEGRAM_LIMIT, Sender
+from bot.runtime.sender import BATCH, Sender
 from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
 from storage.db import Database

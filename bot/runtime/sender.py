@@ -49,6 +49,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.config import TELEGRAM_LIMIT
 from bot.localize import looks_rtl, rtl_safe
 from bot.reporter_access import unreachable
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
@@ -67,7 +68,6 @@ MAX_ATTEMPTS = 10
 # requests arrive at Telegram less than a second apart.
 CHAT_INTERVAL = 1.05
 BATCH = 200
-TELEGRAM_LIMIT = 30.0  # a second, overall; `rate` never exceeds it (tests raise it with the emulator's)
 # The queue is topped up when it falls below this, at most every REFILL_EVERY seconds.
 REFILL_BELOW = 100
 REFILL_EVERY = 0.25

@@ -1,15 +1,13 @@
 """`khabar` as a real subprocess (clean environment, no .env), for tests of start-up, crashes and logs.
 
-Commands that end by themselves (`khabar(...)`) are forked from a server that has already imported
-the bot (`tests.forkserver`): each is a process of its own with the given environment, directory
-and output, a second of CPU cheaper to start than a new interpreter. `BotProcess` (`khabar run`,
-killed and restarted by the crash and restart tests) starts a new interpreter each time: with the
-forked restarts, health_attack crash tests failed now and then on PostgreSQL ("no input planned
-for resources_affected #2"); they failed once with new interpreters too, under heavy load, so the
-cause is open, and to be understood before `khabar run` is forked again.
+Every `khabar` here, `khabar run` included, is forked from a server that has already imported the
+bot (`tests.forkserver`): each is a process of its own with the given environment, directory and
+output, a second of CPU cheaper to start than a new interpreter. The crash tests start `khabar run`
+twice each, so that second is most of what they cost.
 
-The emulator runs in the test's event loop, so every wait here polls with `asyncio.sleep` instead of
-blocking: a blocked loop would stop the emulator from answering the bot.
+The emulator runs in the test's event loop, so every wait here awaits the bot's next call to it
+(`EmulatorState.bot_activity`) instead of blocking: a blocked loop would stop the emulator from
+answering the bot.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -90,7 +87,7 @@ class BotProcess:
             # Any free port unless given: several bots may run at once (parallel suites).
             **{"HTTP_PORT": "0", **variables},
         )
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: forkserver.Child | None = None
         self.runs = 0
 
     @property
@@ -103,14 +100,9 @@ class BotProcess:
 
     def start(self) -> None:
         self.runs += 1
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.runtime.cli", "run"],
-                env=self.env,
-                cwd=self.workdir,
-                stdout=out,
-                stderr=err,
-            )
+        self.proc = forkserver.start(
+            ["run"], env=self.env, cwd=self.workdir, stdout=self.stdout_path, stderr=self.stderr_path
+        )
 
     def output(self) -> str:
         """stdout and stderr of every run so far."""
@@ -130,7 +122,7 @@ class BotProcess:
                 )
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no {what} within {wait}s:\n{self.output()}")
-            await asyncio.sleep(0.05)
+            await self.emulator.state.bot_activity(0.05)
 
     async def act(self, user_id: int, action: Callable[[], int], count: int = 1) -> list[EmuMessage]:
         """Do `action` (a user's update) and wait for the bot's next `count` messages to that user."""

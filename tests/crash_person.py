@@ -83,6 +83,11 @@ def press(f: str | None, action: ReportAction, arg: str = "", at: str | None = N
 
 Plan = dict[str, list[Act]]
 
+# How long the bot stays quiet before its reply is taken as whole. Its messages of one reply come
+# within milliseconds of each other; the one reply known to come in two parts, a multi-choice
+# question's ticks and then the next question, is also waited for by what it looks like.
+SETTLE = 0.015
+
 
 @dataclass
 class Person:
@@ -266,16 +271,17 @@ class Person:
                 return False
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"no reply to {act} within {WAIT}s:\n{self.bot.output()}")
-            await asyncio.sleep(0.02)
+            await self.state.bot_activity(0.05)  # or a moment, to see whether the process died
         if "already sent" in str(self.state.callback_queries.get(query, {}).get("text")):
             self.submitted = True
-        await asyncio.sleep(0.05)  # the rest of a reply of several messages
+        while await self.state.bot_activity(SETTLE):
+            pass  # the rest of a reply of several messages: until the bot is quiet for a moment
         # An answered multi-choice question (ticks only, no navigation row) is never the whole reply:
         # the question it answered comes below it. On a busy machine that can take a while.
         while asyncio.get_running_loop().time() < deadline:
             if not self._ticks_only(self._screen()):
                 break
-            await asyncio.sleep(0.02)
+            await self.state.bot_activity(0.05)
         return True
 
     def _ticks_only(self, screen: EmuMessage | None) -> bool:

@@ -69,10 +69,12 @@ def _child(args: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: 
     sys.stdout = _stream(1, line_buffering=False, errors="strict")
     sys.stderr = _stream(2, line_buffering=True, errors="backslashreplace")
     sys.argv = ["khabar", *args]
+    import bot.crashpoint
     import bot.pseudonyms
     from bot.runtime.cli import main
 
     importlib.reload(bot.pseudonyms)  # a key of its own, as a new interpreter draws
+    importlib.reload(bot.crashpoint)  # reads its variable at import: this child's, not the server's
 
     try:
         code = main(args)

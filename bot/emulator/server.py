@@ -91,6 +91,9 @@ class EmulatorServer(MessageMethods, ControlRoutes):
             result = await handler(params)
         except ApiError as exc:
             return self._error(exc)
+        finally:
+            if method != "getupdates":
+                self.state.note_bot_call()
         if isinstance(result, dict) and str(params.data.get("protect_content")).lower() == "true":
             # As Telegram: the message cannot be forwarded or saved, and says so.
             sent = self.state.find_message(result["chat"]["id"], result["message_id"])

@@ -128,6 +128,7 @@ class EmulatorState:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Event()
+        self._call_waiters: list[asyncio.Future[None]] = []
         self._global_sends: deque[float] = deque()
         self._chat_buckets: dict[int, _Bucket] = {}
         self.clock: Callable[[], float] = time.monotonic
@@ -359,6 +360,26 @@ class EmulatorState:
 
     def store_photo_upload(self, data: bytes) -> list[dict[str, Any]]:
         return self._store_photo(data)
+
+    # --- waiting on the bot -------------------------------------------------------------------
+
+    def note_bot_call(self) -> None:
+        """A Bot API call was answered (the server calls this): wakes `bot_activity`."""
+        waiters, self._call_waiters = self._call_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def bot_activity(self, timeout: float) -> bool:
+        """Wait at most `timeout` seconds for the bot's next answered API call: True if one came.
+        Tests share the emulator's event loop, so they wait here instead of polling with sleeps."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._call_waiters.append(waiter)
+        done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        if not done:
+            waiter.cancel()
+            self._call_waiters.remove(waiter)
+        return bool(done)
 
     # --- updates --------------------------------------------------------------------------------
 

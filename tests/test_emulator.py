@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryA
 
 from bot.emulator import EmulatorServer, EmulatorState
 from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.http import http_request
 from bot.runtime.sender import retry_seconds
 
 ALICE, BOB = 1001, 1002
@@ -39,7 +40,11 @@ def people(emulator: EmulatorServer) -> None:
 @pytest.fixture
 async def bot(emulator: EmulatorServer) -> AsyncIterator[Bot]:
     async with Bot(
-        SANDBOX_TOKEN, base_url=f"{emulator.url}/bot", base_file_url=f"{emulator.url}/file/bot"
+        SANDBOX_TOKEN,
+        base_url=f"{emulator.url}/bot",
+        base_file_url=f"{emulator.url}/file/bot",
+        request=http_request(),
+        get_updates_request=http_request(),
     ) as real_bot:
         yield real_bot
 

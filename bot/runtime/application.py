@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Callable
-from functools import cache
 from time import perf_counter
 from typing import Any
 
-import httpx
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import HTTPXRequest
 
 from bot import pseudonyms
 from bot.config import Settings
 from bot.normalize import clean_update
 from bot.runtime.context import KhabarApp, KhabarContext, Services
+from bot.runtime.http import http_request
 from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
 from bot.runtime.update_order import PerChatOrder
@@ -89,8 +86,10 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(_request(connection_pool_size=256, connect_timeout=10, read_timeout=15, write_timeout=15))
-        .get_updates_request(_request(connection_pool_size=1, read_timeout=35))
+        .request(
+            http_request(connection_pool_size=256, connect_timeout=10, read_timeout=15, write_timeout=15)
+        )
+        .get_updates_request(http_request(connection_pool_size=1, read_timeout=35))
     )
     app: KhabarApp = builder.build()  # type: ignore[assignment]
     pseudonyms.configure(settings.pseudonym_key)
@@ -98,18 +97,6 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     register_all(app)
     start_jobs(app)
     return app
-
-
-@cache
-def _tls() -> ssl.SSLContext:
-    # Loading the CA bundle costs ~20 ms of CPU per context, and each application has two; the
-    # sandbox and the tests build hundreds of applications in one process, so they share one.
-    return httpx.create_ssl_context()
-
-
-def _request(**options: Any) -> HTTPXRequest:
-    """PTB's default request, with the process's shared TLS context."""
-    return HTTPXRequest(**options, httpx_kwargs={"verify": _tls()})
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]

@@ -52,6 +52,7 @@ from telegram.request import HTTPXRequest
 from bot.config import TELEGRAM_LIMIT
 from bot.localize import looks_rtl, rtl_safe
 from bot.reporter_access import unreachable
+from bot.runtime.http import http_request
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import Budget, OutboxPacer, SendBudget
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
@@ -385,7 +386,7 @@ class Sender:
 def sender_request() -> HTTPXRequest:
     """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
     the requests that the sender keeps in flight."""
-    return HTTPXRequest(connection_pool_size=64)
+    return http_request(connection_pool_size=64)
 
 
 def _bidi(row: Outbox) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import EmulatorServer
+from bot.emulator import EmulatorServer, Limits
 from storage.db import Database
 from storage.users import UserRepository
 from tests.botproc import BotProcess, scratch_db_url
@@ -23,6 +23,7 @@ async def test_sigkill_then_restart_keeps_users_and_answers(
     url = scratch_db_url(tmp_path)
     state = emulator.state
     state.add_user(USER, "Gul", "fa")
+    state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
     bot = BotProcess(emulator, tmp_path, url)
     start_update: dict[str, object] = {}
 

@@ -157,13 +157,22 @@ def load_forms(folder: Path = FORMS_DIR) -> dict[str, Form]:
 
 
 _loaded: dict[str, Form] | None = None
+_loaded_files: tuple[tuple[str, int, int], ...] = ()
+
+
+def _files(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.toml")))
 
 
 def load(folder: Path = FORMS_DIR) -> dict[str, Form]:
     """Read and check every form. The application calls this at start-up (`Services.start`), so a
-    broken form stops the bot before its first update; importing this module reads nothing."""
-    global _loaded
-    _loaded = load_forms(folder)
+    broken form stops the bot before its first update; importing this module reads nothing. Files
+    unchanged since the last load in this process are not parsed again (the sandbox and the tests
+    start many applications in one process; parsing costs ~20 ms)."""
+    global _loaded, _loaded_files
+    files = _files(folder)
+    if _loaded is None or files != _loaded_files:
+        _loaded, _loaded_files = load_forms(folder), files
     return _loaded
 
 

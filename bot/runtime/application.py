@@ -56,6 +56,12 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self.processed_listeners: list[Callable[[object], None]] = []
 
+    async def stop(self) -> None:
+        # Before Application.stop waits for the jobs: the sender, waiting between polls, ends now.
+        services: Services = self.bot_data["services"]
+        services.stop_sending()
+        await super().stop()
+
     async def process_update(self, update: object) -> None:
         UPDATES.labels(update_kind(update)).inc()
         started = perf_counter()

@@ -14,6 +14,7 @@ from bot.places import Gazetteer, load_places
 from bot.roles import Role, role_of
 from bot.runtime.leader import Leadership
 from bot.runtime.send_budget import Budget, SendBudget, SharedBudget
+from bot.runtime.sender import Sender
 from bot.runtime.update_order import MAX_CONCURRENT
 from storage.coordination import Coordination, SenderLock
 from storage.db import Database
@@ -36,12 +37,15 @@ class Services:
     coordination: Coordination | None = None
     leadership: Leadership | None = None
     sender_lock: SenderLock | None = None  # PostgreSQL: ends this process's outbox claims with it
+    sender: Sender | None = None  # the outbox sender job's, while it runs
+    stopping: bool = False  # the application is stopping: the sender finishes what is in flight
     _places: Gazetteer | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         """Load what updates read on every keystroke (the forms, the gazetteer) once, before the
         first update, so a broken form stops the bot at start, and join the other replicas
         (PostgreSQL); the application's post_init awaits this."""
+        self.stopping = False
         load_forms()
         async with self.db.session() as session:
             self._places = await load_places(session)
@@ -60,6 +64,12 @@ class Services:
             check_every=settings.leader_takeover_seconds,
         )
         await self.leadership.start()
+
+    def stop_sending(self) -> None:
+        """The application is stopping: the sender ends after its in-flight sends, at once."""
+        self.stopping = True
+        if self.sender is not None:
+            self.sender.wake()
 
     async def stop(self) -> None:
         """Leave the other replicas: the leader lock goes first, so another takes over at once."""

@@ -64,8 +64,8 @@ def leader_only(job: Job) -> Job:
 
 
 async def sender_job(context: KhabarContext) -> None:
-    """Runs for the application's lifetime; returns when the application stops (Application.stop
-    clears `running` before waiting for jobs, so shutdown waits for in-flight sends, no longer)."""
+    """Runs for the application's lifetime; returns when the application stops (`Services.stopping`,
+    set as Application.stop begins, which then waits for the jobs: for in-flight sends, no longer)."""
     services, app = context.services, context.application
     settings = services.settings
     lock = services.sender_lock
@@ -78,7 +78,8 @@ async def sender_job(context: KhabarContext) -> None:
         claimer=lock.key if lock else None,
         limit=settings.telegram_limit,
     )
-    await run_until_stopped(sender, lambda: app.running)
+    services.sender = sender
+    await run_until_stopped(sender, lambda: app.running and not services.stopping)
 
 
 async def run_until_stopped(sender: Sender, keep_running: Callable[[], bool]) -> None:

@@ -38,6 +38,7 @@ ever due (`OutboxRepository.due`), so a digest's later part never overtakes one 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -114,6 +115,7 @@ class Sender:
         self.max_in_flight = max_in_flight
         self.sent = 0
         self.retry_after_count = 0
+        self._wake = asyncio.Event()
         self._chat_ready: dict[int, float] = {}  # monotonic time each chat may receive again
         self._busy_chats: set[int] = set()
         self._deferred_chats: set[int] = set()  # chats whose row was put back in this batch
@@ -170,12 +172,15 @@ class Sender:
             due = await OutboxRepository(session).next_attempt_at()
         return due is not None and due - self.clock() <= DRAIN_HORIZON
 
+    def wake(self) -> None:
+        """End a wait between polls now: the application is stopping, and `keep_running` says so."""
+        self._wake.set()
+
     async def _idle(self, keep_running: Callable[[], bool]) -> None:
-        # Short naps, so that a stopping application is not kept waiting for a whole poll interval.
-        waited = 0.0
-        while waited < self.poll and keep_running():
-            await asyncio.sleep(0.05)
-            waited += 0.05
+        self._wake.clear()
+        if keep_running():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
 
     async def drain(self) -> int:
         """Send everything due now, then return the number sent (CLI, tests, benchmarks)."""

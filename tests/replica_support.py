@@ -47,7 +47,9 @@ class ReplicaSet:
             )
             replica.start()
             self.replicas.append(replica)
-            await self.ready(i)  # one at a time: the first migrates, the others find it done
+            if i == 0:
+                await self.ready(0)  # the first migrates; the others start together and find it done
+        await asyncio.gather(*(self.ready(i) for i in range(1, len(self.ports))))
 
     async def ready(self, i: int) -> None:
         replica = self.replicas[i]
@@ -65,7 +67,7 @@ class ReplicaSet:
                 await replica.until(lambda: True, "readiness")  # fails if the process died
                 if asyncio.get_running_loop().time() > deadline:
                     raise AssertionError(f"replica {i} not ready:\n{replica.output()}")
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.05)
         await replica.until(lambda: "bot started (webhook)" in replica.output(), "webhook start")
 
     def leader(self) -> int | None:

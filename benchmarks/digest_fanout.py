@@ -40,7 +40,8 @@ from telegram import Bot
 from bot.config import load_settings
 from bot.emulator import EmulatorServer
 from bot.runtime.application import SANDBOX_TOKEN
-from bot.runtime.sender import Sender, sender_request
+from bot.runtime.http import sender_request
+from bot.runtime.sender import Sender
 from bot.scheduler import due_digests
 from bot.subscriptions import categories
 from domain.vocabulary import Certainty

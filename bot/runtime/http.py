@@ -20,3 +20,9 @@ def _tls() -> ssl.SSLContext:
 def http_request(**options: Any) -> HTTPXRequest:
     """PTB's default request, with the process's shared TLS context."""
     return HTTPXRequest(**options, httpx_kwargs={"verify": _tls()})
+
+
+def sender_request() -> HTTPXRequest:
+    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
+    the requests that the sender keeps in flight."""
+    return http_request(connection_pool_size=64)

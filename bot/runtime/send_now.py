@@ -6,7 +6,8 @@ from __future__ import annotations
 from telegram import Bot
 
 from bot.config import Settings
-from bot.runtime.sender import Sender, sender_request
+from bot.runtime.http import sender_request
+from bot.runtime.sender import Sender
 from storage.db import Database
 from storage.models import utcnow
 

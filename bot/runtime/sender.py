@@ -48,12 +48,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.config import TELEGRAM_LIMIT
 from bot.localize import looks_rtl, rtl_safe
 from bot.reporter_access import unreachable
-from bot.runtime.http import http_request
 from bot.runtime.metrics import DELIVERIES, OUTBOX_DEPTH, RETRY_AFTER
 from bot.runtime.send_budget import Budget, OutboxPacer, SendBudget
 from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus, SubscriptionStatus
@@ -386,12 +384,6 @@ class Sender:
         await self._finish(
             row, OutboxStatus.PENDING, DeliveryOutcome.NETWORK, detail=detail, next_attempt_at=retry_at
         )
-
-
-def sender_request() -> HTTPXRequest:
-    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
-    the requests that the sender keeps in flight."""
-    return http_request(connection_pool_size=64)
 
 
 def _bidi(row: Outbox) -> str:

@@ -6,11 +6,16 @@ The bots, by what they differ in:
 =================  ===============================  ===========================================
 fixture            emulator limits                  digest/alert ticks and outbox sender
 =================  ===============================  ===========================================
-``bot``            Telegram's (30/s, 1/s a chat)    running, as in production
-``relaxed_bot``    none (`RELAXED`)                 off
-``limited_bot``    Telegram's                       off
+``bot``            Telegram's (1/s a chat), `FAST`  running, as in production
+``relaxed_bot``    none (`RELAXED`), `FAST`         off
+``limited_bot``    Telegram's (30/s, 1/s a chat)    off
 ``bot_factory``    ``limits=``                      ``background_jobs=``; any other setting too
 =================  ===============================  ===========================================
+
+`FAST`: Telegram's overall limit (in the emulator and the settings), the bot's send budget and the
+sender's rate at ten times their real figures. The chat-driven tests keep the pacing (every reply
+waits for a budget slot, spaced 1/SEND_BUDGET apart on PostgreSQL) in a tenth of the time; the
+sender's and burst tests (`limited_bot`, `bot_factory`) keep the real figures.
 
 `relaxed_bot` is for chat-driven tests that send many commands in one chat at machine speed; with
 the ticks and the sender off, what they queue stays in the outbox for the test to read (a notice
@@ -28,6 +33,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from bot.config import TELEGRAM_LIMIT, Settings
 from bot.emulator import EmulatorServer, Limits
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
@@ -127,14 +133,22 @@ async def bot_factory(db: Database, shared_emulator: EmulatorServer) -> AsyncIte
         await harness.close()
 
 
+FAST_TIMES = 10
+FAST: dict[str, Any] = {
+    "telegram_limit": TELEGRAM_LIMIT * FAST_TIMES,
+    "send_budget": Settings.model_fields["send_budget"].default * FAST_TIMES,
+    "send_rate": Settings.model_fields["send_rate"].default * FAST_TIMES,
+}
+
+
 @pytest.fixture
 async def bot(bot_factory: BotFactory) -> BotHarness:
-    return await bot_factory()
+    return await bot_factory(limits=Limits(global_per_second=int(FAST["telegram_limit"])), **FAST)
 
 
 @pytest.fixture
 async def relaxed_bot(bot_factory: BotFactory) -> BotHarness:
-    return await bot_factory(limits=RELAXED, background_jobs=False)
+    return await bot_factory(limits=RELAXED, background_jobs=False, **FAST)
 
 
 @pytest.fixture

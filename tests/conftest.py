@@ -12,10 +12,8 @@ fixture            emulator limits                  digest/alert ticks and outbo
 ``bot_factory``    ``limits=``                      ``background_jobs=``; any other setting too
 =================  ===============================  ===========================================
 
-`FAST`: Telegram's overall limit (in the emulator and the settings), the bot's send budget and the
-sender's rate at ten times their real figures. The chat-driven tests keep the pacing (every reply
-waits for a budget slot, spaced 1/SEND_BUDGET apart on PostgreSQL) in a tenth of the time; the
-sender's and burst tests (`limited_bot`, `bot_factory`) keep the real figures.
+`FAST` (tests.harness): Telegram's overall limit, the bot's send budget and the sender's rate at ten
+times their real figures; the sender's and burst tests (`limited_bot`, `bot_factory`) keep them real.
 
 `relaxed_bot` is for chat-driven tests that send many commands in one chat at machine speed; with
 the ticks and the sender off, what they queue stays in the outbox for the test to read (a notice
@@ -33,12 +31,11 @@ from typing import Any, Protocol
 
 import pytest
 
-from bot.config import TELEGRAM_LIMIT, Settings
 from bot.emulator import EmulatorServer, Limits
 from storage.db import Database
 from storage.migrate import upgrade_from_empty
 from tests.cleanup import Emptier
-from tests.harness import RELAXED, BotHarness
+from tests.harness import FAST, RELAXED, BotHarness, fast_limits
 from tests.parallel import use_worker_database
 
 
@@ -133,17 +130,9 @@ async def bot_factory(db: Database, shared_emulator: EmulatorServer) -> AsyncIte
         await harness.close()
 
 
-FAST_TIMES = 10
-FAST: dict[str, Any] = {
-    "telegram_limit": TELEGRAM_LIMIT * FAST_TIMES,
-    "send_budget": Settings.model_fields["send_budget"].default * FAST_TIMES,
-    "send_rate": Settings.model_fields["send_rate"].default * FAST_TIMES,
-}
-
-
 @pytest.fixture
 async def bot(bot_factory: BotFactory) -> BotHarness:
-    return await bot_factory(limits=Limits(global_per_second=int(FAST["telegram_limit"])), **FAST)
+    return await bot_factory(limits=fast_limits(), **FAST)
 
 
 @pytest.fixture

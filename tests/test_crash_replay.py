@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import EmulatorServer, Limits
+from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.models import Report
 from tests.botproc import BotProcess, migrated_db_url
 from tests.crash_person import Person
 from tests.crash_plans import SCENARIOS, Scenario
+from tests.harness import FAST_ENV, fast_limits
 
 USER = 990101
 
@@ -52,8 +53,8 @@ async def file_with_crashes(
     emulator: EmulatorServer, tmp_path: Path, url: str, user_id: int, scenario: Scenario, crashes: list[str]
 ) -> Person:
     emulator.state.add_user(user_id, "Reporter", "en")
-    emulator.state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)  # people answer slower
-    bot = BotProcess(emulator, tmp_path, url, ADMIN_IDS=str(user_id))
+    emulator.state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # people answer slower
+    bot = BotProcess(emulator, tmp_path, url, ADMIN_IDS=str(user_id), **FAST_ENV)
     person = Person(bot, user_id, scenario.category, scenario.plan, list(crashes), details=scenario.details)
     person.start()
     try:

@@ -14,6 +14,7 @@ from bot.forms.actions import ReportAction
 from handlers.callbacks import ReportPress
 from storage.db import Database
 from storage.models import Report
+from tests.harness import FAST_ENV, fast_limits
 from tests.replica_support import ReplicaSet
 
 pytestmark = pytest.mark.skipif(
@@ -49,7 +50,9 @@ async def test_a_reporter_spread_over_three_replicas_files_in_order(
 ) -> None:
     state = emulator.state
     state.add_user(USER, "Reporter", "en")
-    group = ReplicaSet(emulator, tmp_path, os.environ["TEST_DATABASE_URL"], 3, ADMIN_IDS=str(USER))
+    state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
+    url = os.environ["TEST_DATABASE_URL"]
+    group = ReplicaSet(emulator, tmp_path, url, 3, ADMIN_IDS=str(USER), **FAST_ENV)
     try:
         await group.start()
         replica = group.replicas[0]

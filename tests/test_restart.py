@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import EmulatorServer, Limits
+from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.users import UserRepository
 from tests.botproc import BotProcess, scratch_db_url
+from tests.harness import FAST_ENV, fast_limits
 
 USER = 990001
 
@@ -23,8 +24,8 @@ async def test_sigkill_then_restart_keeps_users_and_answers(
     url = scratch_db_url(tmp_path)
     state = emulator.state
     state.add_user(USER, "Gul", "fa")
-    state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
-    bot = BotProcess(emulator, tmp_path, url)
+    state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
+    bot = BotProcess(emulator, tmp_path, url, **FAST_ENV)
     start_update: dict[str, object] = {}
 
     def send_start() -> int:

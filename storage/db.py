@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -70,6 +72,7 @@ class Database:
             # other, and a Connection rolls back its own open transaction on close), so the pool's
             # extra ROLLBACK on return was only a trip to aiosqlite's thread per transaction.
             kwargs["pool_reset_on_return"] = None
+            kwargs["module"] = sqlite_driver.dbapi()  # one trip to aiosqlite's thread per statement
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

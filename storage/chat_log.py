@@ -18,10 +18,9 @@ class ChatLogRepository:
 
     async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
         table = ChatMessage.__table__  # type: ignore[attr-defined]
-        stmt = insert_or_skip(self.session, table, "chat_id", "message_id").values(
-            chat_id=chat_id, message_id=message_id, from_bot=from_bot, report_flow=False, at=utcnow()
-        )
-        await self.session.execute(stmt)
+        stmt = insert_or_skip(self.session, table, "chat_id", "message_id")
+        row = {"chat_id": chat_id, "message_id": message_id, "from_bot": from_bot, "report_flow": False}
+        await self.session.execute(stmt, {**row, "at": utcnow()})
 
     async def since(self, chat_id: int, after: datetime) -> list[int]:
         stmt = (

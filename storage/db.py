@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -23,6 +25,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_driver
+
+# What a repository runs statements on: an ORM session, or a plain connection for bookkeeping.
+Executor = AsyncSession | AsyncConnection
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,10 +54,18 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def insert_or_skip(session: AsyncSession, table: Any, *keys: str) -> PgInsert | SqliteInsert:
+def insert_or_skip(session: Executor, table: Any, *keys: str) -> PgInsert | SqliteInsert:
     """INSERT that skips a row whose `keys` already exist (ON CONFLICT DO NOTHING), on either
-    database: one statement, where a savepoint and a caught IntegrityError took three."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    database: one statement, where a savepoint and a caught IntegrityError took three. Built once
+    per table and database: a caller on the hot path passes its row as the execute parameters, so
+    no statement is constructed (nor its cache key computed) per call."""
+    bind = session.bind if isinstance(session, AsyncSession) else session
+    dialect = bind.dialect.name if bind is not None else "sqlite"
+    return _insert_or_skip(dialect, table, keys)
+
+
+@cache
+def _insert_or_skip(dialect: str, table: Any, keys: tuple[str, ...]) -> PgInsert | SqliteInsert:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing(index_elements=list(keys))
 

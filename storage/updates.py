@@ -21,8 +21,8 @@ class SeenUpdateRepository:
 
     async def mark(self, update_id: int) -> None:
         table = SeenUpdate.__table__  # type: ignore[attr-defined]
-        stmt = insert_or_skip(self.session, table, "update_id").values(update_id=update_id, at=utcnow())
-        await self.session.execute(stmt)
+        stmt = insert_or_skip(self.session, table, "update_id")
+        await self.session.execute(stmt, {"update_id": update_id, "at": utcnow()})
 
     async def prune(self, before: datetime) -> None:
         await self.session.execute(delete(SeenUpdate).where(col(SeenUpdate.at) < before))

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.chat_log import ChatLogRepository
+from storage.db import Executor
 
 
-async def record(session: AsyncSession, chat_id: int, message_id: int, *, from_bot: bool) -> None:
+async def record(session: Executor, chat_id: int, message_id: int, *, from_bot: bool) -> None:
     await ChatLogRepository(session).record(chat_id, message_id, from_bot=from_bot)
 
 

@@ -90,8 +90,8 @@ async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[
 
     message = await patiently(attempt)
     if chat.type == "private":
-        async with context.services.db.session() as session:
-            await chat_log.record(session, chat.id, message.message_id, from_bot=True)
+        async with context.services.db.transaction() as connection:
+            await chat_log.record(connection, chat.id, message.message_id, from_bot=True)
     return message
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import insert_or_skip
+from storage.db import Executor, insert_or_skip
 from storage.models import ChatMessage, utcnow
 
 
 class ChatLogRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:

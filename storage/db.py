@@ -103,6 +103,14 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection in a transaction that commits at the end (rolls back on error): for
+        bookkeeping writes of a row or two (the seen mark, the chat log), which need no ORM session
+        and its unit of work around them."""
+        async with self.engine.begin() as connection:
+            yield connection
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import insert_or_skip
+from storage.db import Executor, insert_or_skip
 from storage.models import SeenUpdate, utcnow
 
 
 class SeenUpdateRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
-
-    async def seen(self, update_id: int) -> bool:
-        return await self.session.get(SeenUpdate, update_id) is not None
 
     async def mark(self, update_id: int) -> None:
         table = SeenUpdate.__table__  # type: ignore[attr-defined]

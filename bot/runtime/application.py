@@ -67,8 +67,8 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             if isinstance(update, Update):
                 services: Services = self.bot_data["services"]
-                async with services.db.session() as session:
-                    await SeenUpdateRepository(session).mark(update.update_id)
+                async with services.db.transaction() as connection:
+                    await SeenUpdateRepository(connection).mark(update.update_id)
         finally:
             HANDLER_SECONDS.observe(perf_counter() - started)
             for listener in list(self.processed_listeners):

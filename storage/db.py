@@ -81,6 +81,9 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 _private_file(Path(parsed.database))
+                # Room for every update handled at once (16) and the jobs: past the default 5, a
+                # connection was opened (a thread, the file, the pragmas) and closed for a burst.
+                kwargs.update(pool_size=20, max_overflow=10)
             # Every connection comes back committed or rolled back (sessions end in one or the
             # other, and a Connection rolls back its own open transaction on close), so the pool's
             # extra ROLLBACK on return was only a trip to aiosqlite's thread per transaction.

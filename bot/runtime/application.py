@@ -22,7 +22,7 @@ from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
 from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
-from storage.updates import SeenUpdateRepository
+from storage.updates import mark_seen
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             if isinstance(update, Update):
                 services: Services = self.bot_data["services"]
-                async with services.db.transaction() as connection:
-                    await SeenUpdateRepository(connection).mark(update.update_id)
+                await mark_seen(services.db, update.update_id)
         finally:
             HANDLER_SECONDS.observe(perf_counter() - started)
             for listener in list(self.processed_listeners):

@@ -6,11 +6,18 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chat_log import ChatLogRepository
+from storage.chat_log import ChatLogRepository, record_alone
+from storage.db import Database
 
 
 async def record(session: AsyncSession, chat_id: int, message_id: int, *, from_bot: bool) -> None:
     await ChatLogRepository(session).record(chat_id, message_id, from_bot=from_bot)
+
+
+async def record_sent(db: Database, chat_id: int, message_id: int) -> None:
+    """A message the bot just sent, logged at once in a transaction of its own: /wipe keeps it even
+    when the handler fails after it."""
+    await record_alone(db, chat_id, message_id, from_bot=True)
 
 
 async def of_chat(session: AsyncSession, chat_id: int) -> list[tuple[int, datetime]]:

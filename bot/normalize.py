@@ -34,6 +34,11 @@ def clean_text(text: str) -> str:
     return _UNWANTED.sub("", text)
 
 
+def unwanted(text: object) -> bool:
+    """Whether `text` is a string holding any character `clean_text` removes."""
+    return isinstance(text, str) and _UNWANTED.search(text) is not None
+
+
 def _units(char: str) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 

@@ -90,8 +90,7 @@ async def post(context: KhabarContext, chat: Chat, call: Callable[[], Awaitable[
 
     message = await patiently(attempt)
     if chat.type == "private":
-        async with context.services.db.session() as session:
-            await chat_log.record(session, chat.id, message.message_id, from_bot=True)
+        await chat_log.record_sent(context.services.db, chat.id, message.message_id)
     return message
 
 

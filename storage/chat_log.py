@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import insert_or_skip
+from storage.db import Database, insert_or_skip
 from storage.models import ChatMessage, utcnow
+
+
+def _row(chat_id: int, message_id: int, from_bot: bool) -> dict[str, Any]:
+    return {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "from_bot": from_bot,
+        "report_flow": False,
+        "at": utcnow(),
+    }
+
+
+_TABLE = ChatMessage.__table__  # type: ignore[attr-defined]
+
+
+async def record_alone(db: Database, chat_id: int, message_id: int, *, from_bot: bool) -> None:
+    """`ChatLogRepository.record` in a transaction of its own (a message just sent)."""
+    await db.write(
+        insert_or_skip(db.engine, _TABLE, "chat_id", "message_id"), _row(chat_id, message_id, from_bot)
+    )
 
 
 class ChatLogRepository:
@@ -17,11 +38,8 @@ class ChatLogRepository:
         self.session = session
 
     async def record(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
-        table = ChatMessage.__table__  # type: ignore[attr-defined]
-        stmt = insert_or_skip(self.session, table, "chat_id", "message_id").values(
-            chat_id=chat_id, message_id=message_id, from_bot=from_bot, report_flow=False, at=utcnow()
-        )
-        await self.session.execute(stmt)
+        stmt = insert_or_skip(self.session, _TABLE, "chat_id", "message_id")
+        await self.session.execute(stmt, _row(chat_id, message_id, from_bot))
 
     async def since(self, chat_id: int, after: datetime) -> list[int]:
         stmt = (

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Executable, event, text
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -21,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
+
+from storage import sqlite_driver
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,10 +51,18 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def insert_or_skip(session: AsyncSession, table: Any, *keys: str) -> PgInsert | SqliteInsert:
+def insert_or_skip(session: AsyncSession | AsyncEngine, table: Any, *keys: str) -> PgInsert | SqliteInsert:
     """INSERT that skips a row whose `keys` already exist (ON CONFLICT DO NOTHING), on either
-    database: one statement, where a savepoint and a caught IntegrityError took three."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    database: one statement, where a savepoint and a caught IntegrityError took three. Built once
+    per table and database: a caller on the hot path passes its row as the execute parameters, so
+    no statement is constructed (nor its cache key computed) per call."""
+    bind = session.bind if isinstance(session, AsyncSession) else session
+    dialect = bind.dialect.name if bind is not None else "sqlite"
+    return _insert_or_skip(dialect, table, keys)
+
+
+@cache
+def _insert_or_skip(dialect: str, table: Any, keys: tuple[str, ...]) -> PgInsert | SqliteInsert:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
@@ -66,10 +78,14 @@ class Database:
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 _private_file(Path(parsed.database))
+                # Room for every update handled at once (16) and the jobs: past the default 5, a
+                # connection was opened (a thread, the file, the pragmas) and closed for a burst.
+                kwargs.update(pool_size=20, max_overflow=10)
             # Every connection comes back committed or rolled back (sessions end in one or the
             # other, and a Connection rolls back its own open transaction on close), so the pool's
             # extra ROLLBACK on return was only a trip to aiosqlite's thread per transaction.
             kwargs["pool_reset_on_return"] = None
+            kwargs["module"] = sqlite_driver.dbapi()  # one trip to aiosqlite's thread per statement
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -86,6 +102,18 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
+        """Run one statement in a transaction of its own and commit it: for bookkeeping writes of
+        one row (the seen mark, the chat log of a sent message). The whole transaction (checkout,
+        statement, commit, checkin) is one synchronous call on the greenlet bridge that SQLAlchemy's
+        asyncio layer uses, where an `AsyncSession` or `AsyncConnection` crosses it for each step:
+        ~350 -> ~250 us of CPU per write on SQLite."""
+        await greenlet_spawn(self._write, statement, parameters)
+
+    def _write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
+        with self.engine.sync_engine.begin() as connection:
+            connection.execute(statement, parameters)
 
     async def ping(self) -> bool:
         try:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from storage.models import Draft, SubscriptionDraft, utcnow
+
+# Every answer reads and writes the draft: the statements are built once, the values bound at
+# execution. The save is plain Core on the table (no ORM session sync); SQLAlchemy sets the
+# columns named in the parameters.
+_GET = select(Draft).where(col(Draft.user_id) == bindparam("draft_user"))
+_GET_LOCKED = _GET.with_for_update()
+_TABLE = Draft.__table__  # type: ignore[attr-defined]
+_SAVE = update(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user"))
 
 
 class DraftRepository:
@@ -19,10 +27,8 @@ class DraftRepository:
 
     async def get(self, user_id: int, *, lock: bool = False) -> Draft | None:
         """The user's draft; `lock` holds the row until commit (PostgreSQL; SQLite locks the file)."""
-        stmt = select(Draft).where(col(Draft.user_id) == user_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalars().first()
+        stmt = _GET_LOCKED if lock else _GET
+        return (await self.session.execute(stmt, {"draft_user": user_id})).scalars().first()
 
     async def start(
         self, user_id: int, category: str | None, token: str, step: str | None, now: datetime | None = None
@@ -62,8 +68,7 @@ class DraftRepository:
             "version": draft.version + 1,
             "updated_at": now or utcnow(),
         }
-        table = Draft.__table__  # type: ignore[attr-defined]  # plain Core: no ORM session sync
-        await self.session.execute(update(table).where(table.c.user_id == draft.user_id).values(**values))
+        await self.session.execute(_SAVE, {**values, "draft_user": draft.user_id})
         for key, value in values.items():
             set_committed_value(draft, key, value)
 

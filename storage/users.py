@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import SeenUpdate, User, utcnow
+
+# Run on every update: built once, with the ids bound at execution.
+_SEEN_ONE = exists().where(col(SeenUpdate.update_id) == bindparam("update_id"))
+_USER_UNLESS_SEEN = select(User, _SEEN_ONE).where(col(User.id) == bindparam("user_id"))
+_SEEN = select(_SEEN_ONE)
 
 
 class UserRepository:
@@ -21,11 +26,11 @@ class UserRepository:
 
     async def get_unless_seen(self, user_id: int, update_id: int) -> tuple[User | None, bool]:
         """The user and whether `update_id` was handled before, in one statement when the user exists."""
-        seen = exists().where(col(SeenUpdate.update_id) == update_id)
-        row = (await self.session.execute(select(User, seen).where(col(User.id) == user_id))).first()
+        ids = {"user_id": user_id, "update_id": update_id}
+        row = (await self.session.execute(_USER_UNLESS_SEEN, ids)).first()
         if row is not None:
             return row[0], bool(row[1])
-        return None, bool((await self.session.execute(select(seen))).scalar())
+        return None, bool((await self.session.execute(_SEEN, ids)).scalar())
 
     async def get_or_create(self, user_id: int, first_name: str = "") -> User:
         user = await self.get(user_id)

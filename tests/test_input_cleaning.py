@@ -5,11 +5,14 @@ politely, edited messages answered, first names isolated in /users."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
+
+from telegram import Update
 
 from bot.forms.actions import ReportAction
 from bot.localize import parse_date
 from bot.normalize import clean_text, clean_update
+from bot.runtime.application import cleaned
 from handlers.callbacks import ReportPress
 from tests.harness import BotHarness
 from tests.report_helpers import (
@@ -52,6 +55,34 @@ def test_clean_update_moves_entities_with_the_text() -> None:
     assert data["callback_query"]["data"] == "rep:day:tok"
     assert data["callback_query"]["from"]["first_name"] == "A"
     assert not clean_update({"update_id": 2, "message": {"text": "plain " + ZWNJ}})
+
+
+def test_the_application_cleans_each_field_clean_update_cleans_and_passes_clean_updates_as_they_are() -> None:
+    """`cleaned` looks at the update's objects before taking the JSON round trip: each field that
+    `clean_update` cleans must bring it there."""
+    chat = {"id": 5, "type": "private"}
+    sender = {"id": 5, "is_bot": False, "first_name": "Ali"}
+    message = {"message_id": 9, "date": 0, "chat": chat, "from": sender, "text": "hello " + ZWNJ}
+    query = {"id": "1", "chat_instance": "c", "from": sender, "data": "rep:x"}
+    dirty = "\u202e"
+    variants: list[dict[str, Any]] = [
+        {"message": message | {"text": dirty + "hi"}},
+        {"message": message | {"caption": "a" + dirty}},
+        {"edited_message": message | {"edit_date": 1, "text": "x" + dirty}},
+        {"message": message | {"from": sender | {"first_name": dirty + "Ali"}}},
+        {"message": message | {"from": sender | {"last_name": dirty}}},
+        {"message": message | {"from": sender | {"username": "a" + dirty}}},
+        {"callback_query": query | {"data": "rep:" + dirty}},
+        {"callback_query": query | {"from": sender | {"first_name": dirty}}},
+    ]
+    for variant in variants:
+        update = Update.de_json({"update_id": 1, **variant}, None)
+        result = cleaned(update, None)
+        assert result is not update and dirty not in repr(cast(Update, result).to_dict()), variant
+    clean_ones: list[dict[str, Any]] = [{"message": message}, {"callback_query": query}]
+    for clean in clean_ones:
+        update = Update.de_json({"update_id": 2, **clean}, None)
+        assert cleaned(update, None) is update
 
 
 def test_superscript_digits_are_not_a_date() -> None:

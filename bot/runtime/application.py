@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from time import perf_counter
 from typing import Any
 
-from telegram import Update
+from telegram import Update, User
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import pseudonyms
 from bot.config import Settings
-from bot.normalize import clean_update
+from bot.normalize import clean_update, unwanted
 from bot.runtime.context import KhabarApp, KhabarContext, Services
 from bot.runtime.http import http_request
 from bot.runtime.jobs import start_jobs
 from bot.runtime.metrics import HANDLER_SECONDS, UPDATES
 from bot.runtime.update_order import PerChatOrder
 from storage.db import Database
-from storage.updates import SeenUpdateRepository
+from storage.updates import mark_seen
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,29 @@ def update_kind(update: object) -> str:
     return "other"
 
 
+def _typed(update: Update) -> Iterator[object]:
+    """What `clean_update` cleans, read from the update's objects: a message's text and caption,
+    the sender's names, a button's data."""
+    for message in (update.message, update.edited_message):
+        if message is not None:
+            yield message.text
+            yield message.caption
+            yield from _names(message.from_user)
+    if update.callback_query is not None:
+        yield update.callback_query.data
+        yield from _names(update.callback_query.from_user)
+
+
+def _names(user: User | None) -> tuple[object, ...]:
+    return () if user is None else (user.first_name, user.last_name, user.username)
+
+
 def cleaned(update: object, bot: Any) -> object:
     """The update with its typed text cleaned (`bot.normalize`): every input path (polling, the
-    webhook, the emulator) comes through here, so no handler sees a control or bidi character."""
-    if not isinstance(update, Update):
+    webhook, the emulator) comes through here, so no handler sees a control or bidi character. The
+    round trip through JSON is taken only when something needs cleaning (rarely): it was 0.2 ms of
+    CPU on every update."""
+    if not isinstance(update, Update) or not any(unwanted(text) for text in _typed(update)):
         return update
     data = update.to_dict()
     return Update.de_json(data, bot) if clean_update(data) else update
@@ -70,8 +89,7 @@ class KhabarApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             if isinstance(update, Update):
                 services: Services = self.bot_data["services"]
-                async with services.db.session() as session:
-                    await SeenUpdateRepository(session).mark(update.update_id)
+                await mark_seen(services.db, update.update_id)
         finally:
             HANDLER_SECONDS.observe(perf_counter() - started)
             for listener in list(self.processed_listeners):

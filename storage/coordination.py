@@ -106,6 +106,14 @@ class SenderLock:
             await self._conn.close()
 
 
+async def _unlock_all(conn: asyncpg.Connection) -> None:
+    """The pool's reset of a connection it takes back, which asyncpg runs even when the task that
+    held it was cancelled: a chat lock is released here, in the round trip the reset costs anyway.
+    These connections hold no transactions, cursors, listeners or settings, so asyncpg's default
+    reset (which also closes, unlistens and resets those) has nothing more to do."""
+    await conn.execute("SELECT pg_advisory_unlock_all()")
+
+
 class Coordination:
     """A small asyncpg pool for per-chat locks and the send budget."""
 
@@ -115,7 +123,7 @@ class Coordination:
     @classmethod
     async def open(cls, url: str, size: int) -> Coordination:
         pool = await asyncpg.create_pool(
-            asyncpg_dsn(url), min_size=1, max_size=size, server_settings=KEEPALIVES
+            asyncpg_dsn(url), min_size=1, max_size=size, server_settings=KEEPALIVES, reset=_unlock_all
         )
         return cls(pool)
 
@@ -128,10 +136,7 @@ class Coordination:
         key = chat_id % 2_147_483_647  # two-key locks take int4 keys; a collision only serialises
         async with self.pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock($1, $2)", CHAT_LOCKS, key)
-            try:
-                yield
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock($1, $2)", CHAT_LOCKS, key)
+            yield  # unlocked as the connection goes back to the pool (`_unlock_all`)
 
     async def take_slot(self, spacing: float, horizon: float = NO_HORIZON, not_before: float = 0.0) -> Slot:
         """A slot no sooner than `not_before` (a time on the database's clock, as `Slot.at`), or

@@ -202,3 +202,34 @@ async def test_replicas_budget_slots_are_spaced_on_one_clock() -> None:
     finally:
         for pool in pools:
             await pool.close()
+
+
+@ON_POSTGRES
+async def test_a_chat_lock_is_free_again_when_its_holder_ends_or_is_cancelled() -> None:
+    """The lock goes back with the connection (the pool's reset), also for a cancelled update."""
+    url = os.environ["TEST_DATABASE_URL"]
+    here, other = await Coordination.open(url, 2), await Coordination.open(url, 2)
+    held = asyncio.Event()
+
+    async def hold_forever() -> None:
+        async with here.chat_lock(77):
+            held.set()
+            await asyncio.sleep(3600)
+
+    try:
+        async with here.chat_lock(77):
+            pass
+        async with asyncio.timeout(5):
+            async with other.chat_lock(77):
+                pass
+        task = asyncio.create_task(hold_forever())
+        await held.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with asyncio.timeout(5):
+            async with other.chat_lock(77):
+                pass
+    finally:
+        await here.close()
+        await other.close()

@@ -205,7 +205,6 @@ def _tick(values: list[str], value: str) -> list[str]:
     return rest if value.startswith("-") else [*rest, code]
 
 
-STEPS = ("frequency", "weekday", "hour", "provinces", "categories", "certainty", "empty", "alerts")
 _A = WizardAction
 # The step each press belongs to, as `_advance` takes them.
 _STEP_OF: dict[str, str] = {

@@ -157,10 +157,10 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
         # A page of subscriptions per transaction: ten thousand are never all in memory at once.
         async with db.session() as session:
             repo = SubscriptionRepository(session)
-            page = await repo.active_rows(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
-            if not page:
+            page, last = await repo.active_page(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
+            if last is None:
                 break
-            after = page[-1][0].id or after
+            after = last
             batch = [(sub, lang, period) for sub, lang in page if (period := due_period(sub, now))]
             groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
             for sub, _lang, period in batch:

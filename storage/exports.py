@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.vocabulary import AuditAction, ReportStatus
+from storage.columns import list_read
 from storage.models import District, Province, Report, ReportEvent
 
 
@@ -78,7 +79,7 @@ _COLUMNS: tuple[Any, ...] = (
     _R.killed,
     _R.injured,
     _R.certainty,
-    _R.sensitive_fields,
+    list_read(_R.sensitive_fields),
     _R.approved_at,
     _R.urgent,
     _R.incident_id,

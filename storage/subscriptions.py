@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 
 from domain.vocabulary import Certainty, OutboxStatus, ReportStatus, SubscriptionStatus, UserStatus
+from storage.columns import list_read
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
@@ -227,14 +227,10 @@ class DigestReport:
 
 # Table columns, not ORM attributes: a Core select skips the ORM's row loading (a day is ~1,000 rows).
 _R = Report.__table__.c  # type: ignore[attr-defined]
-_DIGEST_COLUMNS = tuple(_R[name] for name in DigestReport.__dataclass_fields__)
-# The withheld fields as stored text, NULL when none (nearly every report): a day's thousand "[]"
-# are not decoded one by one for the totals (half their read's time).
-_WITHHELD = func.nullif(cast(_R.sensitive_fields, Text), "[]")
-
-
-def _withheld(stored: str | None) -> list[str]:
-    return list(json.loads(stored)) if stored else []
+_DIGEST_COLUMNS = tuple(
+    list_read(_R[name]) if name == "sensitive_fields" else _R[name]
+    for name in DigestReport.__dataclass_fields__
+)
 
 
 class DigestReportRepository:
@@ -256,10 +252,10 @@ class DigestReportRepository:
     ) -> list[tuple[str, str | None, str | None, list[str]]]:
         """(category, province, certainty, sensitive fields) of each report approved in [start, end):
         for totals only (the sensitive fields say whether the province may be counted)."""
-        stmt = select(_R.category, _R.province_pcode, _R.certainty, _WITHHELD).where(
+        stmt = select(_R.category, _R.province_pcode, _R.certainty, list_read(_R.sensitive_fields)).where(
             _R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end
         )
-        return [(c, p, k, _withheld(s)) for c, p, k, s in (await self.session.execute(stmt)).all()]
+        return [(c, p, k, s) for c, p, k, s in await self.session.execute(stmt)]
 
     async def urgent_approved_since(self, since: datetime) -> list[Report]:
         stmt = (

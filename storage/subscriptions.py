@@ -205,7 +205,7 @@ class SubscriptionRepository:
         await self.session.flush()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as storage.exports.ExportRow: a day's thousand rows built faster
 class DigestReport:
     """What a digest, an alert or /search shows of an approved report: plain columns, no ORM row
     (a day's thousand reports loaded as ORM objects cost more than rendering them)."""

@@ -7,6 +7,7 @@ Prints: time to build every due digest (rows in the outbox), delivery rate as a 
     .venv/bin/python benchmarks/digest_fanout.py \\
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/digest_fanout.py --subscribers 1000 --reports 10000 --send-seconds 20
+    .venv/bin/python benchmarks/digest_fanout.py --reports 1000000 --send-seconds 0   # issue 17's target
 
 The database is emptied first (a PostgreSQL database's public schema is dropped: use a scratch one).
 Reports are spread evenly over `--days` days of approvals, so one daily period holds M/days of them;
@@ -142,6 +143,10 @@ async def outbox_count(db: Database) -> int:
         return int((await session.execute(select(func.count()).select_from(Outbox))).scalar_one())
 
 
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 async def main(args: argparse.Namespace) -> None:
     rng = random.Random(7)
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='khabar-bench-')}/bench.db"
@@ -159,6 +164,7 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"  build all digests:   {build:8.1f} s  ({result.digests:,} digests, {result.messages:,} messages)"
     )
+    print(f"  process max RSS:     {rss_mib():8.0f} MiB (load and build, before the traced build)")
 
     await reset_digests(db)
     tracemalloc.start()
@@ -166,8 +172,10 @@ async def main(args: argparse.Namespace) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert again.messages == result.messages
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak memory (build): {peak / 2**20:8.1f} MiB traced; process max RSS {rss:.0f} MiB")
+    print(f"  peak memory (build): {peak / 2**20:8.1f} MiB traced; process max RSS {rss_mib():.0f} MiB")
+    if args.send_seconds <= 0:
+        await db.dispose()
+        return
 
     emulator = EmulatorServer()
     base = await emulator.start()
@@ -206,7 +214,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=365, help="approvals spread over this many days")
-    parser.add_argument("--send-seconds", type=float, default=60.0, help="how long to measure delivery")
+    parser.add_argument(
+        "--send-seconds", type=float, default=60.0, help="how long to measure delivery (0: build only)"
+    )
     parser.add_argument("--rate", type=float, help="sender rate (default SEND_RATE, 25)")
     return parser.parse_args()
 

@@ -48,7 +48,7 @@ COUNT_COLUMNS = ("killed", "injured")  # answers that Report also keeps as colum
 class RenderCache:
     """Report blocks already rendered, per language: thousands of subscribers share most reports."""
 
-    blocks: dict[tuple[str, int], str] = field(default_factory=dict)
+    blocks: dict[str, dict[int | None, str]] = field(default_factory=dict)  # by language, then report id
 
     headers: dict[tuple[str, datetime, datetime, str], str] = field(default_factory=dict)
     # Totals lines, province names and filter summaries repeat across subscribers as well.
@@ -86,12 +86,14 @@ class RenderCache:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def block(self, report: Shown) -> str:
-        assert report.id is not None
-        key = (get_locale(), report.id)
-        if key not in self.blocks:
-            self.blocks[key] = report_block(report)
-        return self.blocks[key]
+    def blocks_of(self, reports: Iterable[Shown]) -> dict[int | None, str]:
+        """The blocks of the current language, `reports`' among them: looked up once per digest, not
+        per report (a fan-out shows each of a day's reports to hundreds of subscribers)."""
+        done = self.blocks.setdefault(get_locale(), {})
+        for report in reports:
+            if report.id not in done:
+                done[report.id] = report_block(report)
+        return done
 
 
 def _withheld() -> str:
@@ -297,10 +299,9 @@ def render_digest(
         "",
         cache.filters_of(sub),
     ]
+    done = cache.blocks_of(mine)
     blocks = [
-        ("↳ " if n else "") + cache.block(r)
-        for facets in incidents.values()
-        for n, (r, _k) in enumerate(facets)
+        ("↳ " if n else "") + done[r.id] for facets in incidents.values() for n, (r, _k) in enumerate(facets)
     ]
     return split_parts("\n".join(summary), blocks, header)
 
@@ -309,16 +310,20 @@ def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
     """Pack blocks into messages under the limit, breaking only between reports; each later part
     starts with the header and its number, so a reader who sees one part knows where it belongs."""
     parts: list[str] = []
-    current = first[:MAX_MESSAGE]
+    # The current part as its pieces and their length: joined once when full, not copied per block.
+    current, size = [first[:MAX_MESSAGE]], len(first[:MAX_MESSAGE])
+    longest = MAX_MESSAGE - len(header) - 40
     for block in blocks:
-        block = block[: MAX_MESSAGE - len(header) - 40]
-        if len(current) + 2 + len(block) > MAX_MESSAGE:
-            parts.append(current)
-            current = _("{header} (continued, part {part})").format(
+        block = block[:longest]
+        if size + 2 + len(block) > MAX_MESSAGE:
+            parts.append("\n\n".join(current))
+            head = _("{header} (continued, part {part})").format(
                 header=header, part=format_number(len(parts) + 1)
             )
-        current += "\n\n" + block
-    parts.append(current)
+            current, size = [head], len(head)
+        current.append(block)
+        size += 2 + len(block)
+    parts.append("\n\n".join(current))
     return parts
 
 

@@ -42,6 +42,9 @@ ALERT_WATERMARK = "urgent_alerts"
 ALERT_OVERLAP = timedelta(minutes=10)
 # Subscriptions per transaction: large enough to be fast, small enough to keep write locks short.
 BATCH = 200
+# Digest parts written as they come within a page: a page of country-wide digests held a page's
+# text (tens of MB) at once.
+ENQUEUE_ROWS = 500
 
 
 @dataclass
@@ -157,10 +160,10 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
         # A page of subscriptions per transaction: ten thousand are never all in memory at once.
         async with db.session() as session:
             repo = SubscriptionRepository(session)
-            page = await repo.active_rows(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
-            if not page:
+            page, last = await repo.active_page(SUBSCRIBER_ROLES, after_id=after, limit=BATCH)
+            if last is None:
                 break
-            after = page[-1][0].id or after
+            after = last
             batch = [(sub, lang, period) for sub, lang in page if (period := due_period(sub, now))]
             groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
             for sub, _lang, period in batch:
@@ -175,6 +178,9 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
                 if sub.id in moved:
                     parts = _render(sub, lang, start, end, await periods.get(session, start, end), cache)
                     messages += _messages(sub, end, parts)
+                if len(messages) >= ENQUEUE_ROWS:
+                    result.messages += await enqueue_many(session, messages)
+                    messages = []
             result.messages += await enqueue_many(session, messages)
             result.digests += len(moved)
     if result.digests:

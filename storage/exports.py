@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.vocabulary import AuditAction, ReportStatus
+from storage.columns import list_read
 from storage.models import District, Province, Report, ReportEvent
 
 
@@ -28,7 +29,9 @@ class ReportFilter:
     approved_since: datetime | None = None  # for partners pulling what was approved since their last pull
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, 4.8 us a row here
+# against 0.5 (a fifth of a 500-row page). Nothing changes a row after the read.
+@dataclass(slots=True)
 class ExportRow:
     id: int
     reference: str
@@ -78,7 +81,7 @@ _COLUMNS: tuple[Any, ...] = (
     _R.killed,
     _R.injured,
     _R.certainty,
-    _R.sensitive_fields,
+    list_read(_R.sensitive_fields),
     _R.approved_at,
     _R.urgent,
     _R.incident_id,

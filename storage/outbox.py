@@ -73,9 +73,14 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
     if not rows:
         return 0
     table = Outbox.__table__  # type: ignore[attr-defined]
+    stmt = insert_or_skip(session, table, "key")
+    if session.bind is None or session.bind.dialect.name == "sqlite":
+        # A one-row INSERT run for each row (sqlite3's executemany), whose rowcount is the rows
+        # added: sqlite3 keeps each cached statement's last bound values, and the multi-row INSERTs
+        # of a digest run, one per batch size, held ~250 MB of digest text that way.
+        return int(getattr(await session.execute(stmt, rows), "rowcount", 0))
     # One statement executed for many rows (SQLAlchemy batches them into multi-row INSERTs).
-    stmt = insert_or_skip(session, table, "key").returning(table.c.id)
-    return len((await session.execute(stmt, rows)).all())
+    return len((await session.execute(stmt.returning(table.c.id), rows)).all())
 
 
 class OutboxRepository:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
 
 from domain.vocabulary import Certainty, OutboxStatus, ReportStatus, SubscriptionStatus, UserStatus
+from storage.columns import list_read
 from storage.models import Outbox, Report, Subscription, SubscriptionDraft, User, Watermark, utcnow
 
 
@@ -43,12 +44,7 @@ assert tuple(c.key for c in _S) == tuple(SubscriptionRow.__dataclass_fields__)
 
 
 def _active(
-    stmt: Select[Any],
-    roles: Sequence[str],
-    alerts_only: bool,
-    ids: Sequence[int] | None,
-    after_id: int,
-    limit: int | None,
+    stmt: Select[Any], roles: Sequence[str], alerts_only: bool, ids: Sequence[int] | None
 ) -> Select[Any]:
     """`stmt` narrowed to active subscriptions of active users holding one of `roles`, in id order."""
     stmt = (
@@ -58,11 +54,7 @@ def _active(
     )
     if alerts_only:
         stmt = stmt.where(_S.alerts.is_(True))
-    if ids is not None:
-        stmt = stmt.where(_S.id.in_(ids))
-    if after_id:
-        stmt = stmt.where(_S.id > after_id)
-    return stmt if limit is None else stmt.limit(limit)
+    return stmt if ids is None else stmt.where(_S.id.in_(ids))
 
 
 class SubscriptionRepository:
@@ -95,23 +87,38 @@ class SubscriptionRepository:
 
     async def active(self, roles: Sequence[str]) -> list[Subscription]:
         """Active subscriptions of active users holding one of `roles`, in id order."""
-        stmt = _active(select(Subscription), roles, False, None, 0, None)
+        stmt = _active(select(Subscription), roles, False, None)
         return list((await self.session.execute(stmt)).scalars())
 
     async def active_rows(
-        self,
-        roles: Sequence[str],
-        *,
-        alerts_only: bool = False,
-        ids: Sequence[int] | None = None,
-        after_id: int = 0,
-        limit: int | None = None,
+        self, roles: Sequence[str], *, alerts_only: bool = False, ids: Sequence[int] | None = None
     ) -> list[tuple[SubscriptionRow, str | None]]:
         """`active` as plain rows with each owner's language, for the digest and alert jobs, which only
-        read them (ten thousand ORM objects were a tenth of a digest build); `after_id` and `limit`
-        read them a page at a time."""
-        stmt = _active(select(*_S, _U.language), roles, alerts_only, ids, after_id, limit)
+        read them (ten thousand ORM objects were a tenth of a digest build)."""
+        stmt = _active(select(*_S, _U.language), roles, alerts_only, ids)
         return [(SubscriptionRow(*row[:-1]), row[-1]) for row in await self.session.execute(stmt)]
+
+    async def active_page(
+        self, roles: Sequence[str], *, after_id: int, limit: int
+    ) -> tuple[list[tuple[SubscriptionRow, str | None]], int | None]:
+        """`active_rows` a page at a time: up to `limit` active subscriptions after `after_id`, those
+        of active owners holding one of `roles`, and the last id read (None when none was left; a
+        page may keep no row while more follow).
+
+        The page is read by id alone and its owners looked up by id after: joined in one statement
+        with a limit, PostgreSQL without statistics (a freshly loaded table) looped over every user
+        and scanned the id range for each, ~4 s a page."""
+        page = select(*_S).where(_S.status == SubscriptionStatus.ACTIVE, _S.id > after_id)
+        subs = [
+            SubscriptionRow(*row) for row in await self.session.execute(page.order_by(_S.id).limit(limit))
+        ]
+        if not subs:
+            return [], None
+        owners = select(_U.id, _U.language).where(
+            _U.id.in_(sorted({s.user_id for s in subs})), _U.status == UserStatus.ACTIVE, _U.role.in_(roles)
+        )
+        language = {int(i): lang for i, lang in await self.session.execute(owners)}
+        return [(s, language[s.user_id]) for s in subs if s.user_id in language], subs[-1].id
 
     async def with_language(self, subscription_id: int) -> tuple[Subscription, str | None] | None:
         stmt = (
@@ -198,7 +205,7 @@ class SubscriptionRepository:
         await self.session.flush()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as storage.exports.ExportRow: a day's thousand rows built faster
 class DigestReport:
     """What a digest, an alert or /search shows of an approved report: plain columns, no ORM row
     (a day's thousand reports loaded as ORM objects cost more than rendering them)."""
@@ -220,7 +227,10 @@ class DigestReport:
 
 # Table columns, not ORM attributes: a Core select skips the ORM's row loading (a day is ~1,000 rows).
 _R = Report.__table__.c  # type: ignore[attr-defined]
-_DIGEST_COLUMNS = tuple(_R[name] for name in DigestReport.__dataclass_fields__)
+_DIGEST_COLUMNS = tuple(
+    list_read(_R[name]) if name == "sensitive_fields" else _R[name]
+    for name in DigestReport.__dataclass_fields__
+)
 
 
 class DigestReportRepository:
@@ -242,10 +252,10 @@ class DigestReportRepository:
     ) -> list[tuple[str, str | None, str | None, list[str]]]:
         """(category, province, certainty, sensitive fields) of each report approved in [start, end):
         for totals only (the sensitive fields say whether the province may be counted)."""
-        stmt = select(_R.category, _R.province_pcode, _R.certainty, _R.sensitive_fields).where(
+        stmt = select(_R.category, _R.province_pcode, _R.certainty, list_read(_R.sensitive_fields)).where(
             _R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end
         )
-        return [(c, p, k, list(s or ())) for c, p, k, s in (await self.session.execute(stmt)).all()]
+        return [(c, p, k, s) for c, p, k, s in await self.session.execute(stmt)]
 
     async def urgent_approved_since(self, since: datetime) -> list[Report]:
         stmt = (

@@ -24,7 +24,7 @@ from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
 from storage.db import Database
 from storage.models import Outbox, utcnow
-from storage.outbox import OutboxRepository, enqueue
+from storage.outbox import OutboxRepository, enqueue, enqueue_many
 from tests.conftest import BotFactory
 from tests.delivery_support import (
     add_report,
@@ -283,3 +283,15 @@ async def test_cli_send_now_queues_and_delivers(limited_bot: BotHarness) -> None
     assert limited_bot.emulator.state.bot_messages(subs[1].user_id) == []
     # The schedule is untouched by an on-demand digest.
     assert (await get_sub(limited_bot.db, subs[0].id or 0)).last_period_end == LAST
+
+
+async def test_enqueue_many_counts_only_the_messages_it_added(db: Database) -> None:
+    # SQLite counts them by the statement's rowcount, PostgreSQL by the ids returned.
+    def message(key: str) -> dict[str, Any]:
+        return {"key": key, "chat_id": 7001, "kind": OutboxKind.DIGEST, "text": key}
+
+    async with db.session() as session:
+        assert await enqueue_many(session, [message("a"), message("b")]) == 2
+    async with db.session() as session:
+        assert await enqueue_many(session, [message("b"), message("c"), message("a")]) == 1
+        assert await enqueue_many(session, []) == 0

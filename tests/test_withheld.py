@@ -4,7 +4,7 @@ the redacted record, so a hidden answer is neither filterable, counted, routed o
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.digests import report_block
 from bot.exports import ExportFormat, ExportStream, parse_filters, record
@@ -15,6 +15,7 @@ from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database
 from storage.exports import ExportRow
 from storage.models import Report
+from storage.subscriptions import DigestReportRepository
 from tests import delivery_support as delivery
 from tests.delivery_support import add_subscribers, hours, outbox_rows, utc
 from tests.export_helpers import add_report
@@ -118,3 +119,13 @@ async def test_a_withheld_province_is_counted_as_withheld_and_routed_to_all_prov
     assert await scan_alerts(limited_bot.db, now + timedelta(minutes=2)) == 1
     [alert] = await outbox_rows(limited_bot.db, "alert")
     assert alert.key == f"alert:{everywhere.id}:{urgent.id}" and kabul.id != everywhere.id
+
+
+async def test_the_totals_read_of_a_period_keeps_each_reports_withheld_fields(db: Database) -> None:
+    # The read leaves "[]" undecoded (storage.subscriptions._WITHHELD): the others must still come back.
+    at = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    await add_report(db, approved_at=at)
+    await add_report(db, approved_at=at, sensitive=["province", "district"])
+    async with db.session() as session:
+        keys = await DigestReportRepository(session).approved_keys_between(at, at + timedelta(hours=1))
+    assert sorted(hidden for *_key, hidden in keys) == [[], ["province", "district"]]

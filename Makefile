@@ -61,8 +61,8 @@ test: lint test-sqlite test-pg
 
 # Three pytest-xdist workers, each on a database of its own (tests/parallel.py); `-n 0` to debug in one
 # process. Three on two cores: the tests that wait on `khabar` processes, PostgreSQL or real rate
-# limits leave a core idle, which the third fills (2-core machine, quiet: SQLite 49 -> 40-44 s,
-# PostgreSQL 64 -> 54-56 s). worksteal: a worker left with long-running tests hands the rest on.
+# limits leave a core idle, which the third fills (2-core machine, quiet: SQLite 49 -> 38-41 s,
+# PostgreSQL 64 -> 50-54 s). worksteal: a worker left with long-running tests hands the rest on.
 PYTEST_PARALLEL ?= -n 3 --dist worksteal
 
 test-sqlite: all

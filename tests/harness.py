@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import TELEGRAM_LIMIT, Settings, load_settings
@@ -101,22 +101,47 @@ class SimUser:
 # a 429 would only slow them); the sender's and the burst tests keep the emulator's real limits.
 RELAXED = Limits(global_per_second=10_000, chat_per_second=10_000.0, chat_burst=10_000)
 
-# Telegram's overall limit (the emulator's and the settings'), the bot's send budget and the
-# sender's rate at ten times their real figures, for the chat-driven tests: the same pacing (every
-# reply waits for a budget slot, spaced 1/SEND_BUDGET apart on PostgreSQL) in a tenth of the time.
-# `FAST_ENV` is the same for a `khabar` process.
-FAST_TIMES = 10
-FAST: dict[str, Any] = {
-    "telegram_limit": TELEGRAM_LIMIT * FAST_TIMES,
-    "send_budget": Settings.model_fields["send_budget"].default * FAST_TIMES,
-    "send_rate": Settings.model_fields["send_rate"].default * FAST_TIMES,
-}
-FAST_ENV = {name.upper(): str(value) for name, value in FAST.items()}
+
+def faster(
+    times: int,
+    *,
+    budget: float = Settings.model_fields["send_budget"].default,
+    rate: float = Settings.model_fields["send_rate"].default,
+) -> dict[str, Any]:
+    """Settings with Telegram's overall limit, the bot's send budget and the sender's rate at `times`
+    their figures: the same pacing (every reply waits for a budget slot, spaced 1/SEND_BUDGET apart
+    on PostgreSQL) in a `times`-th of the time. Give the emulator `limits_for` them."""
+    return {
+        "telegram_limit": TELEGRAM_LIMIT * times,
+        "send_budget": budget * times,
+        "send_rate": rate * times,
+    }
 
 
-def fast_limits(**per_chat: Any) -> Limits:
-    """The emulator's limits with `FAST`'s overall limit (per chat Telegram's, unless given)."""
-    return Limits(global_per_second=int(FAST["telegram_limit"]), **per_chat)
+def limits_for(settings: dict[str, Any]) -> Limits:
+    """The emulator's limits for `settings` from `faster`: their overall limit, per chat Telegram's."""
+    return Limits(global_per_second=int(settings["telegram_limit"]))
+
+
+def as_env(settings: dict[str, Any]) -> dict[str, str]:
+    """`settings` as the environment of a `khabar` process."""
+    return {name.upper(): str(value) for name, value in settings.items()}
+
+
+def at_human_pace(limits: Limits) -> Limits:
+    """`limits` with the per-chat bucket refilling as it would between a person's answers (slower
+    than Telegram's one message a second per chat; tests answer at once); the overall limit stays."""
+    return replace(limits, chat_per_second=1000.0, chat_burst=1000)
+
+
+# For the chat-driven tests, the crash and restart tests' processes (`FAST_ENV`) and the emulator
+# they talk to (`fast_limits`): ten times Telegram's pace.
+FAST = faster(10)
+FAST_ENV = as_env(FAST)
+
+
+def fast_limits() -> Limits:
+    return limits_for(FAST)
 
 
 @dataclass

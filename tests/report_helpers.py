@@ -7,17 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.emulator import Limits
 from bot.forms.actions import ReportAction
 from handlers.callbacks import ReportPress
 from storage.models import Draft, Report
-from tests.harness import BotHarness, SimUser
+from tests.harness import BotHarness, SimUser, at_human_pace
 
 
 def human_pace(bot: BotHarness) -> None:
-    """A person answers slower than Telegram's one message per second per chat; tests send
-    instantly, so let the emulator's per-chat bucket refill as it would between human answers."""
-    bot.emulator.state.limits = Limits(chat_per_second=1000.0, chat_burst=1000)
+    """The emulator's per-chat bucket refills as between a person's answers (`at_human_pace`); its
+    overall limit stays the one the bot was made with."""
+    bot.emulator.state.limits = at_human_pace(bot.emulator.state.limits)
 
 
 async def reporter(bot: BotHarness, user_id: int = 101, language: str = "en") -> SimUser:

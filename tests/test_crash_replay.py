@@ -22,7 +22,7 @@ from storage.models import Report
 from tests.botproc import BotProcess, migrated_db_url
 from tests.crash_person import Person
 from tests.crash_plans import SCENARIOS, Scenario
-from tests.harness import FAST_ENV, fast_limits
+from tests.harness import FAST_ENV, at_human_pace, fast_limits
 
 USER = 990101
 
@@ -53,7 +53,7 @@ async def file_with_crashes(
     emulator: EmulatorServer, tmp_path: Path, url: str, user_id: int, scenario: Scenario, crashes: list[str]
 ) -> Person:
     emulator.state.add_user(user_id, "Reporter", "en")
-    emulator.state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # people answer slower
+    emulator.state.limits = at_human_pace(fast_limits())
     bot = BotProcess(emulator, tmp_path, url, ADMIN_IDS=str(user_id), **FAST_ENV)
     person = Person(bot, user_id, scenario.category, scenario.plan, list(crashes), details=scenario.details)
     person.start()

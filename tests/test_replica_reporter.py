@@ -14,7 +14,7 @@ from bot.forms.actions import ReportAction
 from handlers.callbacks import ReportPress
 from storage.db import Database
 from storage.models import Report
-from tests.harness import FAST_ENV, fast_limits
+from tests.harness import FAST_ENV, at_human_pace, fast_limits
 from tests.replica_support import ReplicaSet
 
 pytestmark = pytest.mark.skipif(
@@ -50,7 +50,7 @@ async def test_a_reporter_spread_over_three_replicas_files_in_order(
 ) -> None:
     state = emulator.state
     state.add_user(USER, "Reporter", "en")
-    state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
+    state.limits = at_human_pace(fast_limits())
     url = os.environ["TEST_DATABASE_URL"]
     group = ReplicaSet(emulator, tmp_path, url, 3, ADMIN_IDS=str(USER), **FAST_ENV)
     try:

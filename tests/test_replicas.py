@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator import EmulatorServer, Limits
+from bot.emulator import EmulatorServer
 from domain.vocabulary import DeliveryOutcome
 from storage.coordination import Coordination, SenderLock
 from storage.db import Database
 from storage.models import Delivery, Outbox, utcnow
 from storage.outbox import OutboxRepository
 from tests.botproc import BotProcess, clean_env, khabar
+from tests.harness import as_env, faster, limits_for
 from tests.replica_support import ReplicaSet
 
 ON_POSTGRES = pytest.mark.skipif(
@@ -93,11 +94,11 @@ def _per_chat(emulator: EmulatorServer, chats: int) -> Counter[int]:
 
 
 def _four_times_faster(emulator: EmulatorServer) -> dict[str, str]:
-    """Telegram's limit in the emulator and the replicas' rate and shared budget at four times their
-    real figures (30 a second; 25 and 25): the same pacing and slack, in a quarter of the time."""
-    times = 4
-    emulator.state.limits = Limits(global_per_second=30 * times)
-    return {"TELEGRAM_LIMIT": str(30 * times), "SEND_RATE": str(25 * times), "SEND_BUDGET": str(25 * times)}
+    """Telegram's limit in the emulator and the replicas' rate and shared budget (25, as the rate)
+    at four times their figures: the same pacing and slack, in a quarter of the time."""
+    settings = faster(4, budget=25)
+    emulator.state.limits = limits_for(settings)
+    return as_env(settings)
 
 
 @ON_POSTGRES

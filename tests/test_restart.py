@@ -11,7 +11,7 @@ from bot.emulator import EmulatorServer
 from storage.db import Database
 from storage.users import UserRepository
 from tests.botproc import BotProcess, scratch_db_url
-from tests.harness import FAST_ENV, fast_limits
+from tests.harness import FAST_ENV, at_human_pace, fast_limits
 
 USER = 990001
 
@@ -24,7 +24,7 @@ async def test_sigkill_then_restart_keeps_users_and_answers(
     url = scratch_db_url(tmp_path)
     state = emulator.state
     state.add_user(USER, "Gul", "fa")
-    state.limits = fast_limits(chat_per_second=1000.0, chat_burst=1000)  # a person answers slower
+    state.limits = at_human_pace(fast_limits())
     bot = BotProcess(emulator, tmp_path, url, **FAST_ENV)
     start_update: dict[str, object] = {}
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -47,7 +47,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 PING_AFTER_IDLE_SECONDS = 10.0
 
 
-def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+    """A connection just opened or checked in: its idle time counts from now."""
     record.info["idle_since"] = time.monotonic()
 
 
@@ -111,13 +112,15 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        else:
-            event.listen(self.engine.sync_engine.pool, "checkin", _checked_in)
-            event.listen(self.engine.sync_engine.pool, "checkout", _ping_if_idle)
         sync = self.engine.sync_engine
-        self._autocommit = None if self.is_sqlite else sync.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit: Engine | None = None
+        if self.is_sqlite:
+            event.listen(sync, "connect", _sqlite_pragmas)
+        else:
+            for name in ("connect", "checkin"):
+                event.listen(sync.pool, name, _idle_from_now)
+            event.listen(sync.pool, "checkout", _ping_if_idle)
+            self._autocommit = sync.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager

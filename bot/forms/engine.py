@@ -161,7 +161,8 @@ _loaded_files: tuple[tuple[str, int, int], ...] = ()
 
 
 def _files(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.toml")))
+    stats = ((p, p.stat()) for p in sorted(folder.glob("*.toml")))
+    return tuple((str(p), stat.st_mtime_ns, stat.st_size) for p, stat in stats)
 
 
 def load(folder: Path = FORMS_DIR) -> dict[str, Form]:

@@ -279,7 +279,7 @@ class Sender:
             await self.pacer.wait_turn()
             self._chat_ready[row.chat_id] = time.monotonic() + CHAT_INTERVAL
             # ---- duplicate window opens: from here until the commit below, a crash leaves a row
-            # ---- in `sending` that Telegram may already have delivered; it is resent after `lease`.
+            # ---- in `sending` that Telegram may already have delivered; `_recover` resends it.
             try:
                 message = await self.bot.send_message(
                     row.chat_id, _bidi(row), parse_mode=row.parse_mode, protect_content=protect

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import col
@@ -43,13 +43,21 @@ _U = User.__table__.c  # type: ignore[attr-defined]
 assert tuple(c.key for c in _S) == tuple(SubscriptionRow.__dataclass_fields__)
 
 
+_ACTIVE = _S.status == SubscriptionStatus.ACTIVE
+
+
+def _owner_may_receive(roles: Sequence[str]) -> tuple[ColumnElement[bool], ...]:
+    """An active user holding one of `roles`: whose active subscriptions are served."""
+    return _U.status == UserStatus.ACTIVE, _U.role.in_(roles)
+
+
 def _active(
     stmt: Select[Any], roles: Sequence[str], alerts_only: bool, ids: Sequence[int] | None
 ) -> Select[Any]:
     """`stmt` narrowed to active subscriptions of active users holding one of `roles`, in id order."""
     stmt = (
         stmt.join(User.__table__, _U.id == _S.user_id)  # type: ignore[attr-defined]
-        .where(_S.status == SubscriptionStatus.ACTIVE, _U.status == UserStatus.ACTIVE, _U.role.in_(roles))
+        .where(_ACTIVE, *_owner_may_receive(roles))
         .order_by(_S.id)
     )
     if alerts_only:
@@ -108,14 +116,14 @@ class SubscriptionRepository:
         The page is read by id alone and its owners looked up by id after: joined in one statement
         with a limit, PostgreSQL without statistics (a freshly loaded table) looped over every user
         and scanned the id range for each, ~4 s a page."""
-        page = select(*_S).where(_S.status == SubscriptionStatus.ACTIVE, _S.id > after_id)
+        page = select(*_S).where(_ACTIVE, _S.id > after_id)
         subs = [
             SubscriptionRow(*row) for row in await self.session.execute(page.order_by(_S.id).limit(limit))
         ]
         if not subs:
             return [], None
         owners = select(_U.id, _U.language).where(
-            _U.id.in_(sorted({s.user_id for s in subs})), _U.status == UserStatus.ACTIVE, _U.role.in_(roles)
+            _U.id.in_(sorted({s.user_id for s in subs})), *_owner_may_receive(roles)
         )
         language = {int(i): lang for i, lang in await self.session.execute(owners)}
         return [(s, language[s.user_id]) for s in subs if s.user_id in language], subs[-1].id
@@ -233,6 +241,11 @@ _DIGEST_COLUMNS = tuple(
 )
 
 
+def _approved_in(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Approved in [start, end)."""
+    return _R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end
+
+
 class DigestReportRepository:
     """Approved reports by approval time: what digests and alerts are made of."""
 
@@ -240,11 +253,7 @@ class DigestReportRepository:
         self.session = session
 
     async def approved_between(self, start: datetime, end: datetime) -> list[DigestReport]:
-        stmt = (
-            select(*_DIGEST_COLUMNS)
-            .where(_R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end)
-            .order_by(_R.approved_at, _R.id)
-        )
+        stmt = select(*_DIGEST_COLUMNS).where(*_approved_in(start, end)).order_by(_R.approved_at, _R.id)
         return [DigestReport(*row) for row in await self.session.execute(stmt)]
 
     async def approved_keys_between(
@@ -253,7 +262,7 @@ class DigestReportRepository:
         """(category, province, certainty, sensitive fields) of each report approved in [start, end):
         for totals only (the sensitive fields say whether the province may be counted)."""
         stmt = select(_R.category, _R.province_pcode, _R.certainty, list_read(_R.sensitive_fields)).where(
-            _R.status == ReportStatus.APPROVED, _R.approved_at >= start, _R.approved_at < end
+            *_approved_in(start, end)
         )
         return [(c, p, k, s) for c, p, k, s in await self.session.execute(stmt)]
 

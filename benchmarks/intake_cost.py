@@ -2,12 +2,18 @@
 
 Each bot runs in its own child process, polling its own in-process emulator (bot/emulator), so the
 CPU counted (the child's user + system time, from /proc) is the bot's alone: not the emulator's,
-not the simulated reporters'. Rounds alternate echo, Khabar, echo, Khabar... so a neighbour's load
-on this shared machine hits both. Khabar's workload is the 12-update "other security" report of
+not the simulated reporters'. Rounds alternate echo, floor, Khabar, echo... so a neighbour's load
+on this shared machine hits all three. Khabar's workload is the 12-update "other security" report of
 benchmarks/intake_latency.py by `--reporters` reporters at once; the echo bot gets the same
 updates in kind and number (a text is echoed with a button, a press is answered and the message
 edited). Then one reporter alone files reports on each bot: the step latency p50/p95 a person
 waits (send to handled).
+
+A third bot, the floor, is the echo bot plus the least database work that "nothing lost" asks of
+any bot on this stack, through Khabar's own storage layer: per update, the caller and the replay
+check, the draft read and the answer saved (one transaction, before the reply), then the reply's
+chat-log entry and the seen mark. Its ratio to the echo bot is what the stack costs before any of
+Khabar's own work.
 
     .venv/bin/python benchmarks/intake_cost.py                  # SQLite, 20 reporters, 5 rounds each
     .venv/bin/python benchmarks/intake_cost.py --rounds 3 \\
@@ -44,6 +50,10 @@ from tests.harness import SimUser
 
 CATEGORY = "other_security"
 FIRST_REPORTER = 10_000
+# The floor bot's reporters and update ids, apart from Khabar's in the shared database (both
+# emulators number their updates from 1; a seen mark of one bot would turn the other's away).
+FLOOR_REPORTERS = 20_000
+FLOOR_UPDATES = 10**12
 TICK = os.sysconf("SC_CLK_TCK")
 RELAXED = Limits(global_per_second=100_000, chat_per_second=100_000.0, chat_burst=100_000)
 
@@ -81,18 +91,26 @@ async def serve(kind: str, base: str, database_url: str) -> None:
     else:
         app = ApplicationBuilder().token(SANDBOX_TOKEN).base_url(f"{base}/bot").build()
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
+        keep = FloorBookkeeping(Database(database_url)) if kind == "floor" else None
 
         async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-            if update.effective_message is not None:
-                await update.effective_message.reply_text(
-                    update.effective_message.text or "?", reply_markup=keyboard
-                )
+            message = update.effective_message
+            if message is not None:
+                if keep is not None:
+                    await keep.before(update)
+                sent = await message.reply_text(message.text or "?", reply_markup=keyboard)
+                if keep is not None:
+                    await keep.after(update, sent.message_id)
 
         async def pressed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             query = update.callback_query
             assert query is not None
+            if keep is not None:
+                await keep.before(update)
             await query.answer()
             await query.edit_message_text(f"Pressed {query.data} {update.update_id}", reply_markup=keyboard)
+            if keep is not None:
+                await keep.after(update, None)
 
         async def finished(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             done(update)
@@ -108,6 +126,34 @@ async def serve(kind: str, base: str, database_url: str) -> None:
         sys.stdout.write("ready\n")
         sys.stdout.flush()
         await asyncio.Event().wait()
+
+
+class FloorBookkeeping:
+    """The floor bot's database work per update (see the module's docstring)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def before(self, update: Update) -> None:
+        from storage.drafts import DraftRepository
+        from storage.users import UserRepository
+
+        assert update.effective_user is not None
+        uid = update.effective_user.id
+        async with self.db.session() as session:
+            await UserRepository(session).get_unless_seen(uid, FLOOR_UPDATES + update.update_id)
+            drafts = DraftRepository(session)
+            draft = await drafts.get(uid) or await drafts.start(uid, CATEGORY, f"floor{uid}", None)
+            await drafts.save(draft, {**draft.answers, "step": update.update_id}, draft.state, None)
+
+    async def after(self, update: Update, sent: int | None) -> None:
+        from storage.chat_log import record_alone
+        from storage.updates import mark_seen
+
+        assert update.effective_chat is not None
+        if sent is not None:
+            await record_alone(self.db, update.effective_chat.id, sent, from_bot=True)
+        await mark_seen(self.db, FLOOR_UPDATES + update.update_id)
 
 
 # --- the parent: emulators, simulated reporters, CPU from /proc ----------------------------------
@@ -188,6 +234,9 @@ async def echo_report(user: SimUser, waits: list[float]) -> None:
 
 
 Workload = Callable[[SimUser, list[float]], Awaitable[None]]
+NAMES = ("echo", "floor", "khabar")
+WORK: dict[str, Workload] = {"echo": echo_report, "floor": echo_report, "khabar": khabar_report}
+FIRST_IDS = {"echo": FIRST_REPORTER, "floor": FLOOR_REPORTERS, "khabar": FIRST_REPORTER}
 
 
 async def run_round(child: Child, users: list[SimUser], reports: int, work: Workload) -> tuple[int, float]:
@@ -226,47 +275,53 @@ def pct(values: list[float]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='khabar-cost-')}/cost.db"
-    ids = [FIRST_REPORTER + n for n in range(args.reporters + 1)]
-    await add_reporters(url, ids)
-    echo, khabar = (
-        Child("echo", EmulatorServer(), Database(url)),
-        Child("khabar", EmulatorServer(), Database(url)),
-    )
-    await echo.start(url)
-    await khabar.start(url)
+    ids = {name: [first + n for n in range(args.reporters + 1)] for name, first in FIRST_IDS.items()}
+    await add_reporters(url, [uid for group in ids.values() for uid in group])
+    children = [Child(name, EmulatorServer(), Database(url)) for name in NAMES]
     crowds: dict[str, list[SimUser]] = {}
-    for child in (echo, khabar):
-        for uid in ids:
+    for child in children:
+        await child.start(url)
+        for uid in ids[child.name]:
             child.emulator.state.add_user(uid, "Reporter", "en")
-        crowds[child.name] = [SimUser(child, uid, "Reporter", "en") for uid in ids]  # type: ignore[arg-type]
-    work: dict[str, Workload] = {"echo": echo_report, "khabar": khabar_report}
-    totals = {"echo": [0, 0.0], "khabar": [0, 0.0]}
+        crowds[child.name] = [SimUser(child, uid, "Reporter", "en") for uid in ids[child.name]]  # type: ignore[arg-type]
+    totals = {name: [0, 0.0] for name in NAMES}
+    single: dict[str, list[float]] = {name: [] for name in NAMES}
     try:
         for round_ in range(1, args.rounds + 1):
             line = [f"round {round_}:"]
-            for child in (echo, khabar):
+            for child in children:
                 updates, cpu = await run_round(
-                    child, crowds[child.name][1:], args.reports_each, work[child.name]
+                    child, crowds[child.name][1:], args.reports_each, WORK[child.name]
                 )
                 totals[child.name][0] += updates
                 totals[child.name][1] += cpu
                 line.append(f"{child.name} {cpu * 1000 / updates:5.2f} ms/update")
             print("  ".join(line))
-        single: dict[str, list[float]] = {"echo": [], "khabar": []}
         for _ in range(args.single_reports):
-            for child in (echo, khabar):
-                await work[child.name](crowds[child.name][0], single[child.name])
+            for child in children:
+                await WORK[child.name](crowds[child.name][0], single[child.name])
     finally:
-        await echo.stop()
-        await khabar.stop()
+        for child in children:
+            await child.stop()
     per = {name: cpu * 1000 / updates for name, (updates, cpu) in totals.items()}
     print(f"database: {url.split(':', 1)[0]}; {args.reporters} reporters at once, {args.rounds} rounds each")
     reports = args.rounds * args.reporters * args.reports_each
     each = {name: updates / reports for name, (updates, _cpu) in totals.items()}
-    print(f"  updates/report:  echo {each['echo']:.0f}, Khabar {each['khabar']:.0f}")
-    print(f"  CPU per update:  echo {per['echo']:.2f} ms, Khabar {per['khabar']:.2f} ms")
+    print(
+        f"  updates/report:  echo {each['echo']:.0f}, floor {each['floor']:.0f}, Khabar {each['khabar']:.0f}"
+    )
+    print(
+        f"  CPU per update:  echo {per['echo']:.2f} ms, floor {per['floor']:.2f} ms, "
+        f"Khabar {per['khabar']:.2f} ms"
+    )
     print(f"  ratio:           {per['khabar'] / per['echo']:.1f}x the echo bot")
-    print(f"  single reporter: Khabar step {pct(single['khabar'])}; echo {pct(single['echo'])}")
+    print(
+        f"  floor:           {per['floor'] / per['echo']:.1f}x the echo bot (the stack's least bookkeeping)"
+    )
+    print(
+        f"  single reporter: Khabar step {pct(single['khabar'])}; floor {pct(single['floor'])}; "
+        f"echo {pct(single['echo'])}"
+    )
 
 
 if __name__ == "__main__":
@@ -278,7 +333,7 @@ if __name__ == "__main__":
     parser.add_argument("--reports-each", type=int, default=1, help="reports per reporter per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--single-reports", type=int, default=5, help="reports filed by one reporter alone")
-    parser.add_argument("--serve", choices=("echo", "khabar"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=NAMES, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parsed = parser.parse_args()
     if parsed.serve:

@@ -28,6 +28,10 @@ from sqlalchemy.util import greenlet_spawn
 
 from storage import sqlite_driver
 
+# Execution options of a read by primary key that SQLite runs on the event loop's thread
+# (`sqlite_driver.mark_inline`); PostgreSQL ignores them.
+INLINE = {sqlite_driver.INLINE: True}
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -116,6 +120,7 @@ class Database:
         self._autocommit: Engine | None = None
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
+            event.listen(sync, "before_cursor_execute", sqlite_driver.mark_inline)
         else:
             for name in ("connect", "checkin"):
                 event.listen(sync.pool, name, _idle_from_now)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
+from storage.db import INLINE
 from storage.models import Draft, SubscriptionDraft, utcnow
 
 # Every answer reads and writes the draft: the statements are built once, the values bound at
@@ -17,6 +18,7 @@ from storage.models import Draft, SubscriptionDraft, utcnow
 # columns named in the parameters.
 _GET = select(Draft).where(col(Draft.user_id) == bindparam("draft_user"))
 _GET_LOCKED = _GET.with_for_update()
+_GET = _GET.execution_options(**INLINE)
 _TABLE = Draft.__table__  # type: ignore[attr-defined]
 _SAVE = update(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user"))
 

@@ -9,12 +9,15 @@ from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.db import INLINE
 from storage.models import SeenUpdate, User, utcnow
 
 # Run on every update: built once, with the ids bound at execution.
 _SEEN_ONE = exists().where(col(SeenUpdate.update_id) == bindparam("update_id"))
-_USER_UNLESS_SEEN = select(User, _SEEN_ONE).where(col(User.id) == bindparam("user_id"))
-_SEEN = select(_SEEN_ONE)
+_USER_UNLESS_SEEN = (
+    select(User, _SEEN_ONE).where(col(User.id) == bindparam("user_id")).execution_options(**INLINE)
+)
+_SEEN = select(_SEEN_ONE).execution_options(**INLINE)
 
 
 class UserRepository:

@@ -29,8 +29,9 @@ from sqlalchemy.util import greenlet_spawn
 from storage import sqlite_driver
 
 # Execution options of a read by primary key that SQLite runs on the event loop's thread
-# (`sqlite_driver.mark_inline`); PostgreSQL ignores them.
+# (`sqlite_driver.apply_options`); PostgreSQL ignores them.
 INLINE = {sqlite_driver.INLINE: True}
+_COMMIT_IN_TRIP = {sqlite_driver.COMMIT: True}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -120,7 +121,7 @@ class Database:
         self._autocommit: Engine | None = None
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
-            event.listen(sync, "before_cursor_execute", sqlite_driver.mark_inline)
+            event.listen(sync, "before_cursor_execute", sqlite_driver.apply_options)
         else:
             for name in ("connect", "checkin"):
                 event.listen(sync.pool, name, _idle_from_now)
@@ -149,7 +150,7 @@ class Database:
     def _write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
         if self._autocommit is None:
             with self.engine.sync_engine.begin() as connection:
-                connection.execute(statement, parameters)
+                connection.execute(statement, parameters, execution_options=_COMMIT_IN_TRIP)
             return
         # One statement is atomic by itself: PostgreSQL needs no BEGIN and COMMIT round trips.
         with self._autocommit.connect() as connection:

@@ -9,7 +9,8 @@ rollback stay one trip each, and none when no transaction is open (a session tha
 Server-side cursors (streamed exports) keep SQLAlchemy's own class.
 
 The hot path's reads by primary key (the caller, the draft) carry the `INLINE` execution option and
-skip the thread altogether (`mark_inline`): about 80 us of CPU each.
+skip the thread altogether, and a one-row bookkeeping write (`Database.write`) carries `COMMIT`
+and commits in its statement's trip (`apply_options`).
 
 Passed to `create_async_engine` as its `module` (`storage.db.Database`), so the URL stays
 `sqlite+aiosqlite:`. It leans on aiosqlite's `Connection._execute` (run a function on the
@@ -37,8 +38,11 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _one_statement(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """Runs on the connection's thread: the whole statement, its cursor opened and closed."""
+def _one_statement(
+    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool = False
+) -> Outcome:
+    """Runs on the connection's thread: the whole statement, its cursor opened and closed, and the
+    commit after it when `commit`."""
     cursor = conn.cursor()
     try:
         if many:
@@ -47,15 +51,18 @@ def _one_statement(conn: sqlite3.Connection, operation: str, parameters: Any, ma
             cursor.execute(operation, () if parameters is None else parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        outcome = description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+    if commit:
+        conn.commit()
+    return outcome
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement is one call on the connection's thread."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "inline")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount", "commit", "inline")
 
     _awaitable_cursor_close = False  # there is no aiosqlite cursor left open to close
 
@@ -69,7 +76,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rowcount = -1
         self._lastrowid: int | None = None
         self._arraysize = 1
-        self.inline = False  # set by `mark_inline` for a statement run on the event loop's thread
+        # Set by `apply_options`: run on the event loop's thread; commit in the same trip.
+        self.inline = False
+        self.commit = False
 
     @property
     def description(self) -> Any:
@@ -116,7 +125,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
                 outcome = _one_statement(connection._conn, operation, parameters, many)
             else:
                 outcome = await connection._execute(  # type: ignore[no-untyped-call]
-                    _one_statement, connection._conn, operation, parameters, many
+                    _one_statement, connection._conn, operation, parameters, many, self.commit
                 )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
@@ -142,17 +151,25 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
 
 
 INLINE = "sqlite_inline"
+COMMIT = "sqlite_commit"
 
 
-def mark_inline(
+def apply_options(
     _conn: Any, cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
 ) -> None:
-    """`before_cursor_execute`: a statement with the `INLINE` execution option runs on the event
-    loop's own thread, without the two hand-offs. Only for reads by primary key on the hot path:
-    under WAL a reader takes no lock to wait for, and such a read is microseconds, where a long
-    statement would hold every update."""
-    if context is not None and context.execution_options.get(INLINE) and isinstance(cursor, OneTripCursor):
-        cursor.inline = True
+    """`before_cursor_execute`, for two execution options:
+
+    - `INLINE`: the statement runs on the event loop's own thread, without the two hand-offs. Only
+      for reads by primary key on the hot path: under WAL a reader takes no lock to wait for, and
+      such a read is microseconds, where a long statement would hold every update.
+    - `COMMIT`: the transaction is committed on the thread right after the statement, in the same
+      trip; the commit that follows finds nothing to do. For a transaction of that one statement.
+    """
+    if context is None or not isinstance(cursor, OneTripCursor):
+        return
+    options = context.execution_options
+    cursor.inline = bool(options.get(INLINE))
+    cursor.commit = bool(options.get(COMMIT))
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

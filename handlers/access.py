@@ -58,7 +58,8 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         # Khabar works in private chats only; group traffic is ignored without a word.
         raise ApplicationHandlerStop
     services = context.services
-    async with services.db.session() as session:
+    # Every update: each of these writes (a new account, the incoming message's id) stands alone.
+    async with services.db.session(autocommit=True) as session:
         account = await accounts.load_caller(
             session,
             tg_user.id,

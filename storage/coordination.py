@@ -106,26 +106,32 @@ class SenderLock:
             await self._conn.close()
 
 
-async def _unlock_all(conn: asyncpg.Connection) -> None:
-    """The pool's reset of a connection it takes back, which asyncpg runs even when the task that
-    held it was cancelled: a chat lock is released here, in the round trip the reset costs anyway.
-    These connections hold no transactions, cursors, listeners or settings, so asyncpg's default
-    reset (which also closes, unlistens and resets those) has nothing more to do."""
-    await conn.execute("SELECT pg_advisory_unlock_all()")
-
-
 class Coordination:
     """A small asyncpg pool for per-chat locks and the send budget."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, locking: set[int]) -> None:
         self.pool = pool
+        self._locking = locking  # server pids of the pool's connections that took a chat lock
 
     @classmethod
     async def open(cls, url: str, size: int) -> Coordination:
+        locking: set[int] = set()
+
+        async def reset(conn: asyncpg.Connection) -> None:
+            """The pool's reset of a connection it takes back, which asyncpg runs even when the
+            task that held it was cancelled: a chat lock is released here. A connection that only
+            took a send slot has nothing to release, and is spared the round trip. These
+            connections hold no transactions, cursors, listeners or settings, so asyncpg's default
+            reset (which also closes, unlistens and resets those) has nothing more to do."""
+            pid = conn.get_server_pid()
+            if pid in locking:
+                locking.discard(pid)
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+
         pool = await asyncpg.create_pool(
-            asyncpg_dsn(url), min_size=1, max_size=size, server_settings=KEEPALIVES, reset=_unlock_all
+            asyncpg_dsn(url), min_size=1, max_size=size, server_settings=KEEPALIVES, reset=reset
         )
-        return cls(pool)
+        return cls(pool, locking)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -135,8 +141,10 @@ class Coordination:
         """Hold `chat_id`'s lock (waiting for another replica's update of that chat to finish)."""
         key = chat_id % 2_147_483_647  # two-key locks take int4 keys; a collision only serialises
         async with self.pool.acquire() as conn:
+            # Before asking: a holder cancelled while it waits may still get the lock on the server.
+            self._locking.add(conn.get_server_pid())
             await conn.execute("SELECT pg_advisory_lock($1, $2)", CHAT_LOCKS, key)
-            yield  # unlocked as the connection goes back to the pool (`_unlock_all`)
+            yield  # unlocked as the connection goes back to the pool (`Coordination.open`'s reset)
 
     async def take_slot(self, spacing: float, horizon: float = NO_HORIZON, not_before: float = 0.0) -> Slot:
         """A slot no sooner than `not_before` (a time on the database's clock, as `Slot.at`), or

@@ -127,6 +127,7 @@ def rows(n: int, reporters: int, districts: list[tuple[str, str]], seed: int) ->
             killed=rng.choice((None, 0, 0, 1, 2)),
             injured=rng.choice((None, 0, 1, 3)),
             certainty=rng.choice(tuple(Certainty)),
+            urgent=False,
             corroborations=rng.randint(0, 2),
             incident_id=None,
         )

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digests import RenderCache, ReportKey, render_alert, render_digest, report_key
+from bot.config import DIGEST_MAX_PARTS
+from bot.digest_period import PeriodReports, report_key
+from bot.digests import RenderCache, by_importance, render_alert, render_period
 from bot.i18n import use_locale
 from bot.places import load_places
 from bot.redaction import shown_province
@@ -28,7 +30,6 @@ from storage.db import Database
 from storage.outbox import enqueue, enqueue_many
 from storage.subscriptions import (
     AnySubscription,
-    DigestReport,
     DigestReportRepository,
     SubscriptionRepository,
 )
@@ -58,52 +59,22 @@ def _key(sub_id: int, end: datetime, part: int) -> str:
     return f"digest:{sub_id}:{end.isoformat(timespec='seconds')}:{part}"
 
 
-@dataclass
-class _Period:
-    """Approved reports of one period and the keys of those of the period before, indexed by
-    province so a subscriber of two provinces does not scan the whole country's reports."""
-
-    reports: list[DigestReport]
-    previous: list[ReportKey]
-    by_province: dict[str | None, list[int]] = field(default_factory=dict)
-    previous_by_province: dict[str | None, list[ReportKey]] = field(default_factory=dict)
-
-    keys: list[ReportKey] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        # Keyed by the province readers may see: a withheld one reaches all-province subscriptions only.
-        self.keys = [report_key(r) for r in self.reports]
-        for n, key in enumerate(self.keys):
-            self.by_province.setdefault(key[1], []).append(n)
-        for key in self.previous:
-            self.previous_by_province.setdefault(key[1], []).append(key)
-
-    def for_provinces(
-        self, provinces: Sequence[str]
-    ) -> tuple[list[DigestReport], list[ReportKey], list[ReportKey]]:
-        """Reports, their keys and the previous period's keys, narrowed to `provinces` (all if empty)."""
-        if not provinces:
-            return self.reports, self.keys, self.previous
-        positions = sorted(n for p in provinces for n in self.by_province.get(p, ()))
-        previous = [k for p in provinces for k in self.previous_by_province.get(p, ())]
-        return [self.reports[n] for n in positions], [self.keys[n] for n in positions], previous
-
-
 class _PeriodData:
     """Periods loaded once and shared by every subscription with the same period (usually all)."""
 
     def __init__(self) -> None:
-        self.loaded: dict[tuple[datetime, datetime], _Period] = {}
+        self.loaded: dict[tuple[datetime, datetime], PeriodReports] = {}
 
-    async def get(self, session: AsyncSession, start: datetime, end: datetime) -> _Period:
+    async def get(self, session: AsyncSession, start: datetime, end: datetime) -> PeriodReports:
         if (start, end) not in self.loaded:
             repo = DigestReportRepository(session)
-            reports = await repo.approved_between(start, end)
+            # In listing order once for all: each subscriber's share keeps it.
+            reports = by_importance(await repo.approved_between(start, end))
             previous = [
                 (c, shown_province(c, hidden, p), k)
                 for c, p, k, hidden in await repo.approved_keys_between(start - (end - start), start)
             ]
-            self.loaded[(start, end)] = _Period(reports, previous)
+            self.loaded[(start, end)] = PeriodReports(reports, previous)
         return self.loaded[(start, end)]
 
 
@@ -112,8 +83,9 @@ def _render(
     language: str | None,
     start: datetime,
     end: datetime,
-    period: _Period,
+    period: PeriodReports,
     cache: RenderCache,
+    max_parts: int,
     *,
     force: bool = False,
 ) -> list[str]:
@@ -125,9 +97,8 @@ def _render(
         shape = (language, start, end, sub.timezone, sub.min_certainty, sub.send_empty, force)
         if shape in cache.digests:
             return cache.digests[shape]
-    reports, keys, previous = period.for_provinces(sub.provinces)
     with use_locale(language):
-        parts = render_digest(sub, start, end, reports, previous, cache, force=force, keys=keys)
+        parts = render_period(sub, start, end, period, cache, force=force, max_parts=max_parts)
     if shape is not None:
         cache.digests[shape] = parts
     return parts
@@ -149,8 +120,9 @@ def _messages(
     ]
 
 
-async def due_digests(db: Database, now: datetime) -> TickResult:
-    """Queue every digest due at `now` and advance each subscription's watermark with it."""
+async def due_digests(db: Database, now: datetime, *, max_parts: int = DIGEST_MAX_PARTS) -> TickResult:
+    """Queue every digest due at `now`, each of at most `max_parts` messages, and advance each
+    subscription's watermark with it."""
     result = TickResult()
     async with db.session() as session:
         await load_places(session)
@@ -176,7 +148,8 @@ async def due_digests(db: Database, now: datetime) -> TickResult:
             messages: list[dict[str, Any]] = []
             for sub, lang, (start, end) in batch:
                 if sub.id in moved:
-                    parts = _render(sub, lang, start, end, await periods.get(session, start, end), cache)
+                    period_data = await periods.get(session, start, end)
+                    parts = _render(sub, lang, start, end, period_data, cache, max_parts)
                     messages += _messages(sub, end, parts)
                 if len(messages) >= ENQUEUE_ROWS:
                     result.messages += await enqueue_many(session, messages)
@@ -232,6 +205,7 @@ async def send_now(
     *,
     subscription_ids: Sequence[int] | None = None,
     user_id: int | None = None,
+    max_parts: int = DIGEST_MAX_PARTS,
 ) -> TickResult:
     """Queue an on-demand digest (the period so far: last scheduled end to `now`) for the given
     subscriptions, or for all of `user_id`'s, or for every active one. The schedule is untouched: the
@@ -247,7 +221,8 @@ async def send_now(
     for sub, lang in rows:
         start = sub.last_period_end or now - timedelta(days=1)
         # Forced: whoever asked for a digest now wants an answer even when nothing is new.
-        parts = _render(sub, lang, start, now, await periods.get(session, start, now), cache, force=True)
+        period = await periods.get(session, start, now)
+        parts = _render(sub, lang, start, now, period, cache, max_parts, force=True)
         messages += _messages(sub, now, parts, prefix="now:")
         result.digests += 1
     result.messages = await enqueue_many(session, messages)

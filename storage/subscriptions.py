@@ -229,6 +229,7 @@ class DigestReport:
     killed: int | None
     injured: int | None
     certainty: Certainty | None
+    urgent: bool  # listed first
     corroborations: int
     incident_id: str | None  # facets of one incident count once
 

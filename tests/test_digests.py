@@ -12,8 +12,9 @@ from bot.i18n import use_locale
 from bot.scheduler import due_digests
 from storage.models import Report, Subscription
 from storage.users import UserRepository
+from tests.conftest import BotFactory
 from tests.delivery_support import add_report, add_subscribers, hours, outbox_rows, utc
-from tests.harness import BotHarness
+from tests.harness import FAST, RELAXED, BotHarness
 
 START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
 
@@ -131,3 +132,49 @@ async def test_digest_never_names_the_reporter(relaxed_bot: BotHarness) -> None:
     assert "Zarghuna" not in row.text and "777000111" not in row.text and "۷۷۷۰۰۰۱۱۱" not in row.text
     assert "R-2026-" in row.text
     assert re.search("[۰-۹]", row.text)  # rendered in the subscriber's language (Pashto digits)
+
+
+async def test_digest_lists_at_most_max_parts_most_serious_first(bot_factory: BotFactory) -> None:
+    """DIGEST_MAX_PARTS, through /digest_now: the totals count every report, the list starts with
+    the urgent, then the deadliest (a withheld count counting as none), and the last part allowed
+    says how many were left out."""
+    bot = await bot_factory(limits=RELAXED, background_jobs=False, digest_max_parts=2, **FAST)
+    admin = await bot.user(10_000, "Admin", "en", role="admin")
+    await add_subscribers(bot, 1, first_id=admin.id, last_period_end=START)
+    long = "Shelling near the clinic. " * 11
+    withheld = await add_report(
+        bot.db, approved_at=START + hours(1), killed=7, sensitive=["killed"], description=long
+    )
+    ordinary = [
+        await add_report(bot.db, approved_at=START + hours(2), killed=0, description=long) for _ in range(40)
+    ]
+    deadly = await add_report(bot.db, approved_at=START + hours(3), killed=4, certainty="possible")
+    urgent = await add_report(bot.db, approved_at=START + hours(4), killed=0, urgent=True)
+
+    await admin.send("/digest_now")
+    parts = [row.text for row in await outbox_rows(bot.db, "digest")]
+    assert len(parts) == 2 and all(len(p) <= MAX_MESSAGE for p in parts)
+    assert "43 approved reports" in parts[0]  # the totals count every report
+    listed = [ref for part in parts for ref in re.findall(r"R-2026-\d{6}", part)]
+    assert listed[:4] == [urgent.reference, deadly.reference, withheld.reference, ordinary[0].reference]
+    assert (
+        listed
+        == [urgent.reference, deadly.reference, withheld.reference, *(r.reference for r in ordinary)][
+            : len(listed)
+        ]
+    )
+    left = 43 - len(listed)
+    assert left > 0
+    assert parts[-1].endswith(
+        f"{left} more reports are not listed here. Find them with /search, "
+        "or narrow this subscription in /subscriptions."
+    )
+
+
+def test_left_out_line_in_the_subscribers_language() -> None:
+    reports = [_report(n, answers={"description": f"Incident {n}. " + "x" * 250}) for n in range(1, 40)]
+    with use_locale("fa_AF"):
+        [part] = render_digest(_sub(), START, END, reports, [], max_parts=1)
+    assert len(part) <= MAX_MESSAGE
+    assert part.split("\n\n")[-1].startswith(("۱", "۲", "۳")) and "/search" in part
+    assert "گزارش دیگر" in part.split("\n\n")[-1]

@@ -42,15 +42,15 @@ class Share:
 
 
 class PeriodReports:
-    """`reports` (in the order to list them) and the keys of those of the period before."""
+    """`reports` (in the order to list them) and how many reports of each key the period before had."""
 
-    def __init__(self, reports: Sequence[Shown], previous: Sequence[ReportKey]) -> None:
+    def __init__(self, reports: Sequence[Shown], previous: Counter[ReportKey]) -> None:
         self.reports = reports
         self.keys = [report_key(r) for r in reports]
         self.by_key: dict[ReportKey, list[int]] = {}  # positions, ascending
         for n, key in enumerate(self.keys):
             self.by_key.setdefault(key, []).append(n)
-        self.before = Counter(previous)
+        self.before = previous
         # A subscriber of two provinces or of one category looks at the keys of those only.
         self.by_pair: dict[_Pair, list[ReportKey]] = {}
         for key in {*self.by_key, *self.before}:

@@ -238,7 +238,7 @@ def render_digest(
 ) -> list[str]:
     """`render_period` of `reports`, the approved reports of [start, end) in the order to list them
     (`by_importance`), and `previous`, the keys of those of the period before."""
-    period = PeriodReports(reports, previous)
+    period = PeriodReports(reports, Counter(previous))
     return render_period(sub, start, end, period, cache, force=force, max_parts=max_parts)
 
 

@@ -10,7 +10,7 @@ neither loses a period nor queues one twice.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import DIGEST_MAX_PARTS
-from bot.digest_period import PeriodReports, report_key
+from bot.digest_period import PeriodReports, ReportKey, report_key
 from bot.digests import RenderCache, by_importance, render_alert, render_period
 from bot.i18n import use_locale
 from bot.places import load_places
@@ -70,10 +70,9 @@ class _PeriodData:
             repo = DigestReportRepository(session)
             # In listing order once for all: each subscriber's share keeps it.
             reports = by_importance(await repo.approved_between(start, end))
-            previous = [
-                (c, shown_province(c, hidden, p), k)
-                for c, p, k, hidden in await repo.approved_keys_between(start - (end - start), start)
-            ]
+            previous: Counter[ReportKey] = Counter()
+            for c, p, k, hidden, count in await repo.approved_keys_between(start - (end - start), start):
+                previous[(c, shown_province(c, hidden, p), k)] += count
             self.loaded[(start, end)] = PeriodReports(reports, previous)
         return self.loaded[(start, end)]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 from bot.redaction import shown_province
-from bot.subscriptions import matcher
+from domain.vocabulary import Certainty
 from storage.models import Report
 from storage.subscriptions import AnySubscription, DigestReport
 
@@ -41,45 +41,68 @@ class Share:
     listed: Iterator[tuple[Shown, bool]]
 
 
+@dataclass
+class _Cut:
+    """The keys of one (province, category) up to one certainty rank: their reports then and before."""
+
+    now: int = 0
+    before: int = 0
+    positions: list[list[int]] = field(default_factory=list)  # each key's, ascending
+
+
 class PeriodReports:
     """`reports` (in the order to list them) and how many reports of each key the period before had."""
 
     def __init__(self, reports: Sequence[Shown], previous: Counter[ReportKey]) -> None:
         self.reports = reports
         self.keys = [report_key(r) for r in reports]
-        self.by_key: dict[ReportKey, list[int]] = {}  # positions, ascending
+        by_key: dict[ReportKey, list[int]] = {}
         for n, key in enumerate(self.keys):
-            self.by_key.setdefault(key, []).append(n)
-        self.before = previous
-        # A subscriber of two provinces or of one category looks at the keys of those only.
-        self.by_pair: dict[_Pair, list[ReportKey]] = {}
-        for key in {*self.by_key, *self.before}:
-            self.by_pair.setdefault((key[1], key[0]), []).append(key)
-        self.provinces = list({p for p, _c in self.by_pair})
-        self.categories = list({c for _p, c in self.by_pair})
-        # Keys holding a facet of an incident with several in the period: only a share with one of
-        # them needs its reports grouped one by one.
+            by_key.setdefault(key, []).append(n)
+        # Per (province, category), a cut per certainty rank: a subscriber's filters pick the cuts
+        # of their provinces and categories at their minimum certainty, a few dozen, where a pass
+        # over a day's keys was hundreds.
+        ranks = len(Certainty)
+        self.cuts: dict[_Pair, list[_Cut]] = {}
+        for key in {*by_key, *previous}:
+            cuts = self.cuts.setdefault((key[1], key[0]), [_Cut() for _ in range(ranks)])
+            for cut in cuts[Certainty.rank_of(key[2]) :]:
+                cut.now += len(by_key.get(key, ()))
+                cut.before += previous[key]
+                if key in by_key:
+                    cut.positions.append(by_key[key])
+        self.provinces = list({p for p, _c in self.cuts})
+        self.categories = list({c for _p, c in self.cuts})
+        # Where an incident has several facets in the period: a share reaching one of these needs
+        # its reports grouped one by one.
         facets = Counter(r.incident_id for r in reports if r.incident_id)
-        self.grouped = {k for r, k in zip(reports, self.keys, strict=True) if facets[r.incident_id or ""] > 1}
+        self.grouped = {
+            (k[1], k[0]) for r, k in zip(reports, self.keys, strict=True) if facets[r.incident_id or ""] > 1
+        }
 
     def share(self, sub: AnySubscription) -> Share:
-        """The reports `sub`'s filters let through, counted and in order."""
-        match = matcher(sub)
-        pairs = ((p, c) for p in sub.provinces or self.provinces for c in sub.categories or self.categories)
-        wanted = [k for pair in pairs for k in self.by_pair.get(pair, ()) if match(*k)]
+        """The reports `sub`'s filters let through (`bot.subscriptions.matcher`'s rule), counted and
+        in order."""
+        rank = Certainty.rank_of(sub.min_certainty)
+        pairs = [(p, c) for p in sub.provinces or self.provinces for c in sub.categories or self.categories]
+        # A pair whose reports are all below the minimum is not named in the totals.
+        chosen = [
+            (pair, cut)
+            for pair in pairs
+            if (cuts := self.cuts.get(pair)) and ((cut := cuts[rank]).now or cut.before)
+        ]
         share = Share(0, 0, 0, Counter(), Counter(), Counter(), Counter(), iter(()))
         # Zero counts are kept: a name counted in one period only is listed either way.
-        for key in wanted:
-            now, before = len(self.by_key.get(key, ())), self.before[key]
-            share.count += now
-            share.before += before
-            share.by_category[key[0]] += now
-            share.before_by_category[key[0]] += before
-            share.by_province[key[1] or ""] += now
-            share.before_by_province[key[1] or ""] += before
+        for (province, category), cut in chosen:
+            share.count += cut.now
+            share.before += cut.before
+            share.by_category[category] += cut.now
+            share.before_by_category[category] += cut.before
+            share.by_province[province or ""] += cut.now
+            share.before_by_province[province or ""] += cut.before
         # Sorted at once (in C), not merged lazily: cheaper, though only a few dozen are listed.
-        positions = sorted(chain.from_iterable(self.by_key[k] for k in wanted if k in self.by_key))
-        if self.grouped.isdisjoint(wanted):
+        positions = sorted(chain.from_iterable(chain.from_iterable(cut.positions for _p, cut in chosen)))
+        if self.grouped.isdisjoint(pairs):
             share.incidents = share.count
             share.listed = ((self.reports[n], False) for n in positions)
             return share

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -87,14 +87,16 @@ class RenderCache:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def block(self, report: Shown) -> str:
-        """`report_block` in the current language, rendered once (a fan-out shows each of a day's
-        reports to hundreds of subscribers)."""
+    def blocks_of(self, listed: Iterable[tuple[Shown, bool]]) -> Iterator[str]:
+        """`report_block` of each listed report in the current language, a facet's after "↳ ", each
+        rendered once (a fan-out shows each of a day's reports to hundreds of subscribers), as they
+        are asked for."""
         done = self.blocks.setdefault(get_locale(), {})
-        text = done.get(report.id)
-        if text is None:
-            text = done[report.id] = report_block(report)
-        return text
+        for report, facet in listed:
+            text = done.get(report.id)
+            if text is None:
+                text = done[report.id] = report_block(report)
+            yield "↳ " + text if facet else text
 
 
 def _withheld() -> str:
@@ -297,7 +299,7 @@ def render_period(
         cache.filters_of(sub),
     ]
     # Rendered as they are packed: reports past the last part allowed are never looked at.
-    blocks = (("↳ " if facet else "") + cache.block(r) for r, facet in share.listed)
+    blocks = cache.blocks_of(share.listed)
     return split_parts("\n".join(summary), blocks, header, max_parts=max_parts, count=share.count)
 
 

@@ -83,6 +83,16 @@ def test_totals_by_category_and_province_with_change() -> None:
     assert "Killed: 0 · Injured: 2 · Corroborations: 0" in text
 
 
+def test_totals_name_only_what_passes_the_certainty_filter() -> None:
+    reports = [
+        _report(1),
+        _report(2, category="displacement", province_pcode="AF06", district_pcode=None, certainty="possible"),
+    ]
+    [text] = render_digest(_sub(min_certainty="confirmed"), START, END, reports, [])
+    assert "1 approved report (+1)" in text
+    assert "Displacement" not in text and "Nangarhar" not in text
+
+
 def test_sensitive_fields_withheld() -> None:
     secret = _report(
         1,

@@ -4,10 +4,10 @@ report of the period (a day is thousands, read for each of thousands of subscrib
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 
 from bot.redaction import shown_province
 from domain.vocabulary import Certainty
@@ -91,20 +91,30 @@ class PeriodReports:
             for pair in pairs
             if (cuts := self.cuts.get(pair)) and ((cut := cuts[rank]).now or cut.before)
         ]
-        share = Share(0, 0, 0, Counter(), Counter(), Counter(), Counter(), iter(()))
-        # Zero counts are kept: a name counted in one period only is listed either way.
+        # Summed in defaultdicts (a Counter's missing key is a Python call, per key and counter);
+        # zero counts are kept: a name counted in one period only is listed either way.
+        sums: list[defaultdict[str, int]] = [defaultdict(int) for _ in range(4)]
+        now_cat, before_cat, now_prov, before_prov = sums
         for (province, category), cut in chosen:
-            share.count += cut.now
-            share.before += cut.before
-            share.by_category[category] += cut.now
-            share.before_by_category[category] += cut.before
-            share.by_province[province or ""] += cut.now
-            share.before_by_province[province or ""] += cut.before
+            now_cat[category] += cut.now
+            before_cat[category] += cut.before
+            now_prov[province or ""] += cut.now
+            before_prov[province or ""] += cut.before
+        share = Share(
+            sum(now_cat.values()),
+            sum(before_cat.values()),
+            0,
+            Counter(now_cat),
+            Counter(before_cat),
+            Counter(now_prov),
+            Counter(before_prov),
+            iter(()),
+        )
         # Sorted at once (in C), not merged lazily: cheaper, though only a few dozen are listed.
         positions = sorted(chain.from_iterable(chain.from_iterable(cut.positions for _p, cut in chosen)))
         if self.grouped.isdisjoint(pairs):
             share.incidents = share.count
-            share.listed = ((self.reports[n], False) for n in positions)
+            share.listed = zip(map(self.reports.__getitem__, positions), repeat(False))  # in C
             return share
         incidents: dict[str, list[int]] = {}
         for n in positions:

@@ -9,6 +9,7 @@ neither loses a period nor queues one twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -44,8 +45,9 @@ ALERT_OVERLAP = timedelta(minutes=10)
 # Subscriptions per transaction: large enough to be fast, small enough to keep write locks short.
 BATCH = 200
 # Digest parts written as they come within a page: a page of country-wide digests held a page's
-# text (tens of MB) at once.
-ENQUEUE_ROWS = 500
+# text (tens of MB) at once. Small, so that a write (~450 KB) is likely sent whole before rendering
+# goes on and PostgreSQL stores it meanwhile: 100 a write saved ~1 s of a run there, 500 ~0.2 s.
+ENQUEUE_ROWS = 100
 
 
 @dataclass
@@ -119,6 +121,37 @@ def _messages(
     ]
 
 
+async def _render_and_write(
+    session: AsyncSession,
+    due: Sequence[tuple[AnySubscription, str | None, tuple[datetime, datetime]]],
+    periods: _PeriodData,
+    cache: RenderCache,
+    max_parts: int,
+) -> int:
+    """Render `due`'s digests and write their rows in `session`, ENQUEUE_ROWS at a time, each write
+    left to the database while the next rows are rendered: a run's inserts are ~1.5 s of the
+    database's own work for 10,000 subscribers, which Python waited out. One write at a time is in
+    flight, and nothing else uses the session meanwhile. Returns how many rows were new."""
+    written = 0
+    writing: asyncio.Task[int] | None = None
+    messages: list[dict[str, Any]] = []
+    try:
+        for sub, lang, (start, end) in due:
+            period = periods.loaded[(start, end)]
+            messages += _messages(sub, end, _render(sub, lang, start, end, period, cache, max_parts))
+            if len(messages) >= ENQUEUE_ROWS:
+                written += await writing if writing is not None else 0
+                writing = asyncio.ensure_future(enqueue_many(session, messages))
+                await asyncio.sleep(0)  # the write is sent before rendering goes on
+                messages = []
+        written += await writing if writing is not None else 0
+        writing = None
+        return written + await enqueue_many(session, messages)
+    finally:
+        if writing is not None:  # rendering failed: the write ends before the session does
+            await asyncio.wait([writing])
+
+
 async def due_digests(db: Database, now: datetime, *, max_parts: int = DIGEST_MAX_PARTS) -> TickResult:
     """Queue every digest due at `now`, each of at most `max_parts` messages, and advance each
     subscription's watermark with it."""
@@ -144,16 +177,9 @@ async def due_digests(db: Database, now: datetime, *, max_parts: int = DIGEST_MA
             moved: set[int] = set()
             for (start, end), ids in groups.items():
                 moved.update(await repo.advance_many(ids, start, end))
-            messages: list[dict[str, Any]] = []
-            for sub, lang, (start, end) in batch:
-                if sub.id in moved:
-                    period_data = await periods.get(session, start, end)
-                    parts = _render(sub, lang, start, end, period_data, cache, max_parts)
-                    messages += _messages(sub, end, parts)
-                if len(messages) >= ENQUEUE_ROWS:
-                    result.messages += await enqueue_many(session, messages)
-                    messages = []
-            result.messages += await enqueue_many(session, messages)
+                await periods.get(session, start, end)  # read now: rendering then waits for nothing
+            due = [(sub, lang, period) for sub, lang, period in batch if sub.id in moved]
+            result.messages += await _render_and_write(session, due, periods, cache, max_parts)
             result.digests += len(moved)
     if result.digests:
         log.info("digests queued: %s subscriptions, %s messages", result.digests, result.messages)

@@ -7,13 +7,16 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot import scheduler
 from bot.digests import MAX_MESSAGE, render_digest
 from bot.i18n import use_locale
 from bot.scheduler import due_digests
 from storage.models import Report, Subscription
 from storage.users import UserRepository
 from tests.conftest import BotFactory
-from tests.delivery_support import add_report, add_subscribers, hours, outbox_rows, utc
+from tests.delivery_support import add_report, add_subscribers, get_sub, hours, outbox_rows, utc
 from tests.harness import FAST, RELAXED, BotHarness
 
 START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
@@ -188,3 +191,35 @@ def test_left_out_line_in_the_subscribers_language() -> None:
     assert len(part) <= MAX_MESSAGE
     assert part.split("\n\n")[-1].startswith(("۱", "۲", "۳")) and "/search" in part
     assert "گزارش دیگر" in part.split("\n\n")[-1]
+
+
+async def test_a_page_written_while_rendering_is_all_or_nothing(
+    relaxed_bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are written ENQUEUE_ROWS at a time while the next are rendered: a failure after some
+    were written leaves none of the page, and its periods due (nothing lost); the next run queues
+    each digest once."""
+    count = scheduler.ENQUEUE_ROWS + 30
+    subs = await add_subscribers(relaxed_bot, count, last_period_end=START)
+    await add_report(relaxed_bot.db, approved_at=START + hours(1))
+    render, calls = scheduler._render, 0
+
+    def failing(*args: Any, **kwargs: Any) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls > scheduler.ENQUEUE_ROWS + 10:  # past the first write, which is then in flight
+            raise RuntimeError("render failed")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "_render", failing)
+    with pytest.raises(RuntimeError):
+        await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
+    assert await outbox_rows(relaxed_bot.db) == []
+    assert (await get_sub(relaxed_bot.db, subs[0].id or 0)).last_period_end == START
+
+    monkeypatch.setattr(scheduler, "_render", render)
+    result = await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
+    assert (result.digests, result.messages) == (count, count)
+    rows = await outbox_rows(relaxed_bot.db)
+    assert sorted(r.subscription_id or 0 for r in rows) == sorted(s.id or 0 for s in subs)
+    assert (await due_digests(relaxed_bot.db, END + timedelta(minutes=2))).messages == 0

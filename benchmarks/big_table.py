@@ -2,7 +2,8 @@
 
 Fills the database with N reports (COPY on PostgreSQL, executemany on SQLite, in batches), then
 prints p50/p95 of what `/myreports`, `/pending` (the next card), `/search`, `/history`, a stale
-Submit press (the draft-token lookup), one day's digest query and an export page run, through the
+Submit press (the draft-token lookup), one day's digest query (the day's approved reports, and the
+day before's counted by category, province and certainty) and an export page run, through the
 same services the handlers call, each in its own session. The export throughput is measured first,
 right after the load, while the table's statistics are stale (PostgreSQL's autovacuum is held off
 for the table until then), as after a restore or a bulk import. Peak RSS of the process is printed.
@@ -127,6 +128,7 @@ def rows(n: int, reporters: int, districts: list[tuple[str, str]], seed: int) ->
             killed=rng.choice((None, 0, 0, 1, 2)),
             injured=rng.choice((None, 0, 1, 3)),
             certainty=rng.choice(tuple(Certainty)),
+            urgent=False,
             corroborations=rng.randint(0, 2),
             incident_id=None,
         )

@@ -26,6 +26,9 @@ class ConfigError(Exception):
 
 
 TELEGRAM_LIMIT = 30.0  # new messages a second for one bot, overall (Telegram's, not ours)
+# Messages one digest may take: a chat receives one a second, and a hundred a day is a flood, not a
+# briefing. The rest of the period's reports are counted in the totals and named as left out.
+DIGEST_MAX_PARTS = 5
 
 
 class Settings(BaseSettings):
@@ -68,6 +71,7 @@ class Settings(BaseSettings):
     # (the window in which a message may be sent twice: bot/runtime/sender.py).
     outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     wipe_after_submit: bool = True
+    digest_max_parts: int = Field(default=DIGEST_MAX_PARTS, ge=1, le=50)
     # Outbox sender in this process, and the scheduled jobs (digests, alerts, moderator notices,
     # retention purge) when it leads (README, "Replicas"); false: this process never sends or leads.
     background_jobs: bool = True

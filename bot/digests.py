@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot import labels
+from bot.digest_period import PeriodReports, ReportKey, Shown
 from bot.forms.engine import (
     FORMS_DIR,
     UNKNOWN,
@@ -30,17 +32,16 @@ from bot.forms.engine import (
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, isolate, join_items, local_digits
 from bot.places import places
-from bot.redaction import WITHHELD, shown_province, withheld_facts
-from bot.subscriptions import categories, matcher
+from bot.redaction import WITHHELD, withheld_facts
+from bot.subscriptions import categories
 from domain.vocabulary import Certainty
 from storage.models import Report
 from storage.subscriptions import AnySubscription, DigestReport
 
-Shown = Report | DigestReport  # a report as digests show it: an ORM row, or the digest's plain columns
+_Shown = TypeVar("_Shown", Report, DigestReport)
 
 MAX_MESSAGE = 4096
 DESCRIPTION_CHARS = 280
-ReportKey = tuple[str, str | None, str | None]  # category, province, certainty
 COUNT_COLUMNS = ("killed", "injured")  # answers that Report also keeps as columns
 
 
@@ -86,14 +87,16 @@ class RenderCache:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def blocks_of(self, reports: Iterable[Shown]) -> dict[int | None, str]:
-        """The blocks of the current language, `reports`' among them: looked up once per digest, not
-        per report (a fan-out shows each of a day's reports to hundreds of subscribers)."""
+    def blocks_of(self, listed: Iterable[tuple[Shown, bool]]) -> Iterator[str]:
+        """`report_block` of each listed report in the current language, a facet's after "↳ ", each
+        rendered once (a fan-out shows each of a day's reports to hundreds of subscribers), as they
+        are asked for."""
         done = self.blocks.setdefault(get_locale(), {})
-        for report in reports:
-            if report.id not in done:
-                done[report.id] = report_block(report)
-        return done
+        for report, facet in listed:
+            text = done.get(report.id)
+            if text is None:
+                text = done[report.id] = report_block(report)
+            yield "↳ " + text if facet else text
 
 
 def _withheld() -> str:
@@ -130,12 +133,6 @@ def _fact(report: Shown, f: FormField) -> str | None:
         else:
             value = format_answer(f, raw)
     return _("{label}: {value}").format(label=field_title(f), value=value)
-
-
-def report_key(report: Shown) -> ReportKey:
-    """(category, province, certainty) as readers may use them: a withheld province is `WITHHELD`."""
-    province = shown_province(report.category, report.sensitive_fields, report.province_pcode)
-    return report.category, province, report.certainty
 
 
 def place_text(report: Shown) -> str:
@@ -239,40 +236,42 @@ def render_digest(
     cache: RenderCache | None = None,
     *,
     force: bool = False,
-    keys: Sequence[ReportKey] | None = None,
+    max_parts: int | None = None,
+) -> list[str]:
+    """`render_period` of `reports`, the approved reports of [start, end) in the order to list them
+    (`by_importance`), and `previous`, the keys of those of the period before."""
+    period = PeriodReports(reports, Counter(previous))
+    return render_period(sub, start, end, period, cache, force=force, max_parts=max_parts)
+
+
+def render_period(
+    sub: AnySubscription,
+    start: datetime,
+    end: datetime,
+    period: PeriodReports,
+    cache: RenderCache | None = None,
+    *,
+    force: bool = False,
+    max_parts: int | None = None,
 ) -> list[str]:
     """The digest's message parts (empty when there is nothing to say and the subscriber said so).
 
-    `reports` are the approved reports of [start, end) and `previous` the keys of those of the
-    period before (already narrowed to the subscription's provinces, or not); this applies the
-    subscription's filters. `force` gives a digest even when nothing is new; `keys`, the reports'
-    (category, province, certainty) when the caller has them. Call inside
-    `use_locale(subscriber's language)`.
+    The totals count every report `sub`'s filters let through; with `max_parts` the list stops
+    where that many messages are full, and the last one says how many reports were left out.
+    `force` gives a digest even when nothing is new. Call inside `use_locale(subscriber's language)`.
     """
     cache = cache or RenderCache()
-    match = matcher(sub)
-    if keys is None:
-        keys = [report_key(r) for r in reports]
-    # A day's reports share a few hundred keys at most: each is judged once.
-    wanted = {k for k in {*keys, *previous} if match(*k)}
-    mine_keys = [(r, k) for r, k in zip(reports, keys, strict=True) if k in wanted]
-    mine = [r for r, _k in mine_keys]
-    if not mine and not (sub.send_empty or force):
+    share = period.share(sub)
+    if not share.count and not (sub.send_empty or force):
         return []
     header = cache.header(start, end, sub.timezone)
-    if not mine:
+    if not share.count:
         return [
             header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + cache.filters_of(sub)
         ]
 
-    before = [k for k in previous if k in wanted]
-    by_cat, prev_cat = Counter(r.category for r in mine), Counter(k[0] for k in before)
-    # Facets of one incident (reports sharing an incident id) count once per place, listed together.
-    incidents: dict[str, list[tuple[Shown, ReportKey]]] = {}
-    for r, k in mine_keys:
-        incidents.setdefault(r.incident_id or r.reference, []).append((r, k))
-    by_prov = Counter(facets[0][1][1] or "" for facets in incidents.values())
-    prev_prov = Counter(k[1] or "" for k in before)
+    by_cat, prev_cat = share.by_category, share.before_by_category
+    by_prov, prev_prov = share.by_province, share.before_by_province
     known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
     cat_order = known + [(c, category_label(c)) for c in unknown]
@@ -281,15 +280,15 @@ def render_digest(
         header,
         "",
         ngettext(
-            "{count} approved report ({change})", "{count} approved reports ({change})", len(mine)
-        ).format(count=format_number(len(mine)), change=_change(len(mine), len(before))),
+            "{count} approved report ({change})", "{count} approved reports ({change})", share.count
+        ).format(count=format_number(share.count), change=_change(share.count, share.before)),
         *(
             [
-                ngettext("{count} incident", "{count} incidents", len(incidents)).format(
-                    count=format_number(len(incidents))
+                ngettext("{count} incident", "{count} incidents", share.incidents).format(
+                    count=format_number(share.incidents)
                 )
             ]
-            if len(incidents) < len(mine)
+            if share.incidents < share.count
             else []
         ),
         "",
@@ -299,23 +298,27 @@ def render_digest(
         "",
         cache.filters_of(sub),
     ]
-    done = cache.blocks_of(mine)
-    blocks = [
-        ("↳ " if n else "") + done[r.id] for facets in incidents.values() for n, (r, _k) in enumerate(facets)
-    ]
-    return split_parts("\n".join(summary), blocks, header)
+    # Rendered as they are packed: reports past the last part allowed are never looked at.
+    blocks = cache.blocks_of(share.listed)
+    return split_parts("\n".join(summary), blocks, header, max_parts=max_parts, count=share.count)
 
 
-def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
+def split_parts(
+    first: str, blocks: Iterable[str], header: str, *, max_parts: int | None = None, count: int = 0
+) -> list[str]:
     """Pack blocks into messages under the limit, breaking only between reports; each later part
-    starts with the header and its number, so a reader who sees one part knows where it belongs."""
+    starts with the header and its number, so a reader who sees one part knows where it belongs.
+    At most `max_parts` messages: the last then ends with how many of the `count` blocks (reports)
+    it left out."""
     parts: list[str] = []
     # The current part as its pieces and their length: joined once when full, not copied per block.
     current, size = [first[:MAX_MESSAGE]], len(first[:MAX_MESSAGE])
     longest = MAX_MESSAGE - len(header) - 40
-    for block in blocks:
+    for n, block in enumerate(blocks):
         block = block[:longest]
         if size + 2 + len(block) > MAX_MESSAGE:
+            if max_parts is not None and len(parts) + 1 >= max_parts:
+                return [*parts, _ending_with_rest(current, size, count - n)]
             parts.append("\n\n".join(current))
             head = _("{header} (continued, part {part})").format(
                 header=header, part=format_number(len(parts) + 1)
@@ -325,6 +328,41 @@ def split_parts(first: str, blocks: Sequence[str], header: str) -> list[str]:
         size += 2 + len(block)
     parts.append("\n\n".join(current))
     return parts
+
+
+def _ending_with_rest(current: list[str], size: int, left: int) -> str:
+    """The last part allowed, closed by the count of the `left` reports it has no room for (blocks
+    dropped from its end until that line fits)."""
+    while True:
+        line = ngettext(
+            "{count} more report is not listed here. Find it with /search, or narrow this "
+            "subscription in /subscriptions.",
+            "{count} more reports are not listed here. Find them with /search, or narrow this "
+            "subscription in /subscriptions.",
+            left,
+        ).format(count=format_number(left))
+        if size + 2 + len(line) <= MAX_MESSAGE or len(current) == 1:
+            return "\n\n".join(current)[: MAX_MESSAGE - len(line) - 2] + "\n\n" + line
+        size -= 2 + len(current.pop())
+        left += 1
+
+
+def importance(report: Shown) -> tuple[bool, int, int, int]:
+    """Where a report is listed, lowest first: urgent ones (a moderator's call that it cannot wait),
+    then by people killed, then injured (harm to people is what coordinators act on first), then the
+    more certain; equal ones keep their order (approval time). A count the moderator withheld, or
+    not known, counts as none, so the order gives nothing away."""
+
+    def harmed(name: str) -> int:
+        value = None if name in report.sensitive_fields else getattr(report, name)
+        return value if isinstance(value, int) else 0
+
+    return not report.urgent, -harmed("killed"), -harmed("injured"), Certainty.rank_of(report.certainty)
+
+
+def by_importance(reports: Iterable[_Shown]) -> list[_Shown]:
+    """`reports` in the order a digest lists them (`importance`), ties in their given order."""
+    return sorted(reports, key=importance)
 
 
 def render_alert(report: Shown) -> str:

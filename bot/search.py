@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digests import Shown, report_block
+from bot.digest_period import Shown
+from bot.digests import report_block
 from bot.i18n import use_locale
 from bot.localize import fold_letters, to_ascii_digits
 from domain import languages

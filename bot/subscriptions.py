@@ -75,22 +75,19 @@ def categories() -> tuple[tuple[str, str], ...]:
     return tuple((form.code, form.title) for form in forms_engine.categories())
 
 
-_CERTAINTIES = frozenset(Certainty)  # members hash and compare as their strings
-
-
 def matcher(sub: AnySubscription) -> Callable[[str, str | None, str | None], bool]:
     """The subscription's filters as a predicate on (category, province, certainty); empty province
     or category lists mean all. Built once per subscription: it runs for every report of a period."""
     categories_, provinces = frozenset(sub.categories), frozenset(sub.provinces)
-    admitted = frozenset(Certainty.up_to(sub.min_certainty))
-    # A report without a certainty counts as the least certain.
-    admitted_none = Certainty.POSSIBLE in admitted
+    # A report without a certainty counts as the least certain (`Certainty.rank_of`); digests apply
+    # the same ranks through their index (`bot.digest_period`).
+    minimum = Certainty.rank_of(sub.min_certainty)
 
     def match(category: str, province: str | None, certainty: str | None) -> bool:
         return (
             (not categories_ or category in categories_)
             and (not provinces or province in provinces)
-            and (certainty in admitted or (admitted_none and certainty not in _CERTAINTIES))
+            and Certainty.rank_of(certainty) <= minimum
         )
 
     return match

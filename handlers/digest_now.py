@@ -18,7 +18,7 @@ from handlers.common import requires, send
 @requires(Role.ADMIN)
 async def digest_now(update: Update, context: KhabarContext) -> None:
     assert context.account is not None
-    db = context.services.db
+    db, max_parts = context.services.db, context.services.settings.digest_max_parts
     args = context.args or []
     if args:
         sub_id = parse_int(args[0])
@@ -28,13 +28,13 @@ async def digest_now(update: Update, context: KhabarContext) -> None:
             )
             return
         async with db.session() as session:
-            result = await send_now(session, utcnow(), subscription_ids=[sub_id])
+            result = await send_now(session, utcnow(), subscription_ids=[sub_id], max_parts=max_parts)
         if not result.digests:
             await send(update, context, _("There is no active subscription with that number."))
             return
     else:
         async with db.session() as session:
-            result = await send_now(session, utcnow(), user_id=context.account.id)
+            result = await send_now(session, utcnow(), user_id=context.account.id, max_parts=max_parts)
         if not result.digests:
             await send(
                 update,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select, text, update
+from sqlalchemy import Insert, Select, Table, bindparam, func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -73,14 +76,32 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
     if not rows:
         return 0
     table = Outbox.__table__  # type: ignore[attr-defined]
-    stmt = insert_or_skip(session, table, "key")
     if session.bind is None or session.bind.dialect.name == "sqlite":
         # A one-row INSERT run for each row (sqlite3's executemany), whose rowcount is the rows
         # added: sqlite3 keeps each cached statement's last bound values, and the multi-row INSERTs
         # of a digest run, one per batch size, held ~250 MB of digest text that way.
+        stmt = insert_or_skip(session, table, "key")
         return int(getattr(await session.execute(stmt, rows), "rowcount", 0))
-    # One statement executed for many rows (SQLAlchemy batches them into multi-row INSERTs).
-    return len((await session.execute(stmt.returning(table.c.id), rows)).all())
+    # One statement for all the rows, each column sent as one array and unnested by the server:
+    # executed for many rows (multi-row INSERTs with RETURNING, to count the new ones), SQLAlchemy's
+    # building of their parameters took a third of a digest run's inserts (~0.5 s of ~1.8 s for
+    # 30,000 rows).
+    names = tuple(rows[0])
+    columns = {name: [row[name] for row in rows] for name in names}
+    return int(getattr(await session.execute(_insert_arrays(table, names), columns), "rowcount", 0))
+
+
+@cache
+def _insert_arrays(table: Table, names: tuple[str, ...]) -> Insert:
+    """INSERT ... SELECT FROM unnest(one array parameter per column) ON CONFLICT (key) DO NOTHING
+    (PostgreSQL), whose row count is the rows added."""
+    arrays = [bindparam(name, type_=ARRAY(table.c[name].type)) for name in names]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    return (
+        pg_insert(table)
+        .from_select(list(names), select(*unnested.c))
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 class OutboxRepository:

@@ -96,6 +96,7 @@ def test_empty_values_as_in_a_copied_env_example_mean_defaults(tmp_path: Path) -
     [
         ({"send_rate": "100"}, "SEND_RATE: must be at most 30.0, not '100'"),
         ({"send_rate": "0"}, "SEND_RATE: must be more than 0.0, not '0'"),
+        ({"digest_max_parts": "0"}, "DIGEST_MAX_PARTS: must be at least 1, not '0'"),
         ({"wipe_after_submit": "maybe"}, "WIPE_AFTER_SUBMIT: must be true or false, not 'maybe'"),
         ({"webhook_url": "ftp://example.org/hook"}, "WEBHOOK_URL: must start with http:// or https://"),
         ({"admin_ids": "1; 2, x3"}, "ADMIN_IDS: 'x3' is not a numeric Telegram user id"),

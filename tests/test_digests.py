@@ -7,13 +7,17 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot import scheduler
 from bot.digests import MAX_MESSAGE, render_digest
 from bot.i18n import use_locale
 from bot.scheduler import due_digests
 from storage.models import Report, Subscription
 from storage.users import UserRepository
-from tests.delivery_support import add_report, add_subscribers, hours, outbox_rows, utc
-from tests.harness import BotHarness
+from tests.conftest import BotFactory
+from tests.delivery_support import add_report, add_subscribers, get_sub, hours, outbox_rows, utc
+from tests.harness import FAST, RELAXED, BotHarness
 
 START, END = utc(2026, 3, 9, 2, 30), utc(2026, 3, 10, 2, 30)
 
@@ -82,6 +86,16 @@ def test_totals_by_category_and_province_with_change() -> None:
     assert "Killed: 0 · Injured: 2 · Corroborations: 0" in text
 
 
+def test_totals_name_only_what_passes_the_certainty_filter() -> None:
+    reports = [
+        _report(1),
+        _report(2, category="displacement", province_pcode="AF06", district_pcode=None, certainty="possible"),
+    ]
+    [text] = render_digest(_sub(min_certainty="confirmed"), START, END, reports, [])
+    assert "1 approved report (+1)" in text
+    assert "Displacement" not in text and "Nangarhar" not in text
+
+
 def test_sensitive_fields_withheld() -> None:
     secret = _report(
         1,
@@ -131,3 +145,81 @@ async def test_digest_never_names_the_reporter(relaxed_bot: BotHarness) -> None:
     assert "Zarghuna" not in row.text and "777000111" not in row.text and "۷۷۷۰۰۰۱۱۱" not in row.text
     assert "R-2026-" in row.text
     assert re.search("[۰-۹]", row.text)  # rendered in the subscriber's language (Pashto digits)
+
+
+async def test_digest_lists_at_most_max_parts_most_serious_first(bot_factory: BotFactory) -> None:
+    """DIGEST_MAX_PARTS, through /digest_now: the totals count every report, the list starts with
+    the urgent, then the deadliest (a withheld count counting as none), and the last part allowed
+    says how many were left out."""
+    bot = await bot_factory(limits=RELAXED, background_jobs=False, digest_max_parts=2, **FAST)
+    admin = await bot.user(10_000, "Admin", "en", role="admin")
+    await add_subscribers(bot, 1, first_id=admin.id, last_period_end=START)
+    long = "Shelling near the clinic. " * 11
+    withheld = await add_report(
+        bot.db, approved_at=START + hours(1), killed=7, sensitive=["killed"], description=long
+    )
+    ordinary = [
+        await add_report(bot.db, approved_at=START + hours(2), killed=0, description=long) for _ in range(40)
+    ]
+    deadly = await add_report(bot.db, approved_at=START + hours(3), killed=4, certainty="possible")
+    urgent = await add_report(bot.db, approved_at=START + hours(4), killed=0, urgent=True)
+
+    await admin.send("/digest_now")
+    parts = [row.text for row in await outbox_rows(bot.db, "digest")]
+    assert len(parts) == 2 and all(len(p) <= MAX_MESSAGE for p in parts)
+    assert "43 approved reports" in parts[0]  # the totals count every report
+    listed = [ref for part in parts for ref in re.findall(r"R-2026-\d{6}", part)]
+    assert listed[:4] == [urgent.reference, deadly.reference, withheld.reference, ordinary[0].reference]
+    assert (
+        listed
+        == [urgent.reference, deadly.reference, withheld.reference, *(r.reference for r in ordinary)][
+            : len(listed)
+        ]
+    )
+    left = 43 - len(listed)
+    assert left > 0
+    assert parts[-1].endswith(
+        f"{left} more reports are not listed here. Find them with /search, "
+        "or narrow this subscription in /subscriptions."
+    )
+
+
+def test_left_out_line_in_the_subscribers_language() -> None:
+    reports = [_report(n, answers={"description": f"Incident {n}. " + "x" * 250}) for n in range(1, 40)]
+    with use_locale("fa_AF"):
+        [part] = render_digest(_sub(), START, END, reports, [], max_parts=1)
+    assert len(part) <= MAX_MESSAGE
+    assert part.split("\n\n")[-1].startswith(("۱", "۲", "۳")) and "/search" in part
+    assert "گزارش دیگر" in part.split("\n\n")[-1]
+
+
+async def test_a_page_written_while_rendering_is_all_or_nothing(
+    relaxed_bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are written ENQUEUE_ROWS at a time while the next are rendered: a failure after some
+    were written leaves none of the page, and its periods due (nothing lost); the next run queues
+    each digest once."""
+    count = scheduler.ENQUEUE_ROWS + 30
+    subs = await add_subscribers(relaxed_bot, count, last_period_end=START)
+    await add_report(relaxed_bot.db, approved_at=START + hours(1))
+    render, calls = scheduler._render, 0
+
+    def failing(*args: Any, **kwargs: Any) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls > scheduler.ENQUEUE_ROWS + 10:  # past the first write, which is then in flight
+            raise RuntimeError("render failed")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "_render", failing)
+    with pytest.raises(RuntimeError):
+        await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
+    assert await outbox_rows(relaxed_bot.db) == []
+    assert (await get_sub(relaxed_bot.db, subs[0].id or 0)).last_period_end == START
+
+    monkeypatch.setattr(scheduler, "_render", render)
+    result = await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
+    assert (result.digests, result.messages) == (count, count)
+    rows = await outbox_rows(relaxed_bot.db)
+    assert sorted(r.subscription_id or 0 for r in rows) == sorted(s.id or 0 for s in subs)
+    assert (await due_digests(relaxed_bot.db, END + timedelta(minutes=2))).messages == 0

@@ -286,12 +286,17 @@ async def test_cli_send_now_queues_and_delivers(limited_bot: BotHarness) -> None
 
 
 async def test_enqueue_many_counts_only_the_messages_it_added(db: Database) -> None:
-    # SQLite counts them by the statement's rowcount, PostgreSQL by the ids returned.
-    def message(key: str) -> dict[str, Any]:
-        return {"key": key, "chat_id": 7001, "kind": OutboxKind.DIGEST, "text": key}
+    # The rowcount of sqlite3's executemany on SQLite, of one INSERT ... SELECT FROM unnest(...) on
+    # PostgreSQL; the columns (subscription, parse mode) arrive as they were given.
+    def message(key: str, **fields: Any) -> dict[str, Any]:
+        return {"key": key, "chat_id": 7001, "kind": OutboxKind.DIGEST, "text": f"{key} ✓ دری", **fields}
 
     async with db.session() as session:
-        assert await enqueue_many(session, [message("a"), message("b")]) == 2
+        assert await enqueue_many(session, [message("a"), message("b", parse_mode="HTML")]) == 2
     async with db.session() as session:
         assert await enqueue_many(session, [message("b"), message("c"), message("a")]) == 1
         assert await enqueue_many(session, []) == 0
+    rows = {row.key: row for row in await outbox_rows(db)}
+    assert sorted(rows) == ["a", "b", "c"]
+    assert (rows["b"].text, rows["b"].parse_mode, rows["a"].parse_mode) == ("b ✓ دری", "HTML", None)
+    assert rows["c"].kind == OutboxKind.DIGEST and rows["c"].status == "pending" and rows["c"].attempts == 0

@@ -128,4 +128,4 @@ async def test_the_totals_read_of_a_period_keeps_each_reports_withheld_fields(db
     await add_report(db, approved_at=at, sensitive=["province", "district"])
     async with db.session() as session:
         keys = await DigestReportRepository(session).approved_keys_between(at, at + timedelta(hours=1))
-    assert sorted(hidden for *_key, hidden in keys) == [[], ["province", "district"]]
+    assert sorted(hidden for *_key, hidden, _count in keys) == [[], ["province", "district"]]

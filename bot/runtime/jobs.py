@@ -36,8 +36,9 @@ async def announce_job(context: KhabarContext) -> None:
 async def digest_tick(context: KhabarContext) -> None:
     # Reports approved before search texts were stored get theirs a batch per tick (an empty
     # partial index when none is left); `khabar db upgrade` fills them all at once.
-    await search.fill_missing(context.services.db, batches=1)
-    await due_digests(context.services.db, utcnow())
+    services = context.services
+    await search.fill_missing(services.db, batches=1)
+    await due_digests(services.db, utcnow(), max_parts=services.settings.digest_max_parts)
 
 
 async def alert_tick(context: KhabarContext) -> None:

@@ -27,7 +27,9 @@ async def send_now_and_deliver(
         ids = [subscription_id] if subscription_id is not None else None
         async with db.session() as session:
             await load_places(session)
-            result = await send_now(session, utcnow(), subscription_ids=ids)
+            result = await send_now(
+                session, utcnow(), subscription_ids=ids, max_parts=settings.digest_max_parts
+            )
         sent = 0
         if settings.token and result.messages:
             bot = Bot(settings.token, base_url=f"{settings.telegram_base_url}/bot", request=sender_request())

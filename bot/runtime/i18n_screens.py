@@ -153,6 +153,19 @@ def digest() -> str:
     return "\n\n".join(render_digest(_subscription(), START, END, sample_reports(), [], force=True))
 
 
+def digest_cut() -> str:
+    """The end of a digest past its message limit: its last report listed, then the count of the rest."""
+    many = []
+    for copy in range(40):
+        for report in sample_reports():
+            assert report.id is not None
+            report.id += 100 * copy
+            report.reference = f"R-2026-{report.id:06d}"
+            many.append(report)
+    parts = render_digest(_subscription(), START, END, many, [], force=True, max_parts=1)
+    return "…\n\n" + "\n\n".join(parts[-1].split("\n\n")[-2:])
+
+
 def urgent_alert() -> str:
     return render_alert(sample_reports()[0])
 
@@ -166,6 +179,7 @@ SCREENS: dict[str, Callable[[], str]] = {
     "Moderation card (moderator)": moderation_card,
     "Approving a report, and the reporter's notice (moderator, reporter)": moderation_decision,
     "Digest (coordinator)": digest,
+    "The end of a digest past its message limit (coordinator)": digest_cut,
     "Urgent alert (coordinator)": urgent_alert,
     "Subscription summary (coordinator)": subscription_summary,
 }

@@ -118,7 +118,9 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         sync = self.engine.sync_engine
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._autocommit: Engine | None = None
+        self._autocommit_sessions = self._sessions
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
             event.listen(sync, "before_cursor_execute", sqlite_driver.apply_options)
@@ -126,18 +128,13 @@ class Database:
             for name in ("connect", "checkin"):
                 event.listen(sync.pool, name, _idle_from_now)
             event.listen(sync.pool, "checkout", _ping_if_idle)
-            self._autocommit = sync.execution_options(isolation_level="AUTOCOMMIT")
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        # PostgreSQL: sessions whose statements each stand alone, without BEGIN and COMMIT.
-        self._autocommit_sessions = (
-            self._sessions
-            if self.is_sqlite
-            else async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                class_=AsyncSession,
-                expire_on_commit=False,
+            # Statements that each stand alone, without the BEGIN and COMMIT round trips: for
+            # `write` and for `session(autocommit=True)`.
+            autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit = autocommit.sync_engine
+            self._autocommit_sessions = async_sessionmaker(
+                autocommit, class_=AsyncSession, expire_on_commit=False
             )
-        )
 
     @asynccontextmanager
     async def session(self, *, autocommit: bool = False) -> AsyncIterator[AsyncSession]:

@@ -39,7 +39,7 @@ Outcome = tuple[Any, list[Any], int, int | None]
 
 
 def _one_statement(
-    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool = False
+    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool
 ) -> Outcome:
     """Runs on the connection's thread: the whole statement, its cursor opened and closed, and the
     commit after it when `commit`."""
@@ -120,13 +120,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        statement = (connection._conn, operation, parameters, many, self.commit)
         async with self._adapt_connection._execute_mutex:
             if self.inline:
-                outcome = _one_statement(connection._conn, operation, parameters, many)
+                outcome = _one_statement(*statement)
             else:
-                outcome = await connection._execute(  # type: ignore[no-untyped-call]
-                    _one_statement, connection._conn, operation, parameters, many, self.commit
-                )
+                outcome = await connection._execute(_one_statement, *statement)  # type: ignore[no-untyped-call]
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 

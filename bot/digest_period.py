@@ -47,7 +47,7 @@ class _Cut:
 
     now: int = 0
     before: int = 0
-    positions: list[list[int]] = field(default_factory=list)  # each key's, ascending
+    positions: list[int] = field(default_factory=list)  # their reports' places in the listing order
 
 
 class PeriodReports:
@@ -63,16 +63,22 @@ class PeriodReports:
         # of their provinces and categories at their minimum certainty, a few dozen, where a pass
         # over a day's keys was hundreds.
         ranks = len(Certainty)
-        self.cuts: dict[_Pair, list[_Cut]] = {}
+        pairs: dict[_Pair, list[_Cut]] = {}
         for key in {*by_key, *previous}:
-            cuts = self.cuts.setdefault((key[1], key[0]), [_Cut() for _ in range(ranks)])
+            cuts = pairs.setdefault((key[1], key[0]), [_Cut() for _ in range(ranks)])
             for cut in cuts[Certainty.rank_of(key[2]) :]:
                 cut.now += len(by_key.get(key, ()))
                 cut.before += previous[key]
-                if key in by_key:
-                    cut.positions.append(by_key[key])
-        self.provinces = list({p for p, _c in self.cuts})
-        self.categories = list({c for _p, c in self.cuts})
+                cut.positions += by_key.get(key, ())
+        # Per rank, per province, the categories with something to count at that rank and their cuts:
+        # a share walks only the pairs that exist, where all provinces times all categories were
+        # hundreds of lookups for a subscriber following everything.
+        self.at_rank: list[dict[str | None, list[tuple[str, _Cut]]]] = [{} for _ in range(ranks)]
+        for (province, category), cuts in pairs.items():
+            for rank, cut in enumerate(cuts):
+                cut.positions.sort()
+                if cut.now or cut.before:
+                    self.at_rank[rank].setdefault(province, []).append((category, cut))
         # Where an incident has several facets in the period: a share reaching one of these needs
         # its reports grouped one by one.
         facets = Counter(r.incident_id for r in reports if r.incident_id)
@@ -83,13 +89,14 @@ class PeriodReports:
     def share(self, sub: AnySubscription) -> Share:
         """The reports `sub`'s filters let through (`bot.subscriptions.matcher`'s rule), counted and
         in order."""
-        rank = Certainty.rank_of(sub.min_certainty)
-        pairs = [(p, c) for p in sub.provinces or self.provinces for c in sub.categories or self.categories]
+        provinces = self.at_rank[Certainty.rank_of(sub.min_certainty)]
+        wanted = frozenset(sub.categories)
         # A pair whose reports are all below the minimum is not named in the totals.
         chosen = [
-            (pair, cut)
-            for pair in pairs
-            if (cuts := self.cuts.get(pair)) and ((cut := cuts[rank]).now or cut.before)
+            ((province, category), cut)
+            for province in sub.provinces or provinces
+            for category, cut in provinces.get(province, ())
+            if not wanted or category in wanted
         ]
         # Summed in defaultdicts (a Counter's missing key is a Python call, per key and counter);
         # zero counts are kept: a name counted in one period only is listed either way.
@@ -110,9 +117,10 @@ class PeriodReports:
             Counter(before_prov),
             iter(()),
         )
-        # Sorted at once (in C), not merged lazily: cheaper, though only a few dozen are listed.
-        positions = sorted(chain.from_iterable(chain.from_iterable(cut.positions for _p, cut in chosen)))
-        if self.grouped.isdisjoint(pairs):
+        # Sorted at once (in C, each cut an ascending run), not merged lazily: cheaper, though only
+        # a few dozen are listed.
+        positions = sorted(chain.from_iterable(cut.positions for _p, cut in chosen))
+        if self.grouped.isdisjoint(pair for pair, _cut in chosen):
             share.incidents = share.count
             share.listed = zip(map(self.reports.__getitem__, positions), repeat(False))  # in C
             return share

@@ -46,20 +46,19 @@ COUNT_COLUMNS = ("killed", "injured")  # answers that Report also keeps as colum
 
 
 @dataclass
-class RenderCache:
-    """Report blocks already rendered, per language: thousands of subscribers share most reports."""
+class Wording:
+    """What every digest in one language shares within a run, rendered once: thousands of
+    subscribers read most of the same reports, totals lines, province names and filters."""
 
-    blocks: dict[str, dict[int | None, str]] = field(default_factory=dict)  # by language, then report id
-
-    headers: dict[tuple[str, datetime, datetime, str], str] = field(default_factory=dict)
-    # Totals lines, province names and filter summaries repeat across subscribers as well.
-    lines: dict[tuple[str, str, int, int], str] = field(default_factory=dict)
-    provinces: dict[tuple[str, str], str] = field(default_factory=dict)
-    filters: dict[tuple[str, tuple[str, ...], tuple[str, ...], str], str] = field(default_factory=dict)
-    digests: dict[tuple[object, ...], list[str]] = field(default_factory=dict)  # see bot.scheduler
+    categories: list[tuple[str, str]]  # (code, title), in the forms' order
+    blocks: dict[int | None, str] = field(default_factory=dict)  # by report id
+    headers: dict[tuple[datetime, datetime, str], str] = field(default_factory=dict)
+    lines: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    provinces: dict[str, str] = field(default_factory=dict)
+    filters: dict[tuple[tuple[str, ...], tuple[str, ...], str], str] = field(default_factory=dict)
 
     def line(self, name: str, now: int, before: int) -> str:
-        key = (get_locale(), name, now, before)
+        key = (name, now, before)
         if key not in self.lines:
             self.lines[key] = _("• {name}: {count} ({change})").format(
                 name=name, count=format_number(now), change=_change(now, before)
@@ -67,19 +66,18 @@ class RenderCache:
         return self.lines[key]
 
     def province(self, pcode: str) -> str:
-        key = (get_locale(), pcode)
-        if key not in self.provinces:
-            self.provinces[key] = province_label(pcode)
-        return self.provinces[key]
+        if pcode not in self.provinces:
+            self.provinces[pcode] = province_label(pcode)
+        return self.provinces[pcode]
 
     def filters_of(self, sub: AnySubscription) -> str:
-        key = (get_locale(), tuple(sub.provinces), tuple(sub.categories), str(sub.min_certainty))
+        key = (tuple(sub.provinces), tuple(sub.categories), str(sub.min_certainty))
         if key not in self.filters:
             self.filters[key] = filters_text(sub)
         return self.filters[key]
 
     def header(self, start: datetime, end: datetime, zone: str) -> str:
-        key = (get_locale(), start, end, zone)
+        key = (start, end, zone)
         if key not in self.headers:
             period = _("{start} – {end}").format(
                 start=format_moment(start, zone), end=format_moment(end, zone)
@@ -88,15 +86,29 @@ class RenderCache:
         return self.headers[key]
 
     def blocks_of(self, listed: Iterable[tuple[Shown, bool]]) -> Iterator[str]:
-        """`report_block` of each listed report in the current language, a facet's after "↳ ", each
-        rendered once (a fan-out shows each of a day's reports to hundreds of subscribers), as they
-        are asked for."""
-        done = self.blocks.setdefault(get_locale(), {})
+        """`report_block` of each listed report, a facet's after "↳ ", each rendered once (a fan-out
+        shows each of a day's reports to hundreds of subscribers), as they are asked for."""
+        done = self.blocks
         for report, facet in listed:
             text = done.get(report.id)
             if text is None:
                 text = done[report.id] = report_block(report)
             yield "↳ " + text if facet else text
+
+
+@dataclass
+class RenderCache:
+    """A run's `Wording` per language, and whole digests (see bot.scheduler)."""
+
+    languages: dict[str, Wording] = field(default_factory=dict)
+    digests: dict[tuple[object, ...], list[str]] = field(default_factory=dict)
+
+    def wording(self) -> Wording:
+        """The current language's (call inside `use_locale`)."""
+        language = get_locale()
+        if language not in self.languages:
+            self.languages[language] = Wording([(code, _(title)) for code, title in categories()])
+        return self.languages[language]
 
 
 def _withheld() -> str:
@@ -213,9 +225,9 @@ def _totals(
     current: Counter[str],
     previous: Counter[str],
     label: Iterable[tuple[str, str]],
-    cache: RenderCache,
+    words: Wording,
 ) -> list[str]:
-    return [title, *(cache.line(name, current[key], previous[key]) for key, name in label)]
+    return [title, *(words.line(name, current[key], previous[key]) for key, name in label)]
 
 
 def filters_text(sub: AnySubscription) -> str:
@@ -260,22 +272,23 @@ def render_period(
     where that many messages are full, and the last one says how many reports were left out.
     `force` gives a digest even when nothing is new. Call inside `use_locale(subscriber's language)`.
     """
-    cache = cache or RenderCache()
+    words = (cache or RenderCache()).wording()
     share = period.share(sub)
     if not share.count and not (sub.send_empty or force):
         return []
-    header = cache.header(start, end, sub.timezone)
+    header = words.header(start, end, sub.timezone)
     if not share.count:
         return [
-            header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + cache.filters_of(sub)
+            header + "\n\n" + _("No new approved reports in this period.") + "\n\n" + words.filters_of(sub)
         ]
 
     by_cat, prev_cat = share.by_category, share.before_by_category
     by_prov, prev_prov = share.by_province, share.before_by_province
-    known = [(c, _(t)) for c, t in categories() if by_cat[c] or prev_cat[c]]
-    unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in categories()})
+    known = [(c, title) for c, title in words.categories if by_cat[c] or prev_cat[c]]
+    unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in words.categories})
     cat_order = known + [(c, category_label(c)) for c in unknown]
-    prov_keys = sorted(set(by_prov) | set(prev_prov), key=lambda p: (-by_prov[p], cache.province(p)))
+    prov_names = {p: words.province(p) for p in set(by_prov) | set(prev_prov)}
+    prov_order = sorted(prov_names.items(), key=lambda item: (-by_prov[item[0]], item[1]))
     summary = [
         header,
         "",
@@ -292,14 +305,14 @@ def render_period(
             else []
         ),
         "",
-        *_totals(_("By category:"), by_cat, prev_cat, cat_order, cache),
+        *_totals(_("By category:"), by_cat, prev_cat, cat_order, words),
         "",
-        *_totals(_("By province:"), by_prov, prev_prov, [(p, cache.province(p)) for p in prov_keys], cache),
+        *_totals(_("By province:"), by_prov, prev_prov, prov_order, words),
         "",
-        cache.filters_of(sub),
+        words.filters_of(sub),
     ]
     # Rendered as they are packed: reports past the last part allowed are never looked at.
-    blocks = cache.blocks_of(share.listed)
+    blocks = words.blocks_of(share.listed)
     return split_parts("\n".join(summary), blocks, header, max_parts=max_parts, count=share.count)
 
 

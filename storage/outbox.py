@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import Insert, Select, Table, bindparam, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,6 +20,8 @@ from domain.vocabulary import DeliveryOutcome, OutboxKind, OutboxStatus
 from storage.coordination import SENDERS
 from storage.db import insert_or_skip
 from storage.models import Delivery, Outbox, utcnow
+
+_Bind = tuple[str, Callable[[Any], Any] | None]  # a parameter's column and its bind processor
 
 # The keys of the senders' advisory locks held now in this database (two-key locks show as
 # classid, objid and objsubid 2 in pg_locks).
@@ -80,8 +85,14 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
         # A one-row INSERT run for each row (sqlite3's executemany), whose rowcount is the rows
         # added: sqlite3 keeps each cached statement's last bound values, and the multi-row INSERTs
         # of a digest run, one per batch size, held ~250 MB of digest text that way.
-        stmt = insert_or_skip(session, table, "key")
-        return int(getattr(await session.execute(stmt, rows), "rowcount", 0))
+        sql, binds = _insert_tuples(session.bind.dialect if session.bind else None, table, tuple(rows[0]))
+        # Rows go to the driver as tuples, each value through its column's bind processor once per
+        # distinct value (a run's timestamp, kind and status are one value each): SQLAlchemy's own
+        # executemany built and processed a parameter dict per row, ~0.4 s of a 30,000-row run.
+        bound = [_bound_column(bind, [row[name] for row in rows]) for name, bind in binds]
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+        return int(getattr(result, "rowcount", 0))
     # One statement for all the rows, each column sent as one array and unnested by the server:
     # executed for many rows (multi-row INSERTs with RETURNING, to count the new ones), SQLAlchemy's
     # building of their parameters took a third of a digest run's inserts (~0.5 s of ~1.8 s for
@@ -89,6 +100,27 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
     names = tuple(rows[0])
     columns = {name: [row[name] for row in rows] for name in names}
     return int(getattr(await session.execute(_insert_arrays(table, names), columns), "rowcount", 0))
+
+
+@cache
+def _insert_tuples(dialect: Dialect | None, table: Table, names: tuple[str, ...]) -> tuple[str, list[_Bind]]:
+    """INSERT ... ON CONFLICT (key) DO NOTHING compiled for `dialect` with positional parameters,
+    and each parameter's column name and bind processor, in the statement's order."""
+    compiled = (
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .values({name: bindparam(name) for name in names})
+        .compile(dialect=dialect or sqlite_dialect())
+    )
+    order = compiled.positiontup or []
+    return str(compiled), [(name, table.c[name].type.bind_processor(compiled.dialect)) for name in order]
+
+
+def _bound_column(bind: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    if bind is None:
+        return values
+    done: dict[Any, Any] = {}
+    return [done[v] if v in done else done.setdefault(v, bind(v)) for v in values]
 
 
 @cache

@@ -57,8 +57,9 @@ class TickResult:
     alerts: int = 0
 
 
-def _key(sub_id: int, end: datetime, part: int) -> str:
-    return f"digest:{sub_id}:{end.isoformat(timespec='seconds')}:{part}"
+def _key_stem(sub_id: int, end: datetime) -> str:
+    """A digest row's key without its part number (`digest:<sub>:<period end>:<part>`)."""
+    return f"digest:{sub_id}:{end.isoformat(timespec='seconds')}:"
 
 
 class _PeriodData:
@@ -109,9 +110,10 @@ def _messages(
     sub: AnySubscription, end: datetime, parts: list[str], prefix: str = ""
 ) -> list[dict[str, Any]]:
     assert sub.id is not None
+    stem = prefix + _key_stem(sub.id, end)
     return [
         {
-            "key": prefix + _key(sub.id, end, number),
+            "key": f"{stem}{number}",
             "chat_id": sub.user_id,
             "kind": OutboxKind.DIGEST,
             "text": text,

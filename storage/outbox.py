@@ -65,31 +65,28 @@ async def enqueue(
 async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, Any]]) -> int:
     """`enqueue` for many messages (dicts of its keyword arguments) in few statements; returns how
     many were new. Part of the caller's transaction."""
-    now = utcnow()
-    rows = [
-        {
-            "subscription_id": None,
-            "parse_mode": None,
-            **message,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for message in messages
-    ]
-    if not rows:
+    if not messages:
         return 0
+    now = utcnow()
+    # Column by column, as both databases take them: a row's optional fields default to None, and
+    # the state of a new message is the same for every row.
+    fixed = {"status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    names = tuple(dict.fromkeys(["subscription_id", "parse_mode", *messages[0], *fixed]))
+    columns = {
+        name: [fixed[name]] * len(messages) if name in fixed else [m.get(name) for m in messages]
+        for name in names
+    }
     table = Outbox.__table__  # type: ignore[attr-defined]
-    if session.bind is None or session.bind.dialect.name == "sqlite":
+    dialect = session.bind.dialect if session.bind is not None else None
+    if dialect is None or dialect.name == "sqlite":
         # A one-row INSERT run for each row (sqlite3's executemany), whose rowcount is the rows
         # added: sqlite3 keeps each cached statement's last bound values, and the multi-row INSERTs
         # of a digest run, one per batch size, held ~250 MB of digest text that way.
-        sql, binds = _insert_tuples(session.bind.dialect if session.bind else None, table, tuple(rows[0]))
+        sql, binds = _insert_tuples(dialect, table, names)
         # Rows go to the driver as tuples, each value through its column's bind processor once per
         # distinct value (a run's timestamp, kind and status are one value each): SQLAlchemy's own
         # executemany built and processed a parameter dict per row, ~0.4 s of a 30,000-row run.
-        bound = [_bound_column(bind, [row[name] for row in rows]) for name, bind in binds]
+        bound = [_bound_column(bind, columns[name]) for name, bind in binds]
         connection = await session.connection()
         result = await connection.exec_driver_sql(sql, list(zip(*bound, strict=True)))
         return int(getattr(result, "rowcount", 0))
@@ -97,8 +94,6 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Mapping[str, An
     # executed for many rows (multi-row INSERTs with RETURNING, to count the new ones), SQLAlchemy's
     # building of their parameters took a third of a digest run's inserts (~0.5 s of ~1.8 s for
     # 30,000 rows).
-    names = tuple(rows[0])
-    columns = {name: [row[name] for row in rows] for name in names}
     return int(getattr(await session.execute(_insert_arrays(table, names), columns), "rowcount", 0))
 
 

@@ -318,6 +318,7 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"  floor:           {per['floor'] / per['echo']:.1f}x the echo bot (the stack's least bookkeeping)"
     )
+    print(f"  over the floor:  Khabar {per['khabar'] / per['floor']:.1f}x the floor")
     print(
         f"  single reporter: Khabar step {pct(single['khabar'])}; floor {pct(single['floor'])}; "
         f"echo {pct(single['echo'])}"

@@ -32,10 +32,11 @@ class Share:
     count: int  # reports
     before: int  # reports of the period before
     incidents: int  # facets of one incident count once
-    by_category: Counter[str]
-    before_by_category: Counter[str]
-    by_province: Counter[str]  # incidents, once per place ("" for an unknown one)
-    before_by_province: Counter[str]
+    # Counts by name, a name counted in neither period absent (read with .get).
+    by_category: dict[str, int]
+    before_by_category: dict[str, int]
+    by_province: dict[str, int]  # incidents, once per place ("" for an unknown one)
+    before_by_province: dict[str, int]
     # Reports in listing order, a facet of an incident after its first (True) with it; lazy, as
     # a digest of a few parts lists a few dozen of them.
     listed: Iterator[tuple[Shown, bool]]
@@ -98,30 +99,30 @@ class PeriodReports:
             for category, cut in provinces.get(province, ())
             if not wanted or category in wanted
         ]
-        # Summed in defaultdicts (a Counter's missing key is a Python call, per key and counter);
-        # zero counts are kept: a name counted in one period only is listed either way.
-        sums: list[defaultdict[str, int]] = [defaultdict(int) for _ in range(4)]
-        now_cat, before_cat, now_prov, before_prov = sums
+        # Summed in defaultdicts, handed on as plain dicts (a Counter's missing key is a Python call,
+        # and building four Counters was a tenth of a share); zero counts are kept: a name counted
+        # in one period only is listed either way.
+        now_cat, before_cat, now_prov, before_prov = (defaultdict[str, int](int) for _ in range(4))
         for (province, category), cut in chosen:
             now_cat[category] += cut.now
             before_cat[category] += cut.before
             now_prov[province or ""] += cut.now
             before_prov[province or ""] += cut.before
+        count = sum(now_cat.values())
         share = Share(
-            sum(now_cat.values()),
+            count,
             sum(before_cat.values()),
-            0,
-            Counter(now_cat),
-            Counter(before_cat),
-            Counter(now_prov),
-            Counter(before_prov),
+            count,
+            dict(now_cat),
+            dict(before_cat),
+            dict(now_prov),
+            dict(before_prov),
             iter(()),
         )
         # Sorted at once (in C, each cut an ascending run), not merged lazily: cheaper, though only
         # a few dozen are listed.
         positions = sorted(chain.from_iterable(cut.positions for _p, cut in chosen))
         if self.grouped.isdisjoint(pair for pair, _cut in chosen):
-            share.incidents = share.count
             share.listed = zip(map(self.reports.__getitem__, positions), repeat(False))  # in C
             return share
         incidents: dict[str, list[int]] = {}
@@ -129,7 +130,7 @@ class PeriodReports:
             report = self.reports[n]
             incidents.setdefault(report.incident_id or report.reference, []).append(n)
         share.incidents = len(incidents)
-        share.by_province = Counter(self.keys[facets[0]][1] or "" for facets in incidents.values())
+        share.by_province = dict(Counter(self.keys[f[0]][1] or "" for f in incidents.values()))
         share.listed = (
             (self.reports[n], i > 0) for facets in incidents.values() for i, n in enumerate(facets)
         )

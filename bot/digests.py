@@ -222,12 +222,12 @@ def _change(now: int, before: int) -> str:
 
 def _totals(
     title: str,
-    current: Counter[str],
-    previous: Counter[str],
+    current: dict[str, int],
+    previous: dict[str, int],
     label: Iterable[tuple[str, str]],
     words: Wording,
 ) -> list[str]:
-    return [title, *(words.line(name, current[key], previous[key]) for key, name in label)]
+    return [title, *(words.line(name, current.get(key, 0), previous.get(key, 0)) for key, name in label)]
 
 
 def filters_text(sub: AnySubscription) -> str:
@@ -284,11 +284,11 @@ def render_period(
 
     by_cat, prev_cat = share.by_category, share.before_by_category
     by_prov, prev_prov = share.by_province, share.before_by_province
-    known = [(c, title) for c, title in words.categories if by_cat[c] or prev_cat[c]]
+    known = [(c, title) for c, title in words.categories if by_cat.get(c) or prev_cat.get(c)]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in words.categories})
     cat_order = known + [(c, category_label(c)) for c in unknown]
     prov_names = {p: words.province(p) for p in set(by_prov) | set(prev_prov)}
-    prov_order = sorted(prov_names.items(), key=lambda item: (-by_prov[item[0]], item[1]))
+    prov_order = sorted(prov_names.items(), key=lambda item: (-by_prov.get(item[0], 0), item[1]))
     summary = [
         header,
         "",

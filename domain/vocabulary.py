@@ -45,21 +45,25 @@ class Certainty(StrEnum):
     PROBABLE = "probable"
     POSSIBLE = "possible"
 
+    RANKS: ClassVar[dict[str, int]]  # by value (set below the class); digests look up thousands
+
     @property
     def rank(self) -> int:
         """0 for the most certain; a minimum of PROBABLE admits every rank up to its own."""
-        return list(Certainty).index(self)
+        return Certainty.RANKS[self.value]
 
     @classmethod
     def rank_of(cls, value: str | None) -> int:
         """The rank of a stored value; a missing or unknown one counts as the least certain."""
-        found = member(cls, value)
-        return found.rank if found is not None else len(cls) - 1
+        return cls.RANKS.get(value or "", len(cls.RANKS) - 1)
 
     @classmethod
     def up_to(cls, minimum: str | None) -> tuple[Certainty, ...]:
         """The certainties a minimum admits: up_to("probable") is (CONFIRMED, PROBABLE)."""
         return tuple(cls)[: cls.rank_of(minimum) + 1]
+
+
+Certainty.RANKS = {member.value: rank for rank, member in enumerate(Certainty)}
 
 
 class AuditAction(StrEnum):

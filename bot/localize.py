@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import jdatetime
 from babel.dates import get_timezone_location
@@ -145,7 +146,13 @@ def rtl_safe(text: str, *, html: bool = False, rtl: bool | None = None) -> str:
 
 def format_date(day: date, language: str | None = None) -> str:
     """A date in the calendar, month names and digits of `language` (default: the current locale)."""
-    entry = languages.language(language or get_locale())
+    return _date_in(day, language or get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _date_in(day: date, language: str) -> str:
+    # Kept: a digest run shows the same few days thousands of times, each a Solar Hijri conversion.
+    entry = languages.language(language)
     if entry.calendar is Calendar.SOLAR_HIJRI:
         jd = jdatetime.date.fromgregorian(date=day)
         return local_digits(f"{jd.day} {entry.months[jd.month - 1]} {jd.year}", entry.code)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chat_log import ChatLogRepository, record_alone
+from storage.chat_log import ChatLogRepository, forget_alone, record_alone
 from storage.db import Database
 
 
@@ -25,5 +25,6 @@ async def of_chat(session: AsyncSession, chat_id: int) -> list[tuple[int, dateti
     return await ChatLogRepository(session).of_chat(chat_id)
 
 
-async def forget(session: AsyncSession, chat_id: int, message_ids: list[int]) -> None:
-    await ChatLogRepository(session).forget(chat_id, message_ids)
+async def forget(db: Database, chat_id: int, message_ids: list[int]) -> None:
+    """Forget these ids of the chat at once, in a transaction of their own."""
+    await forget_alone(db, chat_id, message_ids)

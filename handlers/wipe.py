@@ -62,8 +62,7 @@ async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: 
     deleted = 0
     for start in range(0, len(fresh), BATCH):
         deleted += await _delete_batch(context, chat_id, fresh[start : start + BATCH])
-    async with context.services.db.session() as session:
-        await chat_log.forget(session, chat_id, [i for i, _at in logged])
+    await chat_log.forget(context.services.db, chat_id, [i for i, _at in logged])
     wiped = Wiped(deleted=deleted, kept=len(logged) - deleted)
     log.info(
         "wiped %d messages in chat %s (%d could not be deleted)",

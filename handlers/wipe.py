@@ -55,8 +55,7 @@ async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: 
     """Delete the logged messages (from message `from_id` on, when given) on both sides, then forget
     their ids, including those Telegram no longer lets a bot delete."""
     since = datetime.now(UTC) - WIPE_WINDOW
-    async with context.services.db.session() as session:
-        logged = await chat_log.of_chat(session, chat_id)
+    logged = await chat_log.of_chat(context.services.db, chat_id)
     logged = [(i, at) for i, at in logged if from_id is None or i >= from_id]
     fresh = [i for i, at in logged if at >= since]
     deleted = 0

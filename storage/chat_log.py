@@ -38,6 +38,12 @@ _FORGET = delete(_TABLE).where(
 )
 
 
+async def of_chat_alone(db: Database, chat_id: int) -> list[tuple[int, datetime]]:
+    """Every logged message of the chat, oldest first: (message id, when). A read of its own."""
+    rows = await db.read(_OF_CHAT, {"chat": chat_id})
+    return [(int(message_id), at) for message_id, at in rows]
+
+
 async def forget_alone(db: Database, chat_id: int, message_ids: list[int]) -> None:
     """Forget these ids of the chat, in a transaction of its own (a wipe done)."""
     if message_ids:
@@ -66,11 +72,6 @@ class ChatLogRepository:
             .order_by(col(ChatMessage.message_id))
         )
         return list((await self.session.execute(stmt)).scalars())
-
-    async def of_chat(self, chat_id: int) -> list[tuple[int, datetime]]:
-        """Every logged message of the chat, oldest first: (message id, when)."""
-        rows = (await self.session.execute(_OF_CHAT, {"chat": chat_id})).all()
-        return [(int(m), at) for m, at in rows]
 
     async def forget_before(self, cutoff: datetime) -> int:
         """Forget every id logged before `cutoff` (Telegram no longer lets the bot delete them)."""

@@ -17,12 +17,14 @@ from sqlmodel import col
 from domain.vocabulary import AuditAction
 from storage.models import Report, ReportEvent, ReportSequence
 
-# Every submit runs these: built once, the values bound at execution.
+# Every submit runs these: built once, the values bound at execution; on the tables, so that no
+# ORM step (the bulk UPDATE's session synchronisation, a unit of work) runs around them.
+_SEQUENCES = ReportSequence.__table__  # type: ignore[attr-defined]
 _BUMP = (
-    update(ReportSequence)
-    .where(col(ReportSequence.year) == bindparam("sequence_year"))
-    .values(last=col(ReportSequence.last) + 1)
-    .returning(col(ReportSequence.last))
+    update(_SEQUENCES)
+    .where(_SEQUENCES.c.year == bindparam("sequence_year"))
+    .values(last=_SEQUENCES.c.last + 1)
+    .returning(_SEQUENCES.c.last)
 )
 _REPORTS = Report.__table__  # type: ignore[attr-defined]
 _NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)

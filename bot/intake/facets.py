@@ -85,6 +85,5 @@ async def incident(session: AsyncSession, draft: Draft, reporter_id: int) -> str
     if first is None or first.reporter_id != reporter_id:
         return None
     if first.incident_id is None:
-        first.incident_id = first.reference
-        session.add(first)
+        first.incident_id = first.reference  # flushed with the new report
     return first.incident_id

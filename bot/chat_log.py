@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chat_log import ChatLogRepository, record_alone
+from storage.chat_log import ChatLogRepository, forget_alone, of_chat_alone, record_alone
 from storage.db import Database
 
 
@@ -20,10 +20,11 @@ async def record_sent(db: Database, chat_id: int, message_id: int) -> None:
     await record_alone(db, chat_id, message_id, from_bot=True)
 
 
-async def of_chat(session: AsyncSession, chat_id: int) -> list[tuple[int, datetime]]:
+async def of_chat(db: Database, chat_id: int) -> list[tuple[int, datetime]]:
     """Every logged message of the chat, oldest first: (message id, when)."""
-    return await ChatLogRepository(session).of_chat(chat_id)
+    return await of_chat_alone(db, chat_id)
 
 
-async def forget(session: AsyncSession, chat_id: int, message_ids: list[int]) -> None:
-    await ChatLogRepository(session).forget(chat_id, message_ids)
+async def forget(db: Database, chat_id: int, message_ids: list[int]) -> None:
+    """Forget these ids of the chat at once, in a transaction of their own."""
+    await forget_alone(db, chat_id, message_ids)

@@ -69,9 +69,9 @@ async def file_quick(
     media: tuple[str, str] | None = None,
     location: tuple[float, float] | None = None,
     album: str | None = None,
-) -> tuple[Report, bool]:
-    """The quick report of this message, and whether it is new (a later photo of an album is
-    added to the report its first photo made)."""
+) -> tuple[str, bool]:
+    """The reference of the quick report of this message, and whether it is new (a later photo of
+    an album is added to the report its first photo made)."""
     token = f"album:{user.id}:{album}" if album else secrets.token_hex(16)
     if album and media is not None:
         report = await ReportRepository(session).by_token(token)
@@ -83,7 +83,7 @@ async def file_quick(
                 report.answers = {**report.answers, "description": text[:2000]}
             report.updated_at = now
             session.add(report)
-            return report, False
+            return report.reference, False
     return await create_report(
         session, get_form(QUICK), user, token, _answers(text, media, location), now, year
     ), True

@@ -32,7 +32,7 @@ async def file_quick_report(update: Update, context: KhabarContext, text: str | 
         return False
     now = datetime.now(UTC)
     async with context.services.db.session() as session:
-        report, new = await quick.file_quick(
+        reference, new = await quick.file_quick(
             session,
             account,
             now,
@@ -42,7 +42,6 @@ async def file_quick_report(update: Update, context: KhabarContext, text: str | 
             location=location,
             album=message.media_group_id,
         )
-        reference = report.reference
     if new:  # the later photos of an album join the report silently
         await send(
             update,

@@ -55,15 +55,13 @@ async def delete_conversation(context: KhabarContext, chat_id: int, *, from_id: 
     """Delete the logged messages (from message `from_id` on, when given) on both sides, then forget
     their ids, including those Telegram no longer lets a bot delete."""
     since = datetime.now(UTC) - WIPE_WINDOW
-    async with context.services.db.session() as session:
-        logged = await chat_log.of_chat(session, chat_id)
+    logged = await chat_log.of_chat(context.services.db, chat_id)
     logged = [(i, at) for i, at in logged if from_id is None or i >= from_id]
     fresh = [i for i, at in logged if at >= since]
     deleted = 0
     for start in range(0, len(fresh), BATCH):
         deleted += await _delete_batch(context, chat_id, fresh[start : start + BATCH])
-    async with context.services.db.session() as session:
-        await chat_log.forget(session, chat_id, [i for i, _at in logged])
+    await chat_log.forget(context.services.db, chat_id, [i for i, _at in logged])
     wiped = Wiped(deleted=deleted, kept=len(logged) - deleted)
     log.info(
         "wiped %d messages in chat %s (%d could not be deleted)",

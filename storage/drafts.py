@@ -21,6 +21,9 @@ _GET = _DRAFT.execution_options(**INLINE)
 _GET_LOCKED = _DRAFT.with_for_update()
 _TABLE = Draft.__table__  # type: ignore[attr-defined]
 _SAVE = update(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user"))
+_TAKE = delete(_TABLE).where(
+    _TABLE.c.user_id == bindparam("draft_user"), _TABLE.c.token == bindparam("draft_token")
+)
 
 
 class DraftRepository:
@@ -73,6 +76,13 @@ class DraftRepository:
         await self.session.execute(_SAVE, {**values, "draft_user": draft.user_id})
         for key, value in values.items():
             set_committed_value(draft, key, value)
+
+    async def take(self, draft: Draft) -> bool:
+        """Delete `draft` (its user's draft with its token) for good; False when it was gone already.
+        From here to the commit the caller holds it alone: the row lock on PostgreSQL, the write lock
+        on SQLite, so a concurrent transaction taking the same draft finds nothing."""
+        result = await self.session.execute(_TAKE, {"draft_user": draft.user_id, "draft_token": draft.token})
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def delete(self, user_id: int) -> None:
         await self.session.execute(delete(Draft).where(col(Draft.user_id) == user_id))

@@ -5,12 +5,30 @@ Moderation queries live in `storage.review`.
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.vocabulary import AuditAction
 from storage.models import Report, ReportEvent, ReportSequence
+
+# Every submit runs these: built once, the values bound at execution; on the tables, so that no
+# ORM step (the bulk UPDATE's session synchronisation, a unit of work) runs around them.
+_SEQUENCES = ReportSequence.__table__  # type: ignore[attr-defined]
+_BUMP = (
+    update(_SEQUENCES)
+    .where(_SEQUENCES.c.year == bindparam("sequence_year"))
+    .values(last=_SEQUENCES.c.last + 1)
+    .returning(_SEQUENCES.c.last)
+)
+_REPORTS = Report.__table__  # type: ignore[attr-defined]
+_NEW_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
+_EVENT = insert(ReportEvent.__table__)  # type: ignore[attr-defined]
 
 
 class ReportRepository:
@@ -39,14 +57,8 @@ class ReportRepository:
         The UPDATE takes the row lock, so concurrent submits queue on it; the first submit of a year
         inserts the row, and a concurrent first submit that loses the insert race retries the UPDATE.
         """
-        bump = (
-            update(ReportSequence)
-            .where(col(ReportSequence.year) == year)
-            .values(last=col(ReportSequence.last) + 1)
-            .returning(col(ReportSequence.last))
-        )
         for _attempt in range(3):
-            number = (await self.session.execute(bump)).scalar_one_or_none()
+            number = (await self.session.execute(_BUMP, {"sequence_year": year})).scalar_one_or_none()
             if number is not None:
                 return int(number)
             try:
@@ -57,15 +69,22 @@ class ReportRepository:
                 continue
         raise RuntimeError(f"could not allocate a report number for {year}")
 
-    async def add(self, report: Report, event: ReportEvent | None = None) -> Report:
-        self.session.add(report)
-        await self.session.flush()
-        if event is not None:
-            assert report.id is not None
-            event.report_id = report.id
-            self.session.add(event)
-            await self.session.flush()
-        return report
+    async def add(self, columns: Mapping[str, Any], actor_id: int | None, at: datetime) -> int:
+        """A new report of these columns (the rest take their defaults: pending, no sensitive
+        answers) with its "submitted" audit row; its id. Two Core inserts: nothing reads the rows
+        back in this session, so the ORM's models and its two flushes bought nothing (~0.5 ms)."""
+        row = {"sensitive_fields": [], **columns}
+        report_id = int((await self.session.execute(_NEW_REPORT, row)).scalar_one())
+        event: dict[str, Any] = {
+            "report_id": report_id,
+            "actor_id": actor_id,
+            "action": AuditAction.SUBMITTED,
+            "before": {},
+            "after": {},
+            "at": at,
+        }
+        await self.session.execute(_EVENT, event)
+        return report_id
 
     async def recent_for_reporter(self, reporter_id: int, limit: int = 10) -> list[Report]:
         stmt = (

@@ -8,8 +8,9 @@ statement is one function run on the thread, which does all four and returns the
 rollback stay one trip each, and none when no transaction is open (a session that only read).
 Server-side cursors (streamed exports) keep SQLAlchemy's own class.
 
-The hot path's reads by primary key (the caller, the draft) carry the `INLINE` execution option and
-skip the thread altogether, and a one-row bookkeeping write (`Database.write`) carries `COMMIT`
+The hot path's short reads by key (the caller and the draft by primary key, a chat's log by its
+indexed chat id for the wipe after a submit) carry the `INLINE` execution option and skip the thread
+altogether, and a one-row bookkeeping write (`Database.write`) carries `COMMIT`
 and commits in its statement's trip (`apply_options`).
 
 Passed to `create_async_engine` as its `module` (`storage.db.Database`), so the URL stays
@@ -159,7 +160,7 @@ def apply_options(
     """`before_cursor_execute`, for two execution options:
 
     - `INLINE`: the statement runs on the event loop's own thread, without the two hand-offs. Only
-      for reads by primary key on the hot path: under WAL a reader takes no lock to wait for, and
+      for short reads by key on the hot path: under WAL a reader takes no lock to wait for, and
       such a read is microseconds, where a long statement would hold every update.
     - `COMMIT`: the transaction is committed on the thread right after the statement, in the same
       trip; the commit that follows finds nothing to do. For a transaction of that one statement.

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.forms.engine import report_facts
-from domain.vocabulary import AuditAction
 from handlers.moderation.views import BIDI_MARKS, PROMPT_MARK
 from storage.db import Database
 from storage.models import Outbox, Report, ReportEvent
@@ -56,19 +55,20 @@ async def make_report(
     async with db.session() as session:
         reports = ReportRepository(session)
         number = await reports.next_number(now.year)
-        report = Report(
-            reference=f"R-{now.year}-{number:06d}",
-            draft_token=secrets.token_hex(16),
-            category=category,
-            reporter_id=reporter_id,
-            answers=answers,
-            language="en",
+        columns = {
+            "reference": f"R-{now.year}-{number:06d}",
+            "draft_token": secrets.token_hex(16),
+            "category": category,
+            "reporter_id": reporter_id,
+            "answers": answers,
+            "language": "en",
             **facts.columns(),
-            created_at=now,
-            updated_at=now,
-        )
-        event = ReportEvent(report_id=0, actor_id=reporter_id, action=AuditAction.SUBMITTED, at=now)
-        return await reports.add(report, event)
+            "created_at": now,
+            "updated_at": now,
+        }
+        report = await session.get(Report, await reports.add(columns, reporter_id, now))
+        assert report is not None
+        return report
 
 
 async def load_report(db: Database, report_id: int | None) -> Report:

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.forms.actions import ReportAction
+from bot.forms.engine import get_form
+from bot.intake.submit import file_report
 from handlers.callbacks import WipeSetting
 from storage.db import Database
-from storage.models import ChatMessage, ReportEvent, User
+from storage.models import ChatMessage, Draft, ReportEvent, User
 from storage.reports import ReportRepository
 from tests.harness import BotHarness, SimUser
 from tests.report_helpers import (
@@ -126,6 +128,35 @@ async def test_double_submit_and_replayed_callback_make_one_report(bot: BotHarne
     async with bot.db.session() as session:
         events = list((await session.execute(select(ReportEvent))).scalars())
     assert [e.action for e in events] == ["submitted"]
+
+
+async def test_a_submit_whose_draft_is_gone_files_nothing_more(bot: BotHarness) -> None:
+    """A press that read the draft before another press took it (SQLite: two processes; the read is
+    outside the write lock) gets the report the other filed, and uses no reference number; one that
+    read a draft discarded meanwhile files nothing."""
+    user = await reporter(bot, 309)
+    await to_summary(user)
+    draft = await draft_of(bot, user.id)
+    assert draft is not None
+    form, now = get_form("other_security"), datetime.now(UTC)
+
+    async def file(draft: Draft) -> str | None:
+        async with bot.db.session() as session:
+            account = await session.get(User, user.id)
+            assert account is not None
+            return await file_report(session, form, account, draft, now, 1999)
+
+    first, second = await file(draft), await file(draft)
+    assert first == second == "R-1999-000001"
+    assert len(await reports_of(bot, user.id)) == 1
+    async with bot.db.session() as session:
+        assert await ReportRepository(session).next_number(1999) == 2  # no number skipped
+    await to_summary(user)
+    discarded = await draft_of(bot, user.id)
+    assert discarded is not None
+    await user.send("/wipe")  # discards the draft
+    assert await file(discarded) is None
+    assert len(await reports_of(bot, user.id)) == 1
 
 
 async def test_references_are_sequential_per_year(bot: BotHarness) -> None:

@@ -30,11 +30,10 @@ CARRIED = ("occurred_on", "time_of_day", "province", "district", "place_name", "
 KEPT_STATE = ("first_msg", "facet_of", *guard.KEYS)
 
 
-def another(report: Report) -> list[list[Button]]:
-    """The button under "Thank you" that starts another facet of the same incident."""
-    return [
-        [Button(_("➕ Add another aspect of this incident"), Press(ReportAction.FACET, report.reference))]
-    ]
+def another(reference: str) -> list[list[Button]]:
+    """The button under "Thank you" (for the report `reference`) that starts another facet of the
+    same incident."""
+    return [[Button(_("➕ Add another aspect of this incident"), Press(ReportAction.FACET, reference))]]
 
 
 async def start(intake: Intake, reference: str) -> Outcome:
@@ -78,11 +77,13 @@ def first_unanswered(form: Form, answers: Mapping[str, Any]) -> FormField | None
     return f
 
 
-async def link(session: AsyncSession, draft: Draft, report: Report) -> None:
-    """A facet's report joins its first report's incident."""
+async def incident(session: AsyncSession, draft: Draft, reporter_id: int) -> str | None:
+    """The incident a facet's report joins: its first report's (that report's reference, when it
+    had none yet, and the first report joins it too); None for a report that is no facet."""
     first_id = draft.state.get("facet_of")
     first = await session.get(Report, first_id) if isinstance(first_id, int) else None
-    if first is None or first.reporter_id != report.reporter_id or first.id == report.id:
-        return
-    first.incident_id = report.incident_id = first.incident_id or first.reference
-    session.add_all([first, report])
+    if first is None or first.reporter_id != reporter_id:
+        return None
+    if first.incident_id is None:
+        first.incident_id = first.reference  # flushed with the new report
+    return first.incident_id

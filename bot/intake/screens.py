@@ -39,7 +39,6 @@ class Outcome:
     screens: list[Screen] = field(default_factory=list)
     alert: str | None = None  # the answer to a pressed button (toast, or alert when `show_alert`)
     show_alert: bool = False
-    report: Report | None = None  # a report created by this event
     wipe_from: int | None = None  # delete the logged messages of the report conversation from this id
     no_draft: bool = False  # the event was not for intake (no draft): the caller treats it as stray
     replayed: bool = False  # Telegram delivered again an input already applied; nothing changed

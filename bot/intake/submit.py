@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import engine
@@ -16,8 +15,8 @@ from bot.intake.screens import Outcome, Screen, current
 from bot.intake.steps import SUMMARY_STEP
 from bot.localize import isolate
 from domain import languages
-from domain.vocabulary import AuditAction
-from storage.models import Draft, Report, ReportEvent, User
+from storage.drafts import DraftRepository
+from storage.models import Draft, User
 from storage.reports import ReportRepository
 
 if TYPE_CHECKING:
@@ -26,22 +25,18 @@ if TYPE_CHECKING:
 
 async def file_report(
     session: AsyncSession, form: Form, user: User, draft: Draft, now: datetime, year: int
-) -> Report:
-    """The draft's report: created with the next reference of `year`, or the one a concurrent press
-    of the same Submit already created."""
-    reports = ReportRepository(session)
-    report = await reports.by_token(draft.token)
-    if report is not None:
-        return report
-    try:
-        assert draft.category is not None
-        return await create_report(session, form, user, draft.token, dict(draft.answers), now, year)
-    except IntegrityError:
-        # A concurrent press of the same Submit won the insert; ours rolled back whole.
-        report = await reports.by_token(draft.token)
-        if report is None:
-            raise
-        return report
+) -> str | None:
+    """The reference of the draft's report: created with the next reference of `year` as the draft
+    is deleted, in one transaction; or of the one a concurrent press of the same Submit already
+    created. None when the draft was discarded meanwhile."""
+    if await DraftRepository(session).take(draft):
+        # The draft is ours alone until commit (`take`): no other press can file it, so there is
+        # no insert race to catch, and no savepoint or look-up before the insert.
+        incident = await facets.incident(session, draft, user.id)
+        answers = dict(draft.answers)
+        return await create_report(session, form, user, draft.token, answers, now, year, incident)
+    report = await ReportRepository(session).by_token(draft.token)
+    return None if report is None else report.reference
 
 
 async def create_report(
@@ -52,26 +47,28 @@ async def create_report(
     answers: dict[str, Any],
     now: datetime,
     year: int,
-) -> Report:
+    incident: str | None = None,
+) -> str:
     """A new pending report of `form` with the next reference of `year` (a finished draft's, or a
-    quick report's); `token` makes it once only."""
+    quick report's), part of `incident` when given; its reference. `token` makes it once only (a
+    unique column: a second insert fails)."""
     reports = ReportRepository(session)
     facts = engine.form_facts(form, answers)
-    async with session.begin_nested():
-        number = await reports.next_number(year)
-        report = Report(
-            reference=f"R-{year}-{number:06d}",
-            draft_token=token,
-            category=form.code,
-            reporter_id=user.id,
-            answers=answers,
-            language=user.language or languages.SOURCE,
-            **facts.columns(),
-            created_at=now,
-            updated_at=now,
-        )
-        event = ReportEvent(report_id=0, actor_id=user.id, action=AuditAction.SUBMITTED, at=now)
-        return await reports.add(report, event)
+    reference = f"R-{year}-{await reports.next_number(year):06d}"
+    columns = {
+        "reference": reference,
+        "draft_token": token,
+        "category": form.code,
+        "reporter_id": user.id,
+        "answers": answers,
+        "language": user.language or languages.SOURCE,
+        "incident_id": incident,
+        **facts.columns(),
+        "created_at": now,
+        "updated_at": now,
+    }
+    await reports.add(columns, user.id, now)
+    return reference
 
 
 async def submit(intake: Intake, draft: Draft) -> Outcome:
@@ -85,17 +82,16 @@ async def submit(intake: Intake, draft: Draft) -> Outcome:
         error = _("This question still needs an answer.")
         return Outcome([intake.screens.screen(draft, error=error)])
     user = intake.user
-    report = await file_report(intake.session, form, user, draft, intake.now, intake.year)
-    await facets.link(intake.session, draft, report)
+    reference = await file_report(intake.session, form, user, draft, intake.now, intake.year)
+    if reference is None:
+        return intake._stale_alert()
     first_msg = draft.state.get("first_msg")
-    await intake.drafts.delete(user.id)
     wipe = user.wipe_after_submit if user.wipe_after_submit is not None else intake.wipe_default
     text = _("Thank you. Your report was sent as {ref}. A moderator will review it.").format(
-        ref=isolate(report.reference)
+        ref=isolate(reference)
     )
     return Outcome(
-        [Screen(text, facets.another(report))],
+        [Screen(text, facets.another(reference))],
         alert=_("Report sent."),
-        report=report,
         wipe_from=int(first_msg) if wipe and first_msg else None,
     )

@@ -16,9 +16,10 @@ from storage.models import Draft, SubscriptionDraft, utcnow
 # Every answer reads and writes the draft: the statements are built once, the values bound at
 # execution. The save is plain Core on the table (no ORM session sync); SQLAlchemy sets the
 # columns named in the parameters.
-_DRAFT = select(Draft).where(col(Draft.user_id) == bindparam("draft_user"))
-_GET = _DRAFT.execution_options(**INLINE)
-_GET_LOCKED = _DRAFT.with_for_update()
+# Both reads run inline on SQLite (by primary key; SQLite renders no FOR UPDATE, its write lock
+# comes with the save): the locked one is what every step of the report flow reads.
+_GET = select(Draft).where(col(Draft.user_id) == bindparam("draft_user")).execution_options(**INLINE)
+_GET_LOCKED = _GET.with_for_update()
 _TABLE = Draft.__table__  # type: ignore[attr-defined]
 _SAVE = update(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user"))
 _TAKE = delete(_TABLE).where(

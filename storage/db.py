@@ -121,10 +121,12 @@ class Database:
         sync = self.engine.sync_engine
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._autocommit: Engine | None = None
-        self._autocommit_sessions = self._sessions
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
             event.listen(sync, "before_cursor_execute", sqlite_driver.apply_options)
+            # Each statement commits in its own trip to aiosqlite's thread (`COMMIT`), so the
+            # session's commit finds nothing left to do, where it was a second trip after a write.
+            autocommit = self.engine.execution_options(**_COMMIT_IN_TRIP)
         else:
             for name in ("connect", "checkin"):
                 event.listen(sync.pool, name, _idle_from_now)
@@ -133,16 +135,16 @@ class Database:
             # `write` and for `session(autocommit=True)`.
             autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             self._autocommit = autocommit.sync_engine
-            self._autocommit_sessions = async_sessionmaker(
-                autocommit, class_=AsyncSession, expire_on_commit=False
-            )
+        self._autocommit_sessions = async_sessionmaker(
+            autocommit, class_=AsyncSession, expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def session(self, *, autocommit: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work, committed at the end or rolled back on error. `autocommit`: each statement
-        is committed by itself on PostgreSQL, which saves the BEGIN and COMMIT round trips, for a
-        unit that mostly reads and whose writes each stand alone (SQLite's reads are outside any
-        transaction already, and a unit that only read commits for nothing)."""
+        is committed by itself, for a unit that mostly reads and whose writes each stand alone: that
+        saves PostgreSQL the BEGIN and COMMIT round trips, and SQLite a trip to aiosqlite's thread
+        per write (its reads are outside any transaction already)."""
         sessions = self._autocommit_sessions if autocommit else self._sessions
         async with sessions() as session:
             try:

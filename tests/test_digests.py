@@ -193,13 +193,13 @@ def test_left_out_line_in_the_subscribers_language() -> None:
     assert "گزارش دیگر" in part.split("\n\n")[-1]
 
 
-async def test_a_page_written_while_rendering_is_all_or_nothing(
+async def test_a_failed_render_leaves_its_page_due_and_the_page_in_flight_whole(
     relaxed_bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rows are written ENQUEUE_ROWS at a time while the next are rendered: a failure after some
-    were written leaves none of the page, and its periods due (nothing lost); the next run queues
-    each digest once."""
-    count = scheduler.ENQUEUE_ROWS + 30
+    """A page is closed in its own transaction while the next is rendered: a render failing on the
+    second page leaves the first written whole and the second's periods due (nothing lost); the
+    next run queues each remaining digest once."""
+    count = scheduler.BATCH + 30
     subs = await add_subscribers(relaxed_bot, count, last_period_end=START)
     await add_report(relaxed_bot.db, approved_at=START + hours(1))
     render, calls = scheduler._render, 0
@@ -207,19 +207,20 @@ async def test_a_page_written_while_rendering_is_all_or_nothing(
     def failing(*args: Any, **kwargs: Any) -> list[str]:
         nonlocal calls
         calls += 1
-        if calls > scheduler.ENQUEUE_ROWS + 10:  # past the first write, which is then in flight
+        if calls > scheduler.BATCH + 10:  # on the second page, the first one then in flight
             raise RuntimeError("render failed")
         return render(*args, **kwargs)
 
     monkeypatch.setattr(scheduler, "_render", failing)
     with pytest.raises(RuntimeError):
         await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
-    assert await outbox_rows(relaxed_bot.db) == []
-    assert (await get_sub(relaxed_bot.db, subs[0].id or 0)).last_period_end == START
+    assert len(await outbox_rows(relaxed_bot.db)) == scheduler.BATCH
+    assert (await get_sub(relaxed_bot.db, subs[0].id or 0)).last_period_end == END
+    assert (await get_sub(relaxed_bot.db, subs[-1].id or 0)).last_period_end == START
 
     monkeypatch.setattr(scheduler, "_render", render)
     result = await due_digests(relaxed_bot.db, END + timedelta(minutes=1))
-    assert (result.digests, result.messages) == (count, count)
+    assert (result.digests, result.messages) == (30, 30)
     rows = await outbox_rows(relaxed_bot.db)
     assert sorted(r.subscription_id or 0 for r in rows) == sorted(s.id or 0 for s in subs)
     assert (await due_digests(relaxed_bot.db, END + timedelta(minutes=2))).messages == 0

@@ -22,6 +22,7 @@ from bot.runtime.send_now import send_now_and_deliver
 from bot.runtime.sender import BATCH, Sender
 from bot.scheduler import due_digests
 from domain.vocabulary import OutboxKind
+from storage import outbox
 from storage.db import Database
 from storage.models import Outbox, utcnow
 from storage.outbox import OutboxRepository, enqueue, enqueue_many
@@ -300,3 +301,19 @@ async def test_enqueue_many_counts_only_the_messages_it_added(db: Database) -> N
     assert sorted(rows) == ["a", "b", "c"]
     assert (rows["b"].text, rows["b"].parse_mode, rows["a"].parse_mode) == ("b ✓ دری", "HTML", None)
     assert rows["c"].kind == OutboxKind.DIGEST and rows["c"].status == "pending" and rows["c"].attempts == 0
+
+
+async def test_enqueue_many_counts_rows_added_by_multi_row_statements(db: Database) -> None:
+    # SQLite writes ROWS_PER_INSERT rows per statement and the rest one by one; a chunk whose rows
+    # partly exist counts only those it added, and each row keeps its own values.
+    def messages(keys: range) -> list[dict[str, Any]]:
+        return [{"key": f"k{n}", "chat_id": n, "kind": OutboxKind.DIGEST, "text": f"part {n}"} for n in keys]
+
+    size = outbox.ROWS_PER_INSERT
+    async with db.session() as session:
+        assert await enqueue_many(session, messages(range(2 * size + 7))) == 2 * size + 7
+    async with db.session() as session:
+        assert await enqueue_many(session, messages(range(size, 3 * size + 3))) == size - 4
+    rows = await outbox_rows(db)
+    assert len(rows) == 3 * size + 3
+    assert all(row.text == f"part {row.chat_id}" and row.key == f"k{row.chat_id}" for row in rows)

@@ -160,7 +160,7 @@ async def due_digests(db: Database, now: datetime, *, max_parts: int = DIGEST_MA
     closing: asyncio.Task[tuple[int, int]] | None = None
     try:
         while True:
-            # A page per transaction: ten thousand subscriptions are never all in memory at once.
+            # A page at a time: ten thousand subscriptions are never all in memory at once.
             async with db.session() as session:
                 page, last = await SubscriptionRepository(session).active_page(
                     SUBSCRIBER_ROLES, after_id=after, limit=BATCH

@@ -37,7 +37,13 @@ class DraftRepository:
         return (await self.session.execute(stmt, {"draft_user": user_id})).scalars().first()
 
     async def start(
-        self, user_id: int, category: str | None, token: str, step: str | None, now: datetime | None = None
+        self,
+        user_id: int,
+        category: str | None,
+        token: str,
+        step: str | None,
+        now: datetime | None = None,
+        state: dict[str, Any] | None = None,
     ) -> Draft:
         """A fresh draft, replacing any earlier one of the same user."""
         await self.delete(user_id)
@@ -48,7 +54,7 @@ class DraftRepository:
             token=token,
             step=step,
             answers={},
-            state={},
+            state=dict(state or {}),
             started_at=now,
             updated_at=now,
         )

@@ -104,8 +104,8 @@ class Intake:
         draft = await self._load()
         if draft is not None and (draft.category or draft.answers):
             return Outcome([self.screens.resume_prompt(draft)])
-        draft = await self.drafts.start(self.user.id, None, new_token(), CATEGORY_STEP, self.now)
-        await self._save(draft, {}, {"first_msg": message_id} if message_id else {}, CATEGORY_STEP)
+        state = {"first_msg": message_id} if message_id else {}
+        draft = await self.drafts.start(self.user.id, None, new_token(), CATEGORY_STEP, self.now, state)
         return Outcome([self.screens.category_menu(draft)])
 
     async def _receive(self, draft: Draft | None, inp: Input, *, resumable: bool = True) -> Received:

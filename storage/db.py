@@ -120,7 +120,6 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         sync = self.engine.sync_engine
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._autocommit: Engine | None = None
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
             event.listen(sync, "before_cursor_execute", sqlite_driver.apply_options)
@@ -134,7 +133,8 @@ class Database:
             # Statements that each stand alone, without the BEGIN and COMMIT round trips: for
             # `write` and for `session(autocommit=True)`.
             autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            self._autocommit = autocommit.sync_engine
+        # The same engine serves `write` and `read`: a statement standing alone on either database.
+        self._autocommit: Engine = autocommit.sync_engine
         self._autocommit_sessions = async_sessionmaker(
             autocommit, class_=AsyncSession, expire_on_commit=False
         )
@@ -163,11 +163,9 @@ class Database:
         await greenlet_spawn(self._write, statement, parameters)
 
     def _write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
-        if self._autocommit is None:
-            with self.engine.sync_engine.begin() as connection:
-                connection.execute(statement, parameters, execution_options=_COMMIT_IN_TRIP)
-            return
-        # One statement is atomic by itself: PostgreSQL needs no BEGIN and COMMIT round trips.
+        # One statement is atomic by itself and commits with it: PostgreSQL needs no BEGIN and
+        # COMMIT round trips, SQLite commits in the statement's trip (the close then finds no
+        # transaction to roll back).
         with self._autocommit.connect() as connection:
             connection.execute(statement, parameters)
 
@@ -178,7 +176,7 @@ class Database:
         return await greenlet_spawn(self._read, statement, parameters)
 
     def _read(self, statement: Select[*_Row], parameters: Mapping[str, Any]) -> Sequence[Row[*_Row]]:
-        with (self._autocommit or self.engine.sync_engine).connect() as connection:
+        with self._autocommit.connect() as connection:
             return connection.execute(statement, parameters).all()
 
     async def ping(self) -> bool:

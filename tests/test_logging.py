@@ -60,7 +60,7 @@ async def test_token_and_message_text_never_logged(
         messages = [entry["msg"] for entry in entries]
     else:
         messages = lines
-    # The request log is there (DEBUG enables httpx), with the token scrubbed out of each URL.
+    # The request log is there at DEBUG, with the token scrubbed out of each URL.
     requests = [m for m in messages if "HTTP Request: POST" in m]
     assert any("/bot[redacted]/sendMessage" in m for m in requests), "\n".join(messages)
     assert any("/bot[redacted]/getUpdates" in m for m in requests)

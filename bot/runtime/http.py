@@ -1,4 +1,4 @@
-"""HTTP to the Bot API: PTB's request with one TLS context per process."""
+"""HTTP to the Bot API: PTB requests on aiohttp (`aiohttp_request`), one TLS context per process."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from functools import cache
 from typing import Any
 
 import httpx
-from telegram.request import HTTPXRequest
+
+from bot.runtime.aiohttp_request import AiohttpRequest
 
 
 @cache
@@ -17,12 +18,12 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def http_request(**options: Any) -> HTTPXRequest:
-    """PTB's default request, with the process's shared TLS context."""
-    return HTTPXRequest(**options, httpx_kwargs={"verify": _tls()})
+def http_request(**options: Any) -> AiohttpRequest:
+    """A Bot API request backend with the process's shared TLS context."""
+    return AiohttpRequest(**options, tls=_tls())
 
 
-def sender_request() -> HTTPXRequest:
+def sender_request() -> AiohttpRequest:
     """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
     the requests that the sender keeps in flight."""
     return http_request(connection_pool_size=64)

@@ -1,6 +1,7 @@
 """Logging set-up: plain or JSON lines, with the bot token scrubbed from every record.
 
-httpx logs each request URL, and a Bot API URL carries the token; the filter below rewrites any
+At DEBUG each Bot API request is logged with its URL (bot.runtime.aiohttp_request), and that URL
+carries the token; the filter below rewrites any
 token-shaped string before a handler sees it. Handlers never log message text or phone numbers.
 """
 
@@ -52,7 +53,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(fmt: str = "plain", level: int | str = logging.INFO, secrets: tuple[str, ...] = ()) -> None:
-    """Log to stderr in `fmt`; `level` applies to Khabar's own loggers and to httpx (URLs, redacted)."""
+    """Log to stderr in `fmt`; `level` applies to Khabar's own loggers (request URLs redacted)."""
     level_no = logging.getLevelName(level.upper()) if isinstance(level, str) else level
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactTokens(secrets))
@@ -66,11 +67,9 @@ def setup_logging(fmt: str = "plain", level: int | str = logging.INFO, secrets: 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level_no)
-    # httpx logs every request URL at INFO: useful when debugging, noise otherwise (and scrubbed
-    # regardless). PTB's DEBUG output dumps request parameters and updates, i.e. message text and
-    # phone numbers, so `telegram` never goes below INFO; httpcore's DEBUG is connection chatter.
-    logging.getLogger("httpx").setLevel(level_no if level_no <= logging.DEBUG else logging.WARNING)
-    for name in ("telegram", "httpcore", "aiosqlite", "asyncio"):
+    # PTB's DEBUG output dumps request parameters and updates, i.e. message text and phone numbers,
+    # so `telegram` never goes below INFO; aiohttp's and aiosqlite's DEBUG is connection chatter.
+    for name in ("telegram", "aiohttp", "aiosqlite", "asyncio"):
         logging.getLogger(name).setLevel(max(level_no, logging.INFO))
     for name in ("apscheduler", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,140 @@
+"""The Bot API backend on aiohttp behaves as PTB's own: bodies, timeouts and errors.
+
+The happy path (forms, multipart uploads, downloads) is every other test: the application, the
+sender and the emulator tests all talk through it. Here: what a poor connection does to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import Bot
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.emulator import EmulatorServer
+from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.runtime.application import SANDBOX_TOKEN
+from bot.runtime.http import http_request
+
+ALICE = 4401
+
+
+@pytest.fixture
+async def slow_server() -> AsyncIterator[tuple[str, list[web.Request]]]:
+    """A server that answers getMe after 2 s and anything else at once, noting each request."""
+    seen: list[web.Request] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request)
+        if request.path.endswith("/getMe"):
+            await asyncio.sleep(2)
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", seen
+    await runner.cleanup()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_slow_answer_times_out_after_the_read_timeout(
+    slow_server: tuple[str, list[web.Request]],
+) -> None:
+    url, seen = slow_server
+    request = AiohttpRequest(read_timeout=0.2)
+    await request.initialize()
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await request.post(f"{url}/botTOKEN/getMe")
+        assert time.monotonic() - started < 1.5
+        assert len(seen) == 1
+    finally:
+        await request.shutdown()
+
+
+async def test_a_full_pool_times_out_without_sending(slow_server: tuple[str, list[web.Request]]) -> None:
+    url, seen = slow_server
+    request = AiohttpRequest(connection_pool_size=1, read_timeout=5, connect_timeout=0.1, pool_timeout=0.1)
+    await request.initialize()
+    try:
+        first = asyncio.create_task(request.post(f"{url}/botTOKEN/getMe"))
+        await asyncio.sleep(0.2)  # the one connection is now busy with the first request
+        with pytest.raises(TimedOut):
+            await request.post(f"{url}/botTOKEN/getMe")
+        assert len(seen) == 1  # the second request never went out
+        assert await first is True
+    finally:
+        await request.shutdown()
+
+
+async def test_a_refused_connection_is_a_network_error() -> None:
+    request = AiohttpRequest(connect_timeout=1)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match=r"aiohttp\.ClientConnectorError"):
+            await request.post(f"http://127.0.0.1:{_free_port()}/botTOKEN/getMe")
+    finally:
+        await request.shutdown()
+
+
+async def test_a_request_before_initialize_or_after_shutdown_is_refused() -> None:
+    request = AiohttpRequest()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request("http://127.0.0.1:9/botTOKEN/getMe", "POST")
+    await request.initialize()
+    await request.shutdown()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request("http://127.0.0.1:9/botTOKEN/getMe", "POST")
+    await request.initialize()  # PTB re-initializes a bot after shutdown: the backend comes back
+    await request.shutdown()
+
+
+async def test_form_fields_and_files_arrive_as_telegram_reads_them(emulator: EmulatorServer) -> None:
+    emulator.state.add_user(ALICE, "Alice", "en")
+    async with Bot(
+        SANDBOX_TOKEN,
+        base_url=f"{emulator.url}/bot",
+        base_file_url=f"{emulator.url}/file/bot",
+        request=http_request(),
+    ) as bot:
+        # A form body: Dari text and a keyboard (JSON inside a form field) arrive intact.
+        sent = await bot.send_message(ALICE, "گزارش شما ثبت شد ✓", reply_markup=None)
+        assert emulator.state.find_message(ALICE, sent.message_id) is not None
+        assert sent.text == "گزارش شما ثبت شد ✓"
+        # A multipart body: the file's bytes, its name and the caption beside it.
+        doc = await bot.send_document(ALICE, "د ټولنې راپور\n".encode(), filename="راپور.csv", caption="CSV")
+        assert doc.document is not None and doc.document.file_name == "راپور.csv"
+        assert doc.caption == "CSV"
+        stored = await (await bot.get_file(doc.document.file_id)).download_as_bytearray()
+        assert bytes(stored) == "د ټولنې راپور\n".encode()
+
+
+async def test_the_request_names_the_client_as_ptb_does(slow_server: tuple[str, list[web.Request]]) -> None:
+    url, seen = slow_server
+    request = AiohttpRequest(read_timeout=5)
+    await request.initialize()
+    try:
+        data = RequestData([RequestParameter.from_input("chat_id", ALICE)])
+        await request.post(f"{url}/botTOKEN/sendChatAction", request_data=data)
+        assert seen[0].headers["User-Agent"] == AiohttpRequest.USER_AGENT
+        assert seen[0].content_type == "application/x-www-form-urlencoded"
+    finally:
+        await request.shutdown()

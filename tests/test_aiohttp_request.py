@@ -138,3 +138,22 @@ async def test_the_request_names_the_client_as_ptb_does(slow_server: tuple[str, 
         assert seen[0].content_type == "application/x-www-form-urlencoded"
     finally:
         await request.shutdown()
+
+
+async def test_a_proxy_from_the_environment_carries_the_calls(
+    slow_server: tuple[str, list[web.Request]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where Telegram is blocked, HTTP(S)_PROXY is how a bot reaches it, as with PTB's httpx.
+    url, seen = slow_server
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest(read_timeout=5)
+    await request.initialize()
+    try:
+        data = RequestData([RequestParameter.from_input("chat_id", ALICE)])
+        for _ in range(2):
+            assert await request.post("http://api.telegram.invalid/botTOKEN/sendChatAction", data) is True
+        assert [r.host for r in seen] == ["api.telegram.invalid"] * 2  # asked of the proxy, by name
+    finally:
+        await request.shutdown()

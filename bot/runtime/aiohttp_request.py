@@ -1,12 +1,12 @@
 """PTB's networking backend (`telegram.request.BaseRequest`) on aiohttp's client.
 
 PTB's default, httpx over httpcore and anyio, took about half of Khabar's CPU per update (Bot API
-calls and getUpdates, py-spy --gil), and more the more requests run at once: twice a request, httpcore's pool walks all
-its connections and asks each idle one whether its socket is readable, through anyio's extra
-attributes (a dict of lambdas and a getpeername each time). aiohttp, already the stack's web server,
-keeps idle connections in a queue per host and parses responses in C. With the proxy looked up once
-per origin (below), Khabar's CPU per handled update fell by 28-33% (benchmarks/intake_cost.py, alternating
-runs against the httpx build).
+calls and getUpdates, py-spy --gil), and more the more requests run at once: twice a request,
+httpcore's pool walks all its connections and asks each idle one whether its socket is readable,
+through anyio's extra attributes (a dict of lambdas and a getpeername each time). aiohttp, already
+the stack's web server, keeps idle connections in a queue per host and parses responses in C. With
+the proxy looked up once per origin (below), Khabar's CPU per handled update fell by 28-33%
+(benchmarks/intake_cost.py, alternating runs against the httpx build).
 
 It behaves as PTB's HTTPXRequest: the same four timeouts (connect, read, write, pool), the same
 errors (TimedOut, NetworkError), a form body, or a multipart one when files go up, and HTTP(S)_PROXY

@@ -24,6 +24,6 @@ def http_request(**options: Any) -> AiohttpRequest:
 
 
 def sender_request() -> AiohttpRequest:
-    """HTTP for a Bot made only for sending: a plain Bot has one connection, which would serialise
-    the requests that the sender keeps in flight."""
+    """HTTP for a Bot made only for sending (`khabar digest send-now`): Khabar's backend, where a
+    plain Bot would take PTB's httpx, with room for the requests a sender keeps in flight."""
     return http_request(connection_pool_size=64)

@@ -1,8 +1,8 @@
 """Logging set-up: plain or JSON lines, with the bot token scrubbed from every record.
 
 At DEBUG each Bot API request is logged with its URL (bot.runtime.aiohttp_request), and that URL
-carries the token; the filter below rewrites any
-token-shaped string before a handler sees it. Handlers never log message text or phone numbers.
+carries the token; the filter below rewrites any token-shaped string before a handler sees it.
+Handlers never log message text or phone numbers.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ waits (send to handled).
 
 A third bot, the floor, is the echo bot plus the least database work that "nothing lost" asks of
 any bot on this stack, through Khabar's own storage layer: per update, the caller and the replay
-check, the draft read and the answer saved (one transaction, before the reply), then the reply's
-chat-log entry and the seen mark. Its ratio to the echo bot is what the stack costs before any of
+check (a read), the draft read and the answer saved (one transaction, before the reply), then the
+reply's chat-log entry and the seen mark. Its ratio to the echo bot is what the stack costs before any of
 Khabar's own work.
 
     .venv/bin/python benchmarks/intake_cost.py                  # SQLite, 20 reporters, 5 rounds each
@@ -136,12 +136,12 @@ class FloorBookkeeping:
 
     async def before(self, update: Update) -> None:
         from storage.drafts import DraftRepository
-        from storage.users import UserRepository
+        from storage.users import caller_unless_seen
 
         assert update.effective_user is not None
         uid = update.effective_user.id
+        await caller_unless_seen(self.db, uid, FLOOR_UPDATES + update.update_id)
         async with self.db.session() as session:
-            await UserRepository(session).get_unless_seen(uid, FLOOR_UPDATES + update.update_id)
             drafts = DraftRepository(session)
             draft = await drafts.get(uid) or await drafts.start(uid, CATEGORY, f"floor{uid}", None)
             await drafts.save(draft, {**draft.answers, "step": update.update_id}, draft.state, None)

@@ -9,32 +9,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.roles import Role
 from storage import drafts
+from storage.db import Database
 from storage.models import User as User
-from storage.users import UserRepository
+from storage.users import UserRepository, caller_unless_seen
 
 
-async def draft_touched_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
+async def draft_touched_since(db: Database, user_id: int, since: datetime) -> bool:
     """Whether the caller's unfinished report changed after `since`: on another replica, when this
     one started before it (so the caller is in the middle of a report, not back after a restart)."""
-    draft = await drafts.DraftRepository(session).get(user_id)
-    return draft is not None and draft.updated_at > since
+    touched = await drafts.updated_at(db, user_id)
+    return touched is not None and touched > since
 
 
 async def load_caller(
-    session: AsyncSession, telegram_id: int, first_name: str, *, admin: bool, update_id: int
+    db: Database, telegram_id: int, first_name: str, *, admin: bool, update_id: int
 ) -> User | None:
     """The caller's account, created on first contact (configured admins are (re-)promoted); None
-    when this update was fully handled before (Telegram or an attacker sent it again). One query
-    answers both for a known caller."""
-    users = UserRepository(session)
-    account, replayed = await users.get_unless_seen(telegram_id, update_id)
+    when this update was fully handled before (Telegram or an attacker sent it again). One read
+    without a session answers both for a known caller; a session only when something is written."""
+    account, replayed = await caller_unless_seen(db, telegram_id, update_id)
     if replayed:
         return None
-    if account is None:
-        account = await users.get_or_create(telegram_id, first_name)
-    if admin and account.role != Role.ADMIN:
-        account.role = Role.ADMIN
-        await users.save(account)
+    if account is None or (admin and account.role != Role.ADMIN):
+        async with db.session() as session:
+            users = UserRepository(session)
+            account = await users.get_or_create(telegram_id, first_name)
+            if admin and account.role != Role.ADMIN:
+                account.role = Role.ADMIN
+                await users.save(account)
     return account
 
 

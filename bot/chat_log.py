@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.chat_log import ChatLogRepository, forget_alone, of_chat_alone, record_alone
+from storage.chat_log import forget_alone, of_chat_alone, record_alone
 from storage.db import Database
 
 
-async def record(session: AsyncSession, chat_id: int, message_id: int, *, from_bot: bool) -> None:
-    await ChatLogRepository(session).record(chat_id, message_id, from_bot=from_bot)
+async def record_received(db: Database, chat_id: int, message_id: int) -> None:
+    """A message the person sent, logged in a transaction of its own as the update comes in."""
+    await record_alone(db, chat_id, message_id, from_bot=False)
 
 
 async def record_sent(db: Database, chat_id: int, message_id: int) -> None:

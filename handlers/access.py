@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
@@ -58,21 +57,20 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         # Khabar works in private chats only; group traffic is ignored without a word.
         raise ApplicationHandlerStop
     services = context.services
-    # Every update: each of these writes (a new account, the incoming message's id) stands alone.
-    async with services.db.session(autocommit=True) as session:
-        account = await accounts.load_caller(
-            session,
-            tg_user.id,
-            tg_user.first_name or "",
-            admin=tg_user.id in services.settings.admin_ids,
-            update_id=update.update_id,
-        )
-        if account is None:
-            log.info("replayed update %s ignored", update.update_id)
-            raise ApplicationHandlerStop
-        if update.message is not None:
-            await chat_log.record(session, update.message.chat_id, update.message.message_id, from_bot=False)
-        await _seen_on_another_replica(session, context, account.id)
+    # Every update: a read and the incoming message's id, each standing alone, without a session.
+    account = await accounts.load_caller(
+        services.db,
+        tg_user.id,
+        tg_user.first_name or "",
+        admin=tg_user.id in services.settings.admin_ids,
+        update_id=update.update_id,
+    )
+    if account is None:
+        log.info("replayed update %s ignored", update.update_id)
+        raise ApplicationHandlerStop
+    if update.message is not None:
+        await chat_log.record_received(services.db, update.message.chat_id, update.message.message_id)
+    await _seen_on_another_replica(context, account.id)
     context.account = account
     set_locale(account.language or guess_language(tg_user.language_code, services.settings.default_language))
     if account.status == UserStatus.BLOCKED and _command(update) not in SAFETY_COMMANDS:
@@ -83,13 +81,13 @@ async def load_account(update: Update, context: KhabarContext) -> None:
         await _refuse(update, context, _(NO_ACCESS))
 
 
-async def _seen_on_another_replica(session: AsyncSession, context: KhabarContext, user_id: int) -> None:
+async def _seen_on_another_replica(context: KhabarContext, user_id: int) -> None:
     """The report flow asks "continue or discard?" of a reporter this process has not served since
     it started (back after a restart). With replicas, the reporter's previous update may have been
     served by another one since this one started: then it is no restart, and they are known here."""
     seen = seen_reporters(context)
     if user_id not in seen and await accounts.draft_touched_since(
-        session, user_id, context.services.started_at
+        context.services.db, user_id, context.services.started_at
     ):
         seen.add(user_id)
 

@@ -10,17 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from storage.db import INLINE
+from storage.db import INLINE, Database, as_loaded
 from storage.models import Draft, SubscriptionDraft, utcnow
 
 # Every answer reads and writes the draft: the statements are built once, the values bound at
 # execution. The save is plain Core on the table (no ORM session sync); SQLAlchemy sets the
 # columns named in the parameters.
-# Both reads run inline on SQLite (by primary key; SQLite renders no FOR UPDATE, its write lock
-# comes with the save): the locked one is what every step of the report flow reads.
-_GET = select(Draft).where(col(Draft.user_id) == bindparam("draft_user")).execution_options(**INLINE)
-_GET_LOCKED = _GET.with_for_update()
+# The reads run inline on SQLite (by primary key; SQLite renders no FOR UPDATE, its write lock
+# comes with the save): the locked one is what every step of the report flow reads. They are Core
+# reads of the table, the row made a detached Draft (`as_loaded`): the save and the take are Core
+# statements, so the ORM's load only put the row in the session's identity map for nothing.
 _TABLE = Draft.__table__  # type: ignore[attr-defined]
+_GET = select(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user")).execution_options(**INLINE)
+_GET_LOCKED = _GET.with_for_update()
+_UPDATED_AT = (
+    select(_TABLE.c.updated_at).where(_TABLE.c.user_id == bindparam("draft_user")).execution_options(**INLINE)
+)
 _SAVE = update(_TABLE).where(_TABLE.c.user_id == bindparam("draft_user"))
 _TAKE = delete(_TABLE).where(
     _TABLE.c.user_id == bindparam("draft_user"), _TABLE.c.token == bindparam("draft_token")
@@ -34,7 +39,8 @@ class DraftRepository:
     async def get(self, user_id: int, *, lock: bool = False) -> Draft | None:
         """The user's draft; `lock` holds the row until commit (PostgreSQL; SQLite locks the file)."""
         stmt = _GET_LOCKED if lock else _GET
-        return (await self.session.execute(stmt, {"draft_user": user_id})).scalars().first()
+        row = (await self.session.execute(stmt, {"draft_user": user_id})).first()
+        return None if row is None else as_loaded(Draft, row._mapping)
 
     async def start(
         self,
@@ -101,3 +107,9 @@ async def discard_drafts(session: AsyncSession, user_id: int) -> bool:
     await session.execute(delete(Draft).where(col(Draft.user_id) == user_id))
     await session.execute(delete(SubscriptionDraft).where(col(SubscriptionDraft.user_id) == user_id))
     return had
+
+
+async def updated_at(db: Database, user_id: int) -> datetime | None:
+    """When the user's unfinished report last changed, if they have one: a read standing alone."""
+    rows = await db.read(_UPDATED_AT, {"draft_user": user_id})
+    return rows[0][0] if rows else None

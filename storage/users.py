@@ -9,15 +9,31 @@ from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import INLINE
+from storage.db import INLINE, Database, as_loaded
 from storage.models import SeenUpdate, User, utcnow
 
-# Run on every update: built once, with the ids bound at execution.
+# Run on every update: built once, with the ids bound at execution; by primary key, so inline on
+# SQLite.
+_USERS = User.__table__  # type: ignore[attr-defined]
 _SEEN_ONE = exists().where(col(SeenUpdate.update_id) == bindparam("update_id"))
-_USER_UNLESS_SEEN = (
-    select(User, _SEEN_ONE).where(col(User.id) == bindparam("user_id")).execution_options(**INLINE)
+_CALLER_UNLESS_SEEN = (
+    select(_USERS, _SEEN_ONE.label("seen_before"))
+    .where(_USERS.c.id == bindparam("user_id"))
+    .execution_options(**INLINE)
 )
 _SEEN = select(_SEEN_ONE).execution_options(**INLINE)
+
+
+async def caller_unless_seen(db: Database, user_id: int, update_id: int) -> tuple[User | None, bool]:
+    """The user (detached) and whether `update_id` was handled before: one read standing alone when
+    the user exists. A Core read and no session: with the incoming message's log entry, ~40% less
+    CPU on SQLite than both in an autocommit session (1,221-1,473 -> 593-861 us, interleaved)."""
+    ids = {"user_id": user_id, "update_id": update_id}
+    rows = await db.read(_CALLER_UNLESS_SEEN, ids)
+    if rows:
+        values = rows[0]._mapping
+        return as_loaded(User, values), bool(values["seen_before"])
+    return None, bool((await db.read(_SEEN, ids))[0][0])
 
 
 class UserRepository:
@@ -26,14 +42,6 @@ class UserRepository:
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
-
-    async def get_unless_seen(self, user_id: int, update_id: int) -> tuple[User | None, bool]:
-        """The user and whether `update_id` was handled before, in one statement when the user exists."""
-        ids = {"user_id": user_id, "update_id": update_id}
-        row = (await self.session.execute(_USER_UNLESS_SEEN, ids)).first()
-        if row is not None:
-            return row[0], bool(row[1])
-        return None, bool((await self.session.execute(_SEEN, ids)).scalar())
 
     async def get_or_create(self, user_id: int, first_name: str = "") -> User:
         user = await self.get(user_id)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from storage.db import INLINE, Database
-from storage.users import UserRepository
+from storage.users import UserRepository, caller_unless_seen
 
 
 @pytest.fixture
@@ -48,6 +48,5 @@ async def test_an_inline_read_runs_on_the_loop_thread_and_others_on_the_connecti
 async def test_inline_reads_see_what_the_threaded_writes_committed(sqlite_db: Database) -> None:
     async with sqlite_db.session() as session:
         await UserRepository(session).set_role(7001, "reporter")
-    async with sqlite_db.session() as session:
-        account, replayed = await UserRepository(session).get_unless_seen(7001, 1)  # an INLINE read
+    account, replayed = await caller_unless_seen(sqlite_db, 7001, 1)  # an INLINE read
     assert account is not None and account.role == "reporter" and not replayed

@@ -7,13 +7,14 @@ sender and the emulator tests all talk through it. Here: what a poor connection 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -26,12 +27,16 @@ from bot.runtime.http import http_request
 ALICE = 4401
 
 
+BODY = web.RequestKey("body", bytes)
+
+
 @pytest.fixture
 async def slow_server() -> AsyncIterator[tuple[str, list[web.Request]]]:
     """A server that answers getMe after 2 s and anything else at once, noting each request."""
     seen: list[web.Request] = []
 
     async def answer(request: web.Request) -> web.Response:
+        request[BODY] = await request.read()
         seen.append(request)
         if request.path.endswith("/getMe"):
             await asyncio.sleep(2)
@@ -115,10 +120,12 @@ async def test_form_fields_and_files_arrive_as_telegram_reads_them(emulator: Emu
         base_file_url=f"{emulator.url}/file/bot",
         request=http_request(),
     ) as bot:
-        # A form body: Dari text and a keyboard (JSON inside a form field) arrive intact.
-        sent = await bot.send_message(ALICE, "گزارش شما ثبت شد ✓", reply_markup=None)
-        assert emulator.state.find_message(ALICE, sent.message_id) is not None
-        assert sent.text == "گزارش شما ثبت شد ✓"
+        # A JSON body: Dari text and a keyboard arrive intact.
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("ولایت کابل", callback_data="p:AF01")]])
+        sent = await bot.send_message(ALICE, "گزارش شما ثبت شد ✓", reply_markup=keyboard)
+        stored_message = emulator.state.find_message(ALICE, sent.message_id)
+        assert stored_message is not None and stored_message.reply_markup == keyboard.to_dict()
+        assert sent.text == "گزارش شما ثبت شد ✓" and sent.reply_markup == keyboard
         # A multipart body: the file's bytes, its name and the caption beside it.
         doc = await bot.send_document(ALICE, "د ټولنې راپور\n".encode(), filename="راپور.csv", caption="CSV")
         assert doc.document is not None and doc.document.file_name == "راپور.csv"
@@ -135,7 +142,9 @@ async def test_the_request_names_the_client_as_ptb_does(slow_server: tuple[str, 
         data = RequestData([RequestParameter.from_input("chat_id", ALICE)])
         await request.post(f"{url}/botTOKEN/sendChatAction", request_data=data)
         assert seen[0].headers["User-Agent"] == AiohttpRequest.USER_AGENT
-        assert seen[0].content_type == "application/x-www-form-urlencoded"
+        # One JSON body (the Bot API takes it), not PTB's URL-encoded form.
+        assert seen[0].content_type == "application/json"
+        assert json.loads(seen[0][BODY]) == {"chat_id": ALICE}
     finally:
         await request.shutdown()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from itertools import count
 from typing import Any
@@ -108,7 +107,7 @@ class MessageMethods:
     async def _m_sendmediagroup(self, p: Params) -> Any:
         # As Telegram: an album is 2-10 photos sent as separate messages sharing a media_group_id.
         chat_id = self._chat(p)
-        items = json.loads(p.text("media") or "[]")
+        items = p.json("media") or []
         if not isinstance(items, list) or not 2 <= len(items) <= 10:
             raise ApiError(400, "Bad Request: wrong number of media in the album")
         if any(not isinstance(i, dict) or i.get("type") != "photo" for i in items):

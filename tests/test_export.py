@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 import os
@@ -107,6 +108,18 @@ async def test_csv_is_hxl_without_hashtag_row(db: Database) -> None:
     assert tagged[0] == plain[0] and tagged[2:] == plain[1:]
     assert tagged[1].startswith("#meta+id,#date+occurred")
     assert plain[0].startswith("id,occurred_on,category,province_name,province,")
+
+
+async def test_each_csv_column_holds_the_json_field_of_its_header(db: Database) -> None:
+    # A CSV row is written from the record's values in order: its keys must be the headers, in order.
+    await add_report(db)
+    await add_report(db, category="other_security")
+    rows = list(csv.DictReader(io.StringIO(await export_text(db, ExportFormat.CSV))))
+    records = json.loads(await export_text(db, ExportFormat.JSON))
+    assert len(rows) == len(records) == 2
+    for row, item in zip(rows, records, strict=True):
+        assert list(row) == list(item)
+        assert row == {k: "" if v is None else str(v) for k, v in item.items()}
 
 
 async def test_geojson_feature_collection(db: Database) -> None:

@@ -303,16 +303,20 @@ def form_summary(form: Form, answers: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def export_columns(category: str, answers: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def export_columns(
+    category: str, answers: Mapping[str, Any], *, answered_only: bool = False
+) -> list[tuple[str, str, str]]:
     """`(hxl_tag, header, value)` for every field of the category, in form order, answered or not,
     so every report of a category has the same columns. Values are codes and ISO/English forms,
     never translated: choices → code; multi_choice → codes joined by ","; integer → digits or
     "unknown"; date → YYYY-MM-DD; location → two columns (#geo+lat, #geo+lon); admin_area → P-code
-    plus an English name column; photo → the number of photos."""
+    plus an English name column; photo → the number of photos. `answered_only`: the answered
+    fields' columns alone (an export's row, which fills the others empty itself)."""
     gazetteer = places()
     return [
         column
         for f in get_form(category).fields
+        if not answered_only or answers.get(f.name) is not None
         for column in f.kind.export(f, answers.get(f.name), gazetteer)
     ]
 

@@ -13,6 +13,7 @@ answering the bot.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
 import signal
@@ -57,6 +58,7 @@ async def migrated_db_url(tmp_path: Path) -> str:
         return url
     if _template is None:
         template = Path(tempfile.mkdtemp(prefix="khabar-template-")) / "khabar.db"
+        atexit.register(shutil.rmtree, template.parent, True)  # one per test process, gone with it
         db = Database(f"sqlite+aiosqlite:///{template}")
         try:
             await upgrade(db)

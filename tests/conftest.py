@@ -24,9 +24,7 @@ sender's and the burst tests, which run the sender themselves against the real l
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -49,17 +47,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
 
 
-def _test_url() -> str:
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    folder = Path(tempfile.mkdtemp(prefix="khabar-test-"))
-    return f"sqlite+aiosqlite:///{folder / 'test.db'}"
-
-
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return _test_url()
+    # Under pytest's own temporary root, which keeps the last few runs and removes older ones.
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('khabar-test') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -150,30 +150,22 @@ class Database:
         if self.is_sqlite:
             event.listen(sync, "connect", _sqlite_pragmas)
             event.listen(sync, "before_cursor_execute", sqlite_driver.apply_options)
-            # Each statement commits in its own trip to aiosqlite's thread (`COMMIT`), so the
-            # session's commit finds nothing left to do, where it was a second trip after a write.
+            # Each statement commits in its own trip to aiosqlite's thread (`COMMIT`), where the
+            # COMMIT after a write was a second trip.
             autocommit = self.engine.execution_options(**_COMMIT_IN_TRIP)
         else:
             for name in ("connect", "checkin"):
                 event.listen(sync.pool, name, _idle_from_now)
             event.listen(sync.pool, "checkout", _ping_if_idle)
-            # Statements that each stand alone, without the BEGIN and COMMIT round trips: for
-            # `write` and for `session(autocommit=True)`.
+            # Statements that each stand alone, without the BEGIN and COMMIT round trips.
             autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # The same engine serves `write` and `read`: a statement standing alone on either database.
         self._autocommit: Engine = autocommit.sync_engine
-        self._autocommit_sessions = async_sessionmaker(
-            autocommit, class_=AsyncSession, expire_on_commit=False
-        )
 
     @asynccontextmanager
-    async def session(self, *, autocommit: bool = False) -> AsyncIterator[AsyncSession]:
-        """A unit of work, committed at the end or rolled back on error. `autocommit`: each statement
-        is committed by itself, for a unit that mostly reads and whose writes each stand alone: that
-        saves PostgreSQL the BEGIN and COMMIT round trips, and SQLite a trip to aiosqlite's thread
-        per write (its reads are outside any transaction already)."""
-        sessions = self._autocommit_sessions if autocommit else self._sessions
-        async with sessions() as session:
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work, committed at the end or rolled back on error."""
+        async with self._sessions() as session:
             try:
                 yield session
                 await session.commit()

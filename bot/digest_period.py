@@ -5,9 +5,9 @@ report of the period (a day is thousands, read for each of thousands of subscrib
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain
 
 from bot.redaction import shown_province
 from domain.vocabulary import Certainty
@@ -37,9 +37,9 @@ class Share:
     before_by_category: dict[str, int]
     by_province: dict[str, int]  # incidents, once per place ("" for an unknown one)
     before_by_province: dict[str, int]
-    # Reports in listing order, a facet of an incident after its first (True) with it; lazy, as
-    # a digest of a few parts lists a few dozen of them.
-    listed: Iterator[tuple[Shown, bool]]
+    # Block numbers (`PeriodReports.block`) in listing order, a facet of an incident after its
+    # first, with it.
+    listed: Sequence[int]
 
 
 @dataclass
@@ -52,7 +52,10 @@ class _Cut:
 
 
 class PeriodReports:
-    """`reports` (in the order to list them) and how many reports of each key the period before had."""
+    """`reports` (in the order to list them) and how many reports of each key the period before had.
+
+    A digest lists blocks by number: a report's block is its position in `reports`, and a further
+    facet of an incident (listed after "↳ ") is that position plus `len(reports)`."""
 
     def __init__(self, reports: Sequence[Shown], previous: Counter[ReportKey]) -> None:
         self.reports = reports
@@ -117,13 +120,13 @@ class PeriodReports:
             dict(before_cat),
             dict(now_prov),
             dict(before_prov),
-            iter(()),
+            (),
         )
         # Sorted at once (in C, each cut an ascending run), not merged lazily: cheaper, though only
         # a few dozen are listed.
         positions = sorted(chain.from_iterable(cut.positions for _p, cut in chosen))
         if self.grouped.isdisjoint(pair for pair, _cut in chosen):
-            share.listed = zip(map(self.reports.__getitem__, positions), repeat(False))  # in C
+            share.listed = positions
             return share
         incidents: dict[str, list[int]] = {}
         for n in positions:
@@ -131,7 +134,6 @@ class PeriodReports:
             incidents.setdefault(report.incident_id or report.reference, []).append(n)
         share.incidents = len(incidents)
         share.by_province = dict(Counter(self.keys[f[0]][1] or "" for f in incidents.values()))
-        share.listed = (
-            (self.reports[n], i > 0) for facets in incidents.values() for i, n in enumerate(facets)
-        )
+        facet = len(self.reports)
+        share.listed = [n + facet if i else n for facets in incidents.values() for i, n in enumerate(facets)]
         return share

@@ -1,38 +1,31 @@
 """Digest and alert content: what a subscriber reads, in their language, split under Telegram's limit.
 
-Pure rendering: reports in, plain-text message parts out. Only what a coordinator needs is shown —
-reference, date, place, category, certainty, the facts its form file lists under `digest` (a
-crossing's status, the doses lost; never "Killed: unknown" for a category that does not ask),
-corroborations and a short description — never who reported it. Fields a moderator marked
-sensitive (`Report.sensitive_fields`) are withheld.
+Pure rendering: reports in, plain-text message parts out: a period's totals under the subscriber's
+filters, then the reports as `bot.report_blocks` renders them (never who reported them), packed
+into parts.
 """
 
 from __future__ import annotations
 
-import tomllib
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from itertools import accumulate
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot import labels
 from bot.digest_period import PeriodReports, ReportKey, Shown
 from bot.forms.engine import (
-    FORMS_DIR,
-    UNKNOWN,
-    FormField,
-    all_forms,
     category_label,
-    field_title,
-    format_answer,
 )
 from bot.i18n import _, get_locale, ngettext
-from bot.localize import format_date, format_number, isolate, join_items, local_digits
+from bot.localize import format_date, format_number, join_items, local_digits
 from bot.places import places
-from bot.redaction import WITHHELD, withheld_facts
+from bot.redaction import WITHHELD
+from bot.report_blocks import report_block, withheld
 from bot.subscriptions import categories
 from domain.vocabulary import Certainty
 from storage.models import Report
@@ -41,8 +34,7 @@ from storage.subscriptions import AnySubscription, DigestReport
 _Shown = TypeVar("_Shown", Report, DigestReport)
 
 MAX_MESSAGE = 4096
-DESCRIPTION_CHARS = 280
-COUNT_COLUMNS = ("killed", "injured")  # answers that Report also keeps as columns
+BLOCK_CHARS = MAX_MESSAGE - 256  # a block longer than this is cut: a part's header comes first
 
 
 @dataclass
@@ -51,29 +43,43 @@ class Wording:
     subscribers read most of the same reports, totals lines, province names and filters."""
 
     categories: list[tuple[str, str]]  # (code, title), in the forms' order
-    blocks: dict[int | None, str] = field(default_factory=dict)  # by report id
     headers: dict[tuple[datetime, datetime, str], str] = field(default_factory=dict)
     lines: dict[tuple[str, int, int], str] = field(default_factory=dict)
     provinces: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # categories' by code
     filters: dict[tuple[tuple[str, ...], tuple[str, ...], str], str] = field(default_factory=dict)
+    tables: dict[PeriodReports, Blocks] = field(default_factory=dict)
 
-    def line(self, name: str, now: int, before: int) -> str:
-        key = (name, now, before)
-        if key not in self.lines:
-            self.lines[key] = _("• {name}: {count} ({change})").format(
-                name=name, count=format_number(now), change=_change(now, before)
-            )
-        return self.lines[key]
+    def totals(
+        self, title: str, current: dict[str, int], previous: dict[str, int], label: Iterable[tuple[str, str]]
+    ) -> list[str]:
+        """`title` and a line per (key, name) of `label`: its count now and the change from before
+        (~30 lines a digest, most of them the same in thousands of digests)."""
+        lines = [title]
+        for key, name in label:
+            now, before = current.get(key, 0), previous.get(key, 0)
+            line = self.lines.get((name, now, before))
+            if line is None:
+                line = self.lines[name, now, before] = _("• {name}: {count} ({change})").format(
+                    name=name, count=format_number(now), change=_change(now, before)
+                )
+            lines.append(line)
+        return lines
 
     def province(self, pcode: str) -> str:
         if pcode not in self.provinces:
             self.provinces[pcode] = province_label(pcode)
         return self.provinces[pcode]
 
+    def category(self, code: str) -> str:
+        if code not in self.titles:
+            self.titles[code] = category_label(code)
+        return self.titles[code]
+
     def filters_of(self, sub: AnySubscription) -> str:
         key = (tuple(sub.provinces), tuple(sub.categories), str(sub.min_certainty))
         if key not in self.filters:
-            self.filters[key] = filters_text(sub)
+            self.filters[key] = filters_text(sub, self)
         return self.filters[key]
 
     def header(self, start: datetime, end: datetime, zone: str) -> str:
@@ -85,15 +91,34 @@ class Wording:
             self.headers[key] = _("Khabar digest, {period}").format(period=period)
         return self.headers[key]
 
-    def blocks_of(self, listed: Iterable[tuple[Shown, bool]]) -> Iterator[str]:
-        """`report_block` of each listed report, a facet's after "↳ ", each rendered once (a fan-out
-        shows each of a day's reports to hundreds of subscribers), as they are asked for."""
-        done = self.blocks
-        for report, facet in listed:
-            text = done.get(report.id)
-            if text is None:
-                text = done[report.id] = report_block(report)
-            yield "↳ " + text if facet else text
+    def blocks(self, period: PeriodReports) -> Blocks:
+        """The period's report blocks in this language (a fan-out shows each of a day's reports to
+        hundreds of subscribers: each is rendered once)."""
+        if period not in self.tables:
+            self.tables[period] = Blocks(period.reports)
+        return self.tables[period]
+
+
+class Blocks:
+    """A period's report blocks by number (`PeriodReports`), each rendered when first listed, with
+    its length and the blank line before it: a digest is packed from these lengths in C, not block
+    by block."""
+
+    def __init__(self, reports: Sequence[Shown]) -> None:
+        self.reports = reports
+        self.texts: list[str] = [""] * (2 * len(reports))
+        self.sizes: list[int] = [0] * (2 * len(reports))  # 0: not rendered yet
+
+    def ready(self, numbers: Sequence[int]) -> Sequence[int]:
+        """`numbers`, each of their blocks rendered."""
+        if 0 in map(self.sizes.__getitem__, numbers):  # in C: after a few digests, all are there
+            facet = len(self.reports)
+            for number in numbers:
+                if not self.sizes[number]:
+                    text = report_block(self.reports[number % facet])[:BLOCK_CHARS]
+                    self.texts[number] = "↳ " + text if number >= facet else text
+                    self.sizes[number] = len(self.texts[number]) + 2
+        return numbers
 
 
 @dataclass
@@ -111,98 +136,11 @@ class RenderCache:
         return self.languages[language]
 
 
-def _withheld() -> str:
-    return _("(withheld)")
-
-
-def _count(value: int | None) -> str:
-    return _("unknown") if value is None else format_number(value)
-
-
-@cache
-def digest_fields(category: str) -> tuple[FormField, ...]:
-    """The answers a digest entry shows for `category`: the `digest` list of its form file, in
-    that order (KeyError for a name that is not a field of the form)."""
-    form = all_forms().get(category)
-    if form is None:
-        return ()
-    data = tomllib.loads((FORMS_DIR / f"{category}.toml").read_text(encoding="utf-8"))
-    return tuple(form.field(str(name)) for name in data.get("digest", ()))
-
-
-def _fact(report: Shown, f: FormField) -> str | None:
-    """One fact as "Label: value": a count is a number or unknown (asked, not known), never blank;
-    another answer is left out when the reporter skipped it."""
-    if f.name in report.sensitive_fields:
-        value = _withheld()
-    else:
-        # Killed and injured have typed columns, kept in step with moderators' edits.
-        raw = getattr(report, f.name) if f.name in COUNT_COLUMNS else report.answers.get(f.name)
-        if f.kind.counted:
-            value = _count(None if raw == UNKNOWN else raw)
-        elif raw in (None, "", []):
-            return None
-        else:
-            value = format_answer(f, raw)
-    return _("{label}: {value}").format(label=field_title(f), value=value)
-
-
-def place_text(report: Shown) -> str:
-    hidden = withheld_facts(report.category, report.sensitive_fields)
-    gaz = places()
-    if "province_pcode" in hidden or report.province_pcode is None:
-        return _withheld() if "province_pcode" in hidden else _("unknown place")
-    if "district_pcode" in hidden or not report.district_pcode or report.district_pcode not in gaz.districts:
-        return gaz.name(report.province_pcode)
-    return gaz.label(report.district_pcode)
-
-
 def province_label(pcode: str) -> str:
     """A province key of the totals: its name, "withheld" or "unknown place"."""
     if pcode == WITHHELD:
-        return _withheld()
+        return withheld()
     return places().name(pcode) if pcode else _("unknown place")
-
-
-def short_description(report: Shown) -> str | None:
-    if "description" in report.sensitive_fields:
-        return _withheld()
-    text = str(report.answers.get("description") or "").strip()
-    if not text:
-        return None
-    text = " ".join(text.split())
-    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
-
-
-def report_block(report: Shown) -> str:
-    hidden = withheld_facts(report.category, report.sensitive_fields)
-    when = (
-        _withheld()
-        if "occurred_on" in hidden
-        else (format_date(report.occurred_on) if report.occurred_on else _("date unknown"))
-    )
-    # A report approved without a certainty counts as the least certain.
-    certainty = _(
-        labels.CERTAINTY.get(report.certainty or Certainty.POSSIBLE, labels.CERTAINTY[Certainty.POSSIBLE])
-    )
-    lines = [
-        _("{ref} · {date} · {place}").format(
-            ref=isolate(report.reference), date=when, place=place_text(report)
-        ),
-        _("{category} · {certainty}").format(category=category_label(report.category), certainty=certainty),
-        " · ".join(
-            [
-                *(fact for f in digest_fields(report.category) if (fact := _fact(report, f))),
-                _("Corroborations: {corroborations}").format(
-                    corroborations=format_number(report.corroborations)
-                ),
-            ]
-        ),
-    ]
-    description = short_description(report)
-    if description:
-        lines.append(description)
-    return "\n".join(lines)
 
 
 def format_moment(moment: datetime, zone: str) -> str:
@@ -220,20 +158,11 @@ def _change(now: int, before: int) -> str:
     return sign + format_number(abs(diff))
 
 
-def _totals(
-    title: str,
-    current: dict[str, int],
-    previous: dict[str, int],
-    label: Iterable[tuple[str, str]],
-    words: Wording,
-) -> list[str]:
-    return [title, *(words.line(name, current.get(key, 0), previous.get(key, 0)) for key, name in label)]
-
-
-def filters_text(sub: AnySubscription) -> str:
-    gaz = places()
-    provinces = join_items(gaz.name(p) for p in sub.provinces) if sub.provinces else _("all provinces")
-    cats = join_items(category_label(c) for c in sub.categories) if sub.categories else _("all categories")
+def filters_text(sub: AnySubscription, words: Wording | None = None) -> str:
+    """The subscription's filters in three lines; `words` (a run's shared wording) names them."""
+    words = words or RenderCache().wording()
+    provinces = join_items(map(words.province, sub.provinces)) if sub.provinces else _("all provinces")
+    cats = join_items(map(words.category, sub.categories)) if sub.categories else _("all categories")
     return _("Provinces: {provinces}\nCategories: {categories}\nCertainty: {certainty}").format(
         provinces=provinces, categories=cats, certainty=_(labels.MIN_CERTAINTY[sub.min_certainty])
     )
@@ -286,7 +215,7 @@ def render_period(
     by_prov, prev_prov = share.by_province, share.before_by_province
     known = [(c, title) for c, title in words.categories if by_cat.get(c) or prev_cat.get(c)]
     unknown = sorted((set(by_cat) | set(prev_cat)) - {c for c, _t in words.categories})
-    cat_order = known + [(c, category_label(c)) for c in unknown]
+    cat_order = known + [(c, words.category(c)) for c in unknown]
     prov_names = {p: words.province(p) for p in set(by_prov) | set(prev_prov)}
     prov_order = sorted(prov_names.items(), key=lambda item: (-by_prov.get(item[0], 0), item[1]))
     summary = [
@@ -305,40 +234,57 @@ def render_period(
             else []
         ),
         "",
-        *_totals(_("By category:"), by_cat, prev_cat, cat_order, words),
+        *words.totals(_("By category:"), by_cat, prev_cat, cat_order),
         "",
-        *_totals(_("By province:"), by_prov, prev_prov, prov_order, words),
+        *words.totals(_("By province:"), by_prov, prev_prov, prov_order),
         "",
         words.filters_of(sub),
     ]
-    # Rendered as they are packed: reports past the last part allowed are never looked at.
-    blocks = words.blocks_of(share.listed)
-    return split_parts("\n".join(summary), blocks, header, max_parts=max_parts, count=share.count)
+    return split_parts(
+        "\n".join(summary), words.blocks(period), share.listed, header, max_parts=max_parts, count=share.count
+    )
+
+
+PACK = 32  # blocks measured at a time: two or three parts' worth
 
 
 def split_parts(
-    first: str, blocks: Iterable[str], header: str, *, max_parts: int | None = None, count: int = 0
+    first: str,
+    blocks: Blocks,
+    listed: Sequence[int],
+    header: str,
+    *,
+    max_parts: int | None = None,
+    count: int = 0,
 ) -> list[str]:
-    """Pack blocks into messages under the limit, breaking only between reports; each later part
-    starts with the header and its number, so a reader who sees one part knows where it belongs.
-    At most `max_parts` messages: the last then ends with how many of the `count` blocks (reports)
-    it left out."""
+    """Pack the `listed` blocks into messages under the limit, breaking only between reports; each
+    later part starts with the header and its number, so a reader who sees one part knows where it
+    belongs. At most `max_parts` messages: the last then ends with how many of the `count` reports
+    it left out. Blocks past the last part are never rendered."""
     parts: list[str] = []
     # The current part as its pieces and their length: joined once when full, not copied per block.
     current, size = [first[:MAX_MESSAGE]], len(first[:MAX_MESSAGE])
-    longest = MAX_MESSAGE - len(header) - 40
-    for n, block in enumerate(blocks):
-        block = block[:longest]
-        if size + 2 + len(block) > MAX_MESSAGE:
-            if max_parts is not None and len(parts) + 1 >= max_parts:
-                return [*parts, _ending_with_rest(current, size, count - n)]
-            parts.append("\n\n".join(current))
-            head = _("{header} (continued, part {part})").format(
-                header=header, part=format_number(len(parts) + 1)
-            )
-            current, size = [head], len(head)
-        current.append(block)
-        size += 2 + len(block)
+    placed = 0
+    while placed < len(listed):
+        window = blocks.ready(listed[placed : placed + PACK])
+        # Where the part would end after each block of the window: those that fit go in at once.
+        ends = list(accumulate(map(blocks.sizes.__getitem__, window), initial=size))
+        fit = bisect_right(ends, MAX_MESSAGE) - 1
+        if fit == 0 and len(current) == 1 and parts:  # longer than a part's room: cut to it
+            current.append(blocks.texts[window[0]][: MAX_MESSAGE - size - 2])
+            placed, size = placed + 1, MAX_MESSAGE
+            continue
+        current += map(blocks.texts.__getitem__, window[:fit])
+        placed, size = placed + fit, ends[fit]
+        if fit == len(window):
+            continue
+        if max_parts is not None and len(parts) + 1 >= max_parts:
+            return [*parts, _ending_with_rest(current, size, count - placed)]
+        parts.append("\n\n".join(current))
+        head = _("{header} (continued, part {part})").format(
+            header=header, part=format_number(len(parts) + 1)
+        )
+        current, size = [head], len(head)
     parts.append("\n\n".join(current))
     return parts
 

@@ -1,6 +1,6 @@
 """/search for coordinators: recent approved reports matching some words. No Telegram here.
 
-Matching runs over exactly what a coordinator may read in a digest (`bot.digests.report_block`, in
+Matching runs over exactly what a coordinator may read in a digest (`bot.report_blocks.report_block`, in
 every language the bot speaks), so a withheld answer can never be found by guessing its words, and
 a Dari place name finds a report as well as its English spelling does.
 
@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digest_period import Shown
-from bot.digests import report_block
 from bot.i18n import use_locale
 from bot.localize import fold_letters, to_ascii_digits
+from bot.report_blocks import report_block
 from domain import languages
 from domain.vocabulary import ReportStatus
 from storage.db import Database

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import search
-from bot.digests import report_block
 from bot.i18n import _
 from bot.localize import format_number
+from bot.report_blocks import report_block
 from bot.roles import Role
 from bot.runtime.context import KhabarApp, KhabarContext
 from handlers.common import requires, send

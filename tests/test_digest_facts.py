@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.digests import digest_fields, render_alert, report_block
+from bot.digests import render_alert
 from bot.forms.engine import categories
 from bot.i18n import use_locale
+from bot.report_blocks import digest_fields, report_block
 from bot.runtime.i18n_preview import render
 from bot.runtime.i18n_screens import SCREENS
 from storage.models import Report

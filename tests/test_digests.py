@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot import scheduler
-from bot.digests import MAX_MESSAGE, render_digest
+from bot.digests import MAX_MESSAGE, Blocks, render_digest, split_parts
 from bot.i18n import use_locale
 from bot.scheduler import due_digests
 from storage.models import Report, Subscription
@@ -182,6 +182,16 @@ async def test_digest_lists_at_most_max_parts_most_serious_first(bot_factory: Bo
         f"{left} more reports are not listed here. Find them with /search, "
         "or narrow this subscription in /subscriptions."
     )
+
+
+def test_a_block_with_no_room_even_in_a_new_part_is_cut_to_fit() -> None:
+    """Blocks are packed by their measured lengths; one that cannot fit even after a fresh part's
+    header (a header near the limit) is cut to the room left, not looped over."""
+    reports = [_report(n, answers={"description": f"Incident {n}. " + "x" * 250}) for n in range(1, 4)]
+    header = "H" * (MAX_MESSAGE - 100)
+    parts = split_parts("S" * (MAX_MESSAGE - 50), Blocks(reports), [0, 1, 2], header)
+    assert len(parts) == 4 and all(len(p) == MAX_MESSAGE for p in parts[1:])
+    assert [p[p.index("R-2026-") :][:13] for p in parts[1:]] == [f"R-2026-00000{n}" for n in (1, 2, 3)]
 
 
 def test_left_out_line_in_the_subscribers_language() -> None:

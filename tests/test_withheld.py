@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from bot.digests import report_block
 from bot.exports import ExportFormat, ExportStream, parse_filters, record
 from bot.i18n import use_locale
 from bot.places import load_places
+from bot.report_blocks import report_block
 from bot.scheduler import due_digests, scan_alerts
 from domain.vocabulary import Certainty, ReportStatus
 from storage.db import Database

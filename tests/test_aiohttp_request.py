@@ -125,7 +125,8 @@ async def test_form_fields_and_files_arrive_as_telegram_reads_them(emulator: Emu
         sent = await bot.send_message(ALICE, "گزارش شما ثبت شد ✓", reply_markup=keyboard)
         stored_message = emulator.state.find_message(ALICE, sent.message_id)
         assert stored_message is not None and stored_message.reply_markup == keyboard.to_dict()
-        assert sent.text == "گزارش شما ثبت شد ✓" and sent.reply_markup == keyboard
+        # Telegram's echo of the keyboard is dropped before PTB parses the answer (never read back).
+        assert sent.text == "گزارش شما ثبت شد ✓" and sent.reply_markup is None
         # A multipart body: the file's bytes, its name and the caption beside it.
         doc = await bot.send_document(ALICE, "د ټولنې راپور\n".encode(), filename="راپور.csv", caption="CSV")
         assert doc.document is not None and doc.document.file_name == "راپور.csv"
@@ -166,3 +167,30 @@ async def test_a_proxy_from_the_environment_carries_the_calls(
         assert [r.host for r in seen] == ["api.telegram.invalid"] * 2  # asked of the proxy, by name
     finally:
         await request.shutdown()
+
+
+def test_keyboards_echoed_back_are_dropped_and_the_rest_kept() -> None:
+    """Sent and edited messages, and a pressed button's message in getUpdates, come back without
+    their inline keyboards (Khabar reads a press from its callback data alone); every other field
+    stays, and a result that is not a message (True, a list of commands) passes untouched."""
+    keyboard = {"inline_keyboard": [[{"text": "Kabul", "callback_data": "p:AF01"}]]}
+    message = {
+        "message_id": 7,
+        "chat": {"id": ALICE, "type": "private"},
+        "text": "متن",
+        "reply_markup": keyboard,
+    }
+    updates = [
+        {"update_id": 1, "callback_query": {"id": "q", "data": "p:AF01", "message": dict(message)}},
+        {"update_id": 2, "message": dict(message, reply_markup={"remove_keyboard": True})},
+    ]
+    parse = AiohttpRequest.parse_json_payload
+    sent = parse(json.dumps({"ok": True, "result": message}).encode())["result"]
+    assert "reply_markup" not in sent and sent["text"] == "متن" and sent["chat"]["id"] == ALICE
+    got = parse(json.dumps({"ok": True, "result": updates}).encode())["result"]
+    assert "reply_markup" not in got[0]["callback_query"]["message"]
+    assert got[0]["callback_query"]["data"] == "p:AF01" and got[1]["message"]["text"] == "متن"
+    assert "reply_markup" not in got[1]["message"]
+    assert parse(b'{"ok": true, "result": true}') == {"ok": True, "result": True}
+    commands = [{"command": "report", "description": "New report"}]
+    assert parse(json.dumps({"ok": True, "result": commands}).encode())["result"] == commands

@@ -37,7 +37,7 @@ class Share:
     before_by_category: dict[str, int]
     by_province: dict[str, int]  # incidents, once per place ("" for an unknown one)
     before_by_province: dict[str, int]
-    # Block numbers (`PeriodReports.block`) in listing order, a facet of an incident after its
+    # Block numbers (see `PeriodReports`) in listing order, a facet of an incident after its
     # first, with it.
     listed: Sequence[int]
 

@@ -18,9 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import labels
 from bot.digest_period import PeriodReports, ReportKey, Shown
-from bot.forms.engine import (
-    category_label,
-)
+from bot.forms.engine import category_label
 from bot.i18n import _, get_locale, ngettext
 from bot.localize import format_date, format_number, join_items, local_digits
 from bot.places import places

@@ -15,7 +15,8 @@ application/json), where HTTPXRequest sends a URL-encoded form: the form's encod
 of a Dari or Pashto text, and of a keyboard's JSON, one at a time in Python. Responses come back
 without the inline keyboards Telegram echoes in every sent or edited message and in every pressed
 button's message (`parse_json_payload`): Khabar never reads one back, and PTB built an object per
-button for each (Khabar's CPU per update 5-8% lower, benchmarks/intake_cost.py).
+button for each (Khabar's CPU per update ~5% lower against the floor bot of
+benchmarks/intake_cost.py, alternating runs).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from storage import sqlite_driver
+from storage.sqlite_writer import SqliteWriter
 
 _Row = TypeVarTuple("_Row")  # the types of a row's columns
 _Model = TypeVar("_Model", bound=SQLModel)
@@ -131,6 +132,7 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
+        self._writer: SqliteWriter | None = None  # a file's one-statement writes (`write`)
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 _private_file(Path(parsed.database))
@@ -145,6 +147,8 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            self._writer = SqliteWriter(parsed.database, self.engine.dialect, _sqlite_pragmas)
         sync = self.engine.sync_engine
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         if self.is_sqlite:
@@ -178,8 +182,10 @@ class Database:
         one row (the seen mark, the chat log of a sent message). The whole transaction (checkout,
         statement, commit, checkin) is one synchronous call on the greenlet bridge that SQLAlchemy's
         asyncio layer uses, where an `AsyncSession` or `AsyncConnection` crosses it for each step:
-        ~350 -> ~250 us of CPU per write on SQLite."""
-        await greenlet_spawn(self._write, statement, parameters)
+        ~350 -> ~250 us of CPU per write on SQLite. A SQLite file's writes skip even that
+        (`storage.sqlite_writer`: ~240 -> ~110 us)."""
+        if self._writer is None or not await self._writer.write(statement, parameters):
+            await greenlet_spawn(self._write, statement, parameters)
 
     def _write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
         # One statement is atomic by itself and commits with it: PostgreSQL needs no BEGIN and
@@ -207,4 +213,6 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
         await self.engine.dispose()

@@ -39,7 +39,7 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _one_statement(
+def one_statement(
     conn: sqlite3.Connection, operation: str, parameters: Any, many: bool, commit: bool
 ) -> Outcome:
     """Runs on the connection's thread: the whole statement, its cursor opened and closed, and the
@@ -124,9 +124,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         statement = (connection._conn, operation, parameters, many, self.commit)
         async with self._adapt_connection._execute_mutex:
             if self.inline:
-                outcome = _one_statement(*statement)
+                outcome = one_statement(*statement)
             else:
-                outcome = await connection._execute(_one_statement, *statement)  # type: ignore[no-untyped-call]
+                outcome = await connection._execute(one_statement, *statement)  # type: ignore[no-untyped-call]
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 

@@ -3,6 +3,7 @@ SQLAlchemy would have stored, leave to it what they cannot run, and fail as it w
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -76,3 +77,44 @@ async def test_a_failed_write_raises_sqlalchemys_error(sqlite_db: Database) -> N
     with pytest.raises(IntegrityError):
         await sqlite_db.write(statement, row)
     assert await _stored(sqlite_db, 93) == []
+
+
+async def test_writes_wait_out_a_sessions_open_transaction(sqlite_db: Database) -> None:
+    statement = insert_or_skip(sqlite_db.engine, _TABLE, "chat_id", "message_id")
+
+    def row(message_id: int) -> dict[str, object]:
+        return {
+            "chat_id": 94,
+            "message_id": message_id,
+            "from_bot": True,
+            "report_flow": False,
+            "at": datetime.now(UTC),
+        }
+
+    async with sqlite_db.session() as session:
+        await session.execute(_TABLE.insert(), row(0))  # the session now holds SQLite's write lock
+        writes = [asyncio.create_task(sqlite_db.write(statement, row(n))) for n in range(1, 21)]
+        await asyncio.sleep(0.2)
+        assert not any(write.done() for write in writes)  # waiting on the lock, not failed
+    await asyncio.gather(*writes)
+    assert [stored[0] for stored in await _stored(sqlite_db, 94)] == list(range(21))
+
+
+async def test_the_writers_connection_has_the_engines_pragmas(sqlite_db: Database) -> None:
+    statement = insert_or_skip(sqlite_db.engine, _TABLE, "chat_id", "message_id")
+    await sqlite_db.write(
+        statement,
+        {"chat_id": 95, "message_id": 1, "from_bot": True, "report_flow": False, "at": datetime.now(UTC)},
+    )
+    connection = _writer(sqlite_db)._connection
+    assert connection is not None
+    pragmas = {}
+    for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous"):
+        (pragmas[name],) = await connection.execute_fetchall(f"PRAGMA {name}")
+    # synchronous=NORMAL reads back as 1.
+    assert pragmas == {
+        "journal_mode": ("wal",),
+        "foreign_keys": (1,),
+        "busy_timeout": (10000,),
+        "synchronous": (1,),
+    }

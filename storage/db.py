@@ -124,6 +124,14 @@ def _loader(model: type[Any]) -> tuple[Any, tuple[str, ...]]:
     return mapper.class_manager, tuple(mapper.columns.keys())
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for PostgreSQL and for in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return parsed.database
+
+
 class Database:
     """One engine per process; `session()` yields a unit of work that commits or rolls back."""
 
@@ -132,10 +140,10 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
-        self._writer: SqliteWriter | None = None  # a file's one-statement writes (`write`)
+        file = sqlite_file(url)
         if self.is_sqlite:
-            if parsed.database and parsed.database != ":memory:":
-                _private_file(Path(parsed.database))
+            if file is not None:
+                _private_file(Path(file))
                 # Room for every update handled at once (16) and the jobs: past the default 5, a
                 # connection was opened (a thread, the file, the pragmas) and closed for a burst.
                 kwargs.update(pool_size=20, max_overflow=10)
@@ -147,8 +155,9 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            self._writer = SqliteWriter(parsed.database, self.engine.dialect, _sqlite_pragmas)
+        # A file's one-statement writes (`write`); in-memory SQLite has no file a second connection
+        # could open.
+        self._writer = None if file is None else SqliteWriter(file, self.engine.dialect, _sqlite_pragmas)
         sync = self.engine.sync_engine
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         if self.is_sqlite:

@@ -11,7 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from storage.db import sqlite_file
 
 
 class AlreadyRunning(Exception):
@@ -26,10 +26,10 @@ class InstanceLock:
     @classmethod
     def for_url(cls, url: str) -> InstanceLock | None:
         """The lock for a SQLite file database; None for PostgreSQL and in-memory SQLite."""
-        parsed = make_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        file = sqlite_file(url)
+        if file is None:
             return None
-        return cls(Path(parsed.database).resolve().with_name(Path(parsed.database).name + ".lock"))
+        return cls(Path(file).resolve().with_name(Path(file).name + ".lock"))
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
